@@ -1,0 +1,329 @@
+"""The vocabulary: one frozen msgspec Struct per thing that can happen to an incident.
+
+Every event says when it happened in the world (``occurred_at``, ``None`` when a legacy
+document could not know), who recorded it (``actor``) and when it was written
+(``recorded_at``, stamped by the store). Events that came from a document carry a
+:class:`Source`. Each class has an explicit tag: the tag, not the class name, is what is
+stored, so renaming a class never changes the format on disk.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Literal, get_args
+
+import msgspec
+
+from incidentlog.errors import InvalidEventError
+
+Severity = Literal["P0", "P1", "P2", "P3"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+
+Status = Literal["investigating", "identified", "mitigating", "monitoring"]
+"""Progress states a team may announce before resolution; resolved/closed have events."""
+STATUSES: tuple[str, ...] = get_args(Status)
+
+ActionStatus = Literal["open", "in_progress", "done"]
+ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
+
+Mark = Literal["detected", "acknowledged"]
+"""What a timeline entry marks in the incident's life, when it marks anything."""
+
+
+class Source(msgspec.Struct, frozen=True):
+    """Where an imported event was read: a file (or ``None`` for a string) and a 1-based line."""
+
+    file: str | None
+    line: int
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    """Fields every event has. Not stored by itself: use a subclass."""
+
+    occurred_at: datetime | None
+    actor: str
+    recorded_at: datetime | None = None
+    source: Source | None = None
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                if value.tzinfo is None or value.utcoffset() is None:
+                    raise InvalidEventError(
+                        f"{type(self).__name__}.{name}: naive datetime {value.isoformat()} "
+                        "refused; give a timezone-aware time (e.g. datetime(..., tzinfo=UTC))"
+                    )
+                if value.utcoffset():
+                    msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
+        if not isinstance(self.actor, str) or not self.actor.strip():
+            raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")
+
+    @property
+    def imported(self) -> bool:
+        """True when the event was read from a legacy document rather than commanded."""
+        return self.source is not None
+
+
+class IncidentDeclared(Event, frozen=True, tag="declared"):
+    """The incident exists; always the first event of a stream. ``occurred_at`` = declared."""
+
+    incident_id: str
+    title: str
+    severity: Severity
+    commander: str | None = None
+    detected_at: datetime | None = None
+    services: tuple[str, ...] = ()
+    summary: str = ""
+    note: str = "Incident declared"
+    by: str | None = None
+
+
+class SeverityChanged(Event, frozen=True, tag="severity_changed"):
+    """Escalated or downgraded (which one is derived from the severity before it)."""
+
+    severity: Severity
+    reason: str = ""
+    note: str = ""
+    by: str | None = None
+
+
+class StatusChanged(Event, frozen=True, tag="status_changed"):
+    """The team announced a new phase of the response."""
+
+    status: Status
+    note: str = ""
+    by: str | None = None
+
+
+class TimelineEntryAdded(Event, frozen=True, tag="timeline_entry"):
+    """Something happened during the incident. ``occurred_at=None``: time not known."""
+
+    text: str
+    by: str | None = None
+    marks: Mark | None = None
+
+
+class Fact(msgspec.Struct, frozen=True):
+    """A labelled statement of impact: ``part`` is user, business, technical or summary."""
+
+    part: str
+    label: str
+    value: str
+
+
+class ServiceImpact(msgspec.Struct, frozen=True):
+    """One affected service and what it suffered."""
+
+    name: str
+    effect: str = ""
+
+
+class ImpactAssessed(Event, frozen=True, tag="impact_assessed"):
+    """Who and what was hurt, and how much. Numbers feed the derived figures."""
+
+    users_affected: str | None = None
+    services: tuple[ServiceImpact, ...] = ()
+    revenue: str | None = None
+    failed_requests: int | None = None
+    total_requests: int | None = None
+    slo_target: float | None = None
+    slo_actual: float | None = None
+    downtime_minutes: float | None = None
+    facts: tuple[Fact, ...] = ()
+
+
+class Mitigated(Event, frozen=True, tag="mitigated"):
+    """User impact stopped (repaired), though the incident may not be resolved."""
+
+    action: str = ""
+    commands: str = ""
+    commands_language: str = ""
+    why_it_worked: str = ""
+    note: str = ""
+    by: str | None = None
+
+
+class Why(msgspec.Struct, frozen=True):
+    """One step of a Five Whys analysis."""
+
+    question: str
+    answer: str
+
+
+class RootCauseIdentified(Event, frozen=True, tag="root_cause"):
+    """What caused it, in one sentence, with the reasoning that led there."""
+
+    summary: str
+    whys: tuple[Why, ...] = ()
+    contributing_factors: tuple[str, ...] = ()
+    immediate_cause: str = ""
+    causes: tuple[str, ...] = ()
+
+
+class Resolved(Event, frozen=True, tag="resolved"):
+    """The incident is over. ``summary`` says in one sentence how it was fixed."""
+
+    summary: str = ""
+    note: str = "Incident resolved"
+    by: str | None = None
+
+
+class ActionItemAdded(Event, frozen=True, tag="action_item_added"):
+    """A follow-up to do, with a stable id unique in the incident."""
+
+    item_id: str
+    title: str
+    owner: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    status: ActionStatus = "open"
+    horizon: str | None = None
+
+
+class ActionItemUpdated(Event, frozen=True, tag="action_item_updated"):
+    """A follow-up changed; fields left ``None`` are unchanged."""
+
+    item_id: str
+    status: ActionStatus | None = None
+    owner: str | None = None
+    due: date | None = None
+    title: str | None = None
+    priority: str | None = None
+    note: str = ""
+
+
+class LessonRecorded(Event, frozen=True, tag="lesson"):
+    """Something learned. ``kind``: went_well, went_wrong, lucky, technical, process,
+    communication, or a team's own word."""
+
+    kind: str
+    title: str
+    text: str = ""
+
+
+class SignedOff(Event, frozen=True, tag="signed_off"):
+    """Someone in a role approved (or declined) the report."""
+
+    role: str
+    name: str
+    approved: bool = True
+    note: str = ""
+
+
+class Closed(Event, frozen=True, tag="closed"):
+    """No more work on this record; only Reopened may follow."""
+
+    note: str = "Incident closed"
+    by: str | None = None
+
+
+class Reopened(Event, frozen=True, tag="reopened"):
+    """Closed too early: work on the record resumes."""
+
+    reason: str
+    note: str = ""
+    by: str | None = None
+
+
+CORRECTABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "summary",
+    "severity",
+    "commander",
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+    "root_cause",
+    "resolution",
+    "timeline.at",
+    "timeline.text",
+    "timeline.by",
+)
+
+
+class Corrected(Event, frozen=True, tag="corrected"):
+    """An earlier fact was wrong. Never an edit in place: the old event stays.
+
+    ``field`` is one of :data:`CORRECTABLE_FIELDS`; ``timeline.*`` fields need
+    ``target_version``, the version of the event that added the entry. ``value`` is text
+    (ISO 8601 for times), or ``None`` to clear.
+    """
+
+    field: str
+    value: str | None
+    reason: str
+    target_version: int | None = None
+
+
+class SectionNoted(Event, frozen=True, tag="section"):
+    """Free Markdown with no event of its own, kept verbatim under its heading.
+
+    ``anchor`` names the heading it followed in its document, so a renderer can put it back.
+    """
+
+    heading: str
+    markdown: str
+    level: int = 2
+    anchor: str | None = None
+
+
+class FigureStated(Event, frozen=True, tag="figure_stated"):
+    """A document stated a figure that the events can derive; the checker compares them.
+
+    ``figure`` is one of :data:`STATED_FIGURES`; ``text`` is the words as written.
+    """
+
+    figure: str
+    value: float
+    text: str = ""
+
+
+STATED_FIGURES: tuple[str, ...] = (
+    "duration_minutes",
+    "time_to_mitigate_minutes",
+    "time_to_detect_minutes",
+    "time_to_repair_minutes",
+    "time_to_resolve_minutes",
+    "success_rate_pct",
+    "error_budget_consumed_pct",
+    "error_budget_minutes",
+    "slo_breached",
+)
+
+AnyEvent = (
+    IncidentDeclared
+    | SeverityChanged
+    | StatusChanged
+    | TimelineEntryAdded
+    | ImpactAssessed
+    | Mitigated
+    | RootCauseIdentified
+    | Resolved
+    | ActionItemAdded
+    | ActionItemUpdated
+    | LessonRecorded
+    | SignedOff
+    | Closed
+    | Reopened
+    | Corrected
+    | SectionNoted
+    | FigureStated
+)
+"""Every event type, as a tagged union msgspec can decode into."""
+
+EVENT_TYPES: tuple[type[Event], ...] = get_args(AnyEvent)
+EVENT_TYPES_BY_TAG: dict[str, type[Event]] = {
+    t.__struct_config__.tag: t  # type: ignore[misc]
+    for t in EVENT_TYPES
+}
+
+
+def tag_of(event: Event | type[Event]) -> str:
+    """The stable tag stored for an event (or event class)."""
+    cls = event if isinstance(event, type) else type(event)
+    tag: Any = cls.__struct_config__.tag
+    return str(tag)

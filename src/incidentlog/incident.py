@@ -1,0 +1,590 @@
+"""Incident state, the fold that builds it from events, and the rules commands must keep.
+
+The aggregate follows the decider pattern: :func:`evolve` folds one event into an immutable
+:class:`Incident`; :func:`decide` checks a proposed event against the state it would join
+and raises :class:`~incidentlog.errors.RuleViolation` naming the rule it breaks. Events
+read from legacy documents skip :func:`decide`: they are history, and the checker
+(:mod:`incidentlog.checks`) reports what is wrong in them instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, Literal
+
+import attrs
+import msgspec
+
+from incidentlog import events as ev
+from incidentlog.errors import InvalidEventError, RuleViolation
+
+IncidentStatus = Literal[
+    "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
+]
+
+LIFECYCLE: tuple[str, ...] = (
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+)
+"""Lifecycle times, in the order they must keep (acknowledged may not precede detected)."""
+
+_Refuse = Callable[[str, str], RuleViolation]
+
+INCIDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#-]{0,99}")
+
+
+@attrs.frozen
+class TimelineEntry:
+    """A row of the timeline: a timeline entry, or a lifecycle event seen as one."""
+
+    at: datetime | None
+    text: str
+    by: str | None
+    kind: str
+    version: int
+    marks: str | None = None
+    source: ev.Source | None = None
+
+
+@attrs.frozen
+class ActionItem:
+    """A follow-up as it stands now."""
+
+    id: str
+    title: str
+    owner: str | None
+    due: date | None
+    priority: str | None
+    status: ev.ActionStatus
+    horizon: str | None
+
+
+@attrs.frozen
+class Lesson:
+    """Something learned, by kind."""
+
+    kind: str
+    title: str
+    text: str
+
+
+@attrs.frozen
+class SignOff:
+    """An approval (or refusal) of the report."""
+
+    role: str
+    name: str
+    approved: bool
+    at: datetime | None
+    note: str = ""
+
+
+@attrs.frozen
+class Section:
+    """Verbatim Markdown under its heading."""
+
+    heading: str
+    markdown: str
+    level: int
+    anchor: str | None
+    source: ev.Source | None = None
+
+
+@attrs.frozen
+class RootCause:
+    """Why it happened."""
+
+    summary: str
+    whys: tuple[ev.Why, ...] = ()
+    contributing_factors: tuple[str, ...] = ()
+    immediate_cause: str = ""
+    causes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Mitigation:
+    """What stopped the harm."""
+
+    action: str
+    commands: str
+    commands_language: str
+    why_it_worked: str
+
+
+@attrs.frozen
+class Impact:
+    """The latest impact assessment."""
+
+    users_affected: str | None = None
+    services: tuple[ev.ServiceImpact, ...] = ()
+    revenue: str | None = None
+    failed_requests: int | None = None
+    total_requests: int | None = None
+    slo_target: float | None = None
+    slo_actual: float | None = None
+    downtime_minutes: float | None = None
+    facts: tuple[ev.Fact, ...] = ()
+
+
+@attrs.frozen
+class StatedFigure:
+    """A figure a document typed in; the checker compares it with the derived one."""
+
+    figure: str
+    value: float
+    text: str
+    source: ev.Source | None
+
+
+@attrs.frozen
+class SeverityChange:
+    """One step of the severity's history."""
+
+    at: datetime | None
+    before: str
+    after: str
+    reason: str
+
+    @property
+    def direction(self) -> str:
+        """``escalated`` when the new severity is more severe (P0 is the most)."""
+        return "escalated" if self.after < self.before else "downgraded"
+
+
+@attrs.frozen
+class Incident:
+    """An incident as its events say it is at ``version``. Never stored: always folded."""
+
+    id: str
+    title: str
+    severity: ev.Severity
+    status: IncidentStatus
+    version: int
+    commander: str | None = None
+    detected_at: datetime | None = None
+    declared_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    services: tuple[str, ...] = ()
+    summary: str = ""
+    resolution: str = ""
+    root_cause: RootCause | None = None
+    mitigation: Mitigation | None = None
+    impact: Impact | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+    action_items: tuple[ActionItem, ...] = ()
+    lessons: tuple[Lesson, ...] = ()
+    sign_offs: tuple[SignOff, ...] = ()
+    sections: tuple[Section, ...] = ()
+    stated: tuple[StatedFigure, ...] = ()
+    severity_changes: tuple[SeverityChange, ...] = ()
+    reopened: int = 0
+    imported_from: str | None = None
+
+    def action_item(self, item_id: str) -> ActionItem | None:
+        """The action item with that id, if any."""
+        return next((a for a in self.action_items if a.id == item_id), None)
+
+    def stated_figure(self, figure: str) -> StatedFigure | None:
+        """The last stated value of a figure, if the record states it."""
+        return next((s for s in reversed(self.stated) if s.figure == figure), None)
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed records take no event but :class:`~incidentlog.events.Reopened`."""
+        return self.closed_at is not None and self.status == "closed"
+
+    @property
+    def started_at(self) -> datetime | None:
+        """The earliest lifecycle time known: detection, else declaration."""
+        return self.detected_at or self.declared_at
+
+
+# --------------------------------------------------------------------------- the fold
+
+
+def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident | None:
+    """Fold events (oldest first) into state, starting from ``state`` (or nothing)."""
+    version = state.version if state is not None else 0
+    for event in events:
+        version += 1
+        state = evolve(state, event, version)
+    return state
+
+
+def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
+    """The state after ``event``, stored at ``version``. Total: never raises on history."""
+    if state is None:
+        if not isinstance(event, ev.IncidentDeclared):
+            raise InvalidEventError(
+                f"a stream must begin with IncidentDeclared, not {type(event).__name__}"
+            )
+        return _declared(event, version)
+    handler = _HANDLERS.get(type(event))
+    changes = handler(state, event, version) if handler else {}
+    return attrs.evolve(state, version=version, **changes)
+
+
+def _entry(event: ev.Event, version: int, text: str, by: str | None, marks: str | None = None
+           ) -> TimelineEntry:
+    return TimelineEntry(
+        at=event.occurred_at,
+        text=text,
+        by=by,
+        kind=ev.tag_of(event),
+        version=version,
+        marks=marks,
+        source=event.source,
+    )
+
+
+def _declared(e: ev.IncidentDeclared, version: int) -> Incident:
+    return Incident(
+        id=e.incident_id,
+        title=e.title,
+        severity=e.severity,
+        status="investigating",
+        version=version,
+        commander=e.commander,
+        detected_at=e.detected_at,
+        declared_at=e.occurred_at,
+        services=e.services,
+        summary=e.summary,
+        timeline=(_entry(e, version, e.note, e.by),) if e.note else (),
+        imported_from=e.source.file if e.source else None,
+    )
+
+
+Changes = dict[str, Any]
+
+
+def _on_declared_again(s: Incident, e: ev.IncidentDeclared, v: int) -> Changes:
+    # Only reachable for history that skipped decide(); the first declaration stands.
+    return {}
+
+
+def _on_severity(s: Incident, e: ev.SeverityChanged, v: int) -> Changes:
+    change = SeverityChange(e.occurred_at, s.severity, e.severity, e.reason)
+    text = e.note or f"{change.direction.capitalize()} {s.severity} -> {e.severity}" + (
+        f": {e.reason}" if e.reason else ""
+    )
+    return {
+        "severity": e.severity,
+        "severity_changes": (*s.severity_changes, change),
+        "timeline": (*s.timeline, _entry(e, v, text, e.by)),
+    }
+
+
+def _on_status(s: Incident, e: ev.StatusChanged, v: int) -> Changes:
+    changes: Changes = {"status": e.status}
+    if e.note:
+        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
+    return changes
+
+
+def _on_timeline(s: Incident, e: ev.TimelineEntryAdded, v: int) -> Changes:
+    changes: Changes = {"timeline": (*s.timeline, _entry(e, v, e.text, e.by, e.marks))}
+    if e.marks is not None and e.occurred_at is not None:
+        changes[f"{e.marks}_at"] = e.occurred_at
+    return changes
+
+
+def _on_impact(s: Incident, e: ev.ImpactAssessed, v: int) -> Changes:
+    impact = Impact(
+        users_affected=e.users_affected,
+        services=e.services,
+        revenue=e.revenue,
+        failed_requests=e.failed_requests,
+        total_requests=e.total_requests,
+        slo_target=e.slo_target,
+        slo_actual=e.slo_actual,
+        downtime_minutes=e.downtime_minutes,
+        facts=e.facts,
+    )
+    names = tuple(dict.fromkeys((*s.services, *(x.name for x in e.services))))
+    return {"impact": impact, "services": names}
+
+
+def _on_mitigated(s: Incident, e: ev.Mitigated, v: int) -> Changes:
+    changes: Changes = {
+        "mitigated_at": e.occurred_at,
+        "mitigation": Mitigation(e.action, e.commands, e.commands_language, e.why_it_worked),
+    }
+    if s.status not in ("resolved", "closed"):
+        changes["status"] = "mitigated"
+    if e.note:
+        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
+    return changes
+
+
+def _on_root_cause(s: Incident, e: ev.RootCauseIdentified, v: int) -> Changes:
+    root = RootCause(e.summary, e.whys, e.contributing_factors, e.immediate_cause, e.causes)
+    changes: Changes = {"root_cause": root}
+    if s.status == "investigating":
+        changes["status"] = "identified"
+    return changes
+
+
+def _on_resolved(s: Incident, e: ev.Resolved, v: int) -> Changes:
+    changes: Changes = {"resolved_at": e.occurred_at, "status": "resolved"}
+    if e.summary:
+        changes["resolution"] = e.summary
+    if e.note:
+        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
+    return changes
+
+
+def _on_item_added(s: Incident, e: ev.ActionItemAdded, v: int) -> Changes:
+    item = ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status, e.horizon)
+    return {"action_items": (*s.action_items, item)}
+
+
+def _on_item_updated(s: Incident, e: ev.ActionItemUpdated, v: int) -> Changes:
+    def update(item: ActionItem) -> ActionItem:
+        if item.id != e.item_id:
+            return item
+        fields = {
+            k: getattr(e, k)
+            for k in ("status", "owner", "due", "title", "priority")
+            if getattr(e, k) is not None
+        }
+        return attrs.evolve(item, **fields)
+
+    return {"action_items": tuple(map(update, s.action_items))}
+
+
+def _on_lesson(s: Incident, e: ev.LessonRecorded, v: int) -> Changes:
+    return {"lessons": (*s.lessons, Lesson(e.kind, e.title, e.text))}
+
+
+def _on_signed_off(s: Incident, e: ev.SignedOff, v: int) -> Changes:
+    sign_off = SignOff(e.role, e.name, e.approved, e.occurred_at, e.note)
+    kept = tuple(x for x in s.sign_offs if x.role != e.role)
+    return {"sign_offs": (*kept, sign_off)}
+
+
+def _on_closed(s: Incident, e: ev.Closed, v: int) -> Changes:
+    changes: Changes = {"closed_at": e.occurred_at, "status": "closed"}
+    if e.note:
+        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
+    return changes
+
+
+def _on_reopened(s: Incident, e: ev.Reopened, v: int) -> Changes:
+    text = e.note or f"Reopened: {e.reason}"
+    return {
+        "closed_at": None,
+        "resolved_at": None,
+        "status": "investigating",
+        "reopened": s.reopened + 1,
+        "timeline": (*s.timeline, _entry(e, v, text, e.by)),
+    }
+
+
+def _on_section(s: Incident, e: ev.SectionNoted, v: int) -> Changes:
+    section = Section(e.heading, e.markdown, e.level, e.anchor, e.source)
+    return {"sections": (*s.sections, section)}
+
+
+def _on_figure(s: Incident, e: ev.FigureStated, v: int) -> Changes:
+    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source))}
+
+
+def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
+    field = e.field
+    if field.startswith("timeline."):
+        attr = field.removeprefix("timeline.")
+        try:
+            value: object = parse_time(e.value) if attr == "at" else e.value
+        except ValueError:
+            return {}
+
+        def fix(entry: TimelineEntry) -> TimelineEntry:
+            if entry.version != e.target_version:
+                return entry
+            fixed: dict[str, Any] = {attr: value if attr != "text" else value or ""}
+            return attrs.evolve(entry, **fixed)
+
+        return {"timeline": tuple(map(fix, s.timeline))}
+    if field in LIFECYCLE:
+        try:
+            return {field: parse_time(e.value)}
+        except ValueError:
+            return {}
+    if field == "root_cause":
+        base = s.root_cause or RootCause(summary="")
+        return {"root_cause": attrs.evolve(base, summary=e.value or "")}
+    if field == "severity":
+        if e.value in ev.SEVERITIES:
+            return {"severity": e.value}
+        return {}
+    if field in ("title", "summary", "resolution"):
+        return {field: e.value or ""}
+    if field == "commander":
+        return {field: e.value}
+    return {}
+
+
+_HANDLERS: dict[type[ev.Event], Callable[[Incident, Any, int], Changes]] = {
+    ev.IncidentDeclared: _on_declared_again,
+    ev.SeverityChanged: _on_severity,
+    ev.StatusChanged: _on_status,
+    ev.TimelineEntryAdded: _on_timeline,
+    ev.ImpactAssessed: _on_impact,
+    ev.Mitigated: _on_mitigated,
+    ev.RootCauseIdentified: _on_root_cause,
+    ev.Resolved: _on_resolved,
+    ev.ActionItemAdded: _on_item_added,
+    ev.ActionItemUpdated: _on_item_updated,
+    ev.LessonRecorded: _on_lesson,
+    ev.SignedOff: _on_signed_off,
+    ev.Closed: _on_closed,
+    ev.Reopened: _on_reopened,
+    ev.SectionNoted: _on_section,
+    ev.FigureStated: _on_figure,
+    ev.Corrected: _on_corrected,
+}
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time with an offset (or ``None``); a naive one is refused."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return parsed
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def decide(state: Incident | None, event: ev.Event, *, incident_id: str) -> Incident:
+    """Check ``event`` as a command against ``state``; return the state it leads to.
+
+    Raises :class:`~incidentlog.errors.RuleViolation` naming the broken rule, or
+    :class:`~incidentlog.errors.InvalidEventError` for a value of the wrong type.
+    """
+    check_types(event)
+
+    def refuse(rule: str, message: str) -> RuleViolation:
+        return RuleViolation(rule, message, incident_id=incident_id)
+
+    if state is None:
+        if not isinstance(event, ev.IncidentDeclared):
+            raise refuse("not-declared", f"declare the incident before {type(event).__name__}")
+        if event.incident_id != incident_id or not INCIDENT_ID.fullmatch(incident_id):
+            raise refuse(
+                "incident-id",
+                f"{event.incident_id!r} must equal the stream's id and use letters, digits "
+                "and . _ : # - (at most 100)",
+            )
+    elif isinstance(event, ev.IncidentDeclared):
+        raise refuse("already-declared", "the incident was declared already")
+    elif state.is_closed and not isinstance(event, ev.Reopened):
+        raise refuse("closed", f"the record is closed; only Reopened may follow, not "
+                     f"{type(event).__name__}")
+    _check_event_rules(state, event, refuse)
+    after = evolve(state, event, (state.version if state else 0) + 1)
+    _check_lifecycle(after, refuse)
+    return after
+
+
+def _check_event_rules(state: Incident | None, event: ev.Event, refuse: _Refuse) -> None:
+    needs_time = (ev.IncidentDeclared, ev.Mitigated, ev.Resolved, ev.Closed, ev.SignedOff,
+                  ev.SeverityChanged, ev.Reopened)
+    if isinstance(event, needs_time) and event.occurred_at is None:
+        raise refuse("missing-time", f"{type(event).__name__} needs occurred_at")
+    if isinstance(event, ev.IncidentDeclared | ev.SeverityChanged) and (
+        event.severity not in ev.SEVERITIES
+    ):
+        raise refuse("severity-range", f"severity {event.severity!r} is not one of "
+                         f"{', '.join(ev.SEVERITIES)}")
+    if state is None:
+        return
+    if isinstance(event, ev.SeverityChanged) and event.severity == state.severity:
+        raise refuse("severity-unchanged", f"severity is {state.severity} already")
+    if isinstance(event, ev.Reopened) and not state.is_closed:
+        raise refuse("not-closed", "only a closed record can be reopened")
+    if isinstance(event, ev.Resolved) and state.resolved_at is not None:
+        raise refuse("already-resolved", "the incident is resolved already; reopen it first")
+    if isinstance(event, ev.SignedOff | ev.Closed) and state.resolved_at is None:
+        what = "sign-off" if isinstance(event, ev.SignedOff) else "close"
+        raise refuse(f"{what}-before-resolution", f"no {what} before the incident is resolved")
+    if (isinstance(event, ev.SignedOff) and event.occurred_at and state.resolved_at
+            and event.occurred_at < state.resolved_at):
+        raise refuse("sign-off-before-resolution",
+                     f"signed at {event.occurred_at.isoformat()}, before resolution at "
+                     f"{state.resolved_at.isoformat()}")
+    if isinstance(event, ev.ActionItemAdded) and state.action_item(event.item_id):
+        raise refuse("duplicate-action-item", f"action item {event.item_id!r} exists already")
+    if isinstance(event, ev.ActionItemUpdated) and not state.action_item(event.item_id):
+        raise refuse("unknown-action-item", f"no action item {event.item_id!r}")
+    if isinstance(event, ev.Corrected):
+        _check_correction(state, event, refuse)
+
+
+def _check_correction(state: Incident, event: ev.Corrected, refuse: _Refuse) -> None:
+    if event.field not in ev.CORRECTABLE_FIELDS:
+        raise refuse("correction", f"{event.field!r} cannot be corrected; correctable: "
+                     f"{', '.join(ev.CORRECTABLE_FIELDS)}")
+    if not event.reason.strip():
+        raise refuse("correction", "a correction needs a reason")
+    if event.field.startswith("timeline.") and not any(
+        t.version == event.target_version for t in state.timeline
+    ):
+        raise refuse("correction", f"no timeline entry was added at version "
+                     f"{event.target_version}")
+    if event.field in LIFECYCLE or event.field == "timeline.at":
+        try:
+            parse_time(event.value)
+        except ValueError as exc:
+            raise refuse("correction", str(exc)) from None
+    if event.field == "severity" and event.value not in ev.SEVERITIES:
+        raise refuse("severity-range", f"severity {event.value!r} is not one of "
+                     f"{', '.join(ev.SEVERITIES)}")
+
+
+def _check_lifecycle(state: Incident, refuse: _Refuse) -> None:
+    for problem in lifecycle_problems(state):
+        raise refuse("lifecycle-order", problem)
+
+
+def lifecycle_problems(state: Incident) -> list[str]:
+    """Each pair of lifecycle times out of order, as a sentence."""
+    problems = []
+    pairs = (
+        ("detected_at", "declared_at"),
+        ("detected_at", "acknowledged_at"),
+        ("declared_at", "mitigated_at"),
+        ("acknowledged_at", "mitigated_at"),
+        ("mitigated_at", "resolved_at"),
+        ("declared_at", "resolved_at"),
+        ("resolved_at", "closed_at"),
+    )
+    for first, then in pairs:
+        a, b = getattr(state, first), getattr(state, then)
+        if a is not None and b is not None and b < a:
+            problems.append(
+                f"{then.removesuffix('_at')} at {b.isoformat()} is before "
+                f"{first.removesuffix('_at')} at {a.isoformat()}"
+            )
+    return problems
+
+
+def check_types(event: ev.Event) -> None:
+    """Refuse a field whose value is not of its declared type (constructors don't check)."""
+    try:
+        msgspec.convert(msgspec.to_builtins(event), type=type(event))
+    except msgspec.ValidationError as exc:
+        raise InvalidEventError(f"{type(event).__name__}: {exc}") from None
+
+

@@ -1,0 +1,330 @@
+"""IncidentLog: incidents kept as event streams in an eventsourcing event store.
+
+``IncidentLog()`` keeps them in memory, ``IncidentLog("sqlite:///incidents.db")`` in an
+SQLite file (the embedded default), ``IncidentLog("postgresql://user:pw@host:5432/db")`` in
+PostgreSQL. Each incident is one stream whose id is the incident's own id, so the store
+itself refuses to declare an id twice and refuses a second writer at the same version.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import msgspec
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    OperationalError,
+    PersistenceError,
+)
+
+from incidentlog import events as ev
+from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, link
+from incidentlog.errors import (
+    ConflictError,
+    IncidentExistsError,
+    IncidentNotFoundError,
+    StoreError,
+)
+from incidentlog.incident import Incident, decide, evolve
+from incidentlog.urls import persistence_env, redact
+
+Clock = Callable[[], datetime]
+Decision = Callable[[Incident], Iterable[ev.Event]]
+
+DEFAULT_SNAPSHOT_INTERVAL = 100
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class _EventStoreApp(Application[str]):
+    """eventsourcing's application, wired to our mapper; holds recorder and stores."""
+
+    name = "incidentlog"
+    is_snapshotting_enabled = True
+
+    def construct_mapper(self) -> Mapper[str]:
+        return IncidentMapper(cipher=self.factory.cipher(), compressor=self.factory.compressor())
+
+
+@attrs.frozen
+class Loaded:
+    """An incident's state with the chain link of its last event."""
+
+    state: Incident
+    chain: str
+
+
+class IncidentLog:
+    """Incidents as append-only event streams, with the rules checked on every append.
+
+    ``url`` chooses the store (``None``: in memory). ``clock`` stamps ``recorded_at``.
+    ``cipher_key`` (``eventsourcing.cipher.AESCipher.create_key(32)``) encrypts events with
+    AES-GCM. A snapshot is stored every ``snapshot_interval`` events.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        clock: Clock = utc_now,
+        cipher_key: str | None = None,
+        snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+    ) -> None:
+        self.url = redact(url) if url else "memory://"
+        env = persistence_env(url)
+        if cipher_key:
+            env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+            env["CIPHER_KEY"] = cipher_key
+        try:
+            self._app = _EventStoreApp(env=env)
+        except PersistenceError as exc:
+            raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
+        except ImportError as exc:
+            raise StoreError(
+                f"cannot open {self.url}: {exc}; install the extra: "
+                "pip install 'incidentlog[postgres]'"
+            ) from None
+        self._clock = clock
+        self._snapshot_interval = snapshot_interval
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close database connections."""
+        self._app.close()
+
+    def __enter__(self) -> IncidentLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"IncidentLog({self.url!r})"
+
+    @property
+    def mapper(self) -> IncidentMapper:
+        """The mapper that encodes and decodes stored rows."""
+        mapper = self._app.mapper
+        assert isinstance(mapper, IncidentMapper)
+        return mapper
+
+    @property
+    def recorder(self) -> Any:
+        """eventsourcing's application recorder (the events table)."""
+        return self._app.recorder
+
+    # ------------------------------------------------------------------ writing
+
+    def declare(self, event: ev.IncidentDeclared) -> Incident:
+        """Declare a new incident. Raises IncidentExistsError if the id is taken."""
+        return self.append(event.incident_id, event)
+
+    def append(
+        self,
+        incident_id: str,
+        *events: ev.Event,
+        expected_version: int | None = None,
+        validate: bool = True,
+    ) -> Incident:
+        """Append events to one incident, all or none, and return the new state.
+
+        Each event is checked against the rules (``validate=False`` stores history as a
+        legacy document states it, for the importer). ``expected_version``: refuse with
+        :class:`ConflictError` unless the incident is at that version now. Another writer
+        appending first also gives :class:`ConflictError`; nothing is stored then.
+        """
+        with self._lock(incident_id):
+            loaded = self._load(incident_id, version=None, missing_ok=True)
+            version = loaded.state.version if loaded else 0
+            if expected_version is not None and expected_version != version:
+                raise ConflictError(
+                    f"{incident_id}: expected version {expected_version}, store has {version}"
+                )
+            state, records = self._prepare(incident_id, loaded, events, validate=validate)
+            self._put(incident_id, records, first_version=version + 1)
+            self._snapshot_if_due(state, records)
+            return state
+
+    def update(self, incident_id: str, decision: Decision, *, retries: int = 10) -> Incident:
+        """Append what ``decision(state)`` returns, re-reading and retrying on conflict.
+
+        Use it when several writers may append to the same incident: ``decision`` sees the
+        latest state each time, so its events are checked against what is really stored.
+        """
+        delay = 0.005
+        for attempt in range(retries + 1):
+            state = self.get(incident_id)
+            try:
+                return self.append(incident_id, *decision(state),
+                                   expected_version=state.version)
+            except ConflictError:
+                if attempt == retries:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def append_many(self, batch: Sequence[tuple[str, Sequence[ev.Event]]], *,
+                    validate: bool = True) -> list[Incident]:
+        """Append to several incidents in one transaction: all streams land, or none.
+
+        Meant for bulk import: one commit for the whole batch.
+        """
+        ids = [incident_id for incident_id, _ in batch]
+        if len(set(ids)) != len(ids):
+            raise ValueError("append_many takes each incident at most once per batch")
+        states: list[Incident] = []
+        records: list[Recorded] = []
+        for incident_id, events in batch:
+            loaded = self._load(incident_id, version=None, missing_ok=True)
+            state, recs = self._prepare(incident_id, loaded, events, validate=validate)
+            states.append(state)
+            records.extend(recs)
+        self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""), records,
+                  first_version=None)
+        for state in states:
+            self._snapshot_if_due(state, [r for r in records if r.originator_id == state.id])
+        return states
+
+    def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
+                 *, validate: bool) -> tuple[Incident, list[Recorded]]:
+        state = loaded.state if loaded else None
+        chain = loaded.chain if loaded else GENESIS
+        now = self._clock()
+        records = []
+        for event in events:
+            stamped = msgspec.structs.replace(event, recorded_at=now)
+            version = (state.version if state else 0) + 1
+            if validate:
+                state = decide(state, stamped, incident_id=incident_id)
+            else:
+                if isinstance(stamped, ev.IncidentDeclared):
+                    if state is not None:
+                        raise IncidentExistsError(f"incident {incident_id} was declared already")
+                    if stamped.incident_id != incident_id:
+                        raise StoreError(
+                            f"declared id {stamped.incident_id!r} is not the stream's "
+                            f"{incident_id!r}"
+                        )
+                state = evolve(state, stamped, version)
+            chain = link(chain, incident_id, version, stamped)
+            records.append(Recorded(incident_id, version, stamped, chain))
+        if state is None:
+            raise IncidentNotFoundError(incident_id)
+        return state, records
+
+    def _put(self, label: str, records: list[Recorded], first_version: int | None) -> None:
+        if not records:
+            return
+        try:
+            self._app.events.put(records)
+        except IntegrityError:
+            if first_version == 1:
+                raise IncidentExistsError(f"incident {label} was declared already") from None
+            raise ConflictError(
+                f"{label}: another writer appended first; nothing of this append was stored. "
+                "Read it again and retry (IncidentLog.update retries for you)"
+            ) from None
+        except OperationalError as exc:
+            raise StoreError(f"{self.url}: {redact(str(exc))}") from None
+
+    def _snapshot_if_due(self, state: Incident, records: list[Recorded]) -> None:
+        if self._snapshot_interval <= 0 or not records or self._app.snapshots is None:
+            return
+        first = records[0].originator_version
+        last = records[-1].originator_version
+        if last // self._snapshot_interval > (first - 1) // self._snapshot_interval:
+            self._app.snapshots.put([Snapshot(state, records[-1].chain)])
+
+    def _lock(self, incident_id: str) -> threading.Lock:
+        with self._locks_guard:
+            lock = self._locks.get(incident_id)
+            if lock is None:
+                lock = self._locks[incident_id] = threading.Lock()
+            return lock
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, incident_id: str, *, version: int | None = None) -> Incident:
+        """The incident as its stored events say, now or as it was at ``version``."""
+        loaded = self._load(incident_id, version=version, missing_ok=False)
+        assert loaded is not None
+        return loaded.state
+
+    def exists(self, incident_id: str) -> bool:
+        """True when an incident with that id is stored."""
+        return bool(list(self._app.recorder.select_events(incident_id, limit=1)))
+
+    def _load(self, incident_id: str, *, version: int | None, missing_ok: bool
+              ) -> Loaded | None:
+        state: Incident | None = None
+        chain = GENESIS
+        gt = None
+        if self._app.snapshots is not None:
+            for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
+                assert isinstance(snap, Snapshot)
+                state, chain, gt = snap.state, snap.chain, snap.originator_version
+        for rec in self._app.events.get(incident_id, gt=gt, lte=version):
+            assert isinstance(rec, Recorded)
+            state = evolve(state, rec.event, rec.originator_version)
+            chain = rec.chain
+        if state is None:
+            if missing_ok:
+                return None
+            raise IncidentNotFoundError(incident_id)
+        return Loaded(state, chain)
+
+    def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
+                ) -> list[Recorded]:
+        """The stored records of one incident (event, version, chain link), oldest first."""
+        out = []
+        for rec in self._app.events.get(incident_id, gt=gt, lte=lte):
+            assert isinstance(rec, Recorded)
+            out.append(rec)
+        if not out and gt is None and not self.exists(incident_id):
+            raise IncidentNotFoundError(incident_id)
+        return out
+
+    def events(self, incident_id: str) -> list[ev.Event]:
+        """The full history of one incident, oldest first."""
+        return [r.event for r in self.records(incident_id)]
+
+    def ids(self) -> Iterator[str]:
+        """Every incident id, in the order they were declared."""
+        for rec in self.notifications(topics=(ev.tag_of(ev.IncidentDeclared),)):
+            yield rec.originator_id
+
+    def list(self) -> list[Incident]:
+        """The current state of every incident, in the order they were declared."""
+        return [self.get(incident_id) for incident_id in self.ids()]
+
+    def notifications(self, *, after: int = 0, topics: Sequence[str] = (),
+                      page: int = 500) -> Iterator[Recorded]:
+        """Every stored event of every incident, in the order recorded, from ``after``."""
+        recorder = self._app.recorder
+        start = after
+        while True:
+            rows = recorder.select_notifications(start, page, topics=topics,
+                                                 inclusive_of_start=False)
+            for row in rows:
+                rec = self.mapper.decode(row.originator_id, row.originator_version,
+                                         row.topic, row.state)
+                assert isinstance(rec, Recorded)
+                rec.position = row.id
+                yield rec
+            if len(rows) < page:
+                return
+            start = rows[-1].id

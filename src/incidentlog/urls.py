@@ -1,0 +1,77 @@
+"""Database URLs: which eventsourcing persistence module to use, and how to print one safely."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from incidentlog.errors import StoreError
+
+_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)
+_PASSWORD_KV = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Text with any password in a URL or ``password=...`` replaced by ``***``."""
+    text = _PASSWORD.sub(r"\g<scheme>:***@", text)
+    return _PASSWORD_KV.sub(r"\1***", text)
+
+
+def persistence_env(url: str | None) -> dict[str, str]:
+    """The eventsourcing environment for a database URL.
+
+    ``None`` or ``memory://``: in memory. ``sqlite:///relative.db``,
+    ``sqlite:////absolute.db``, ``sqlite:///:memory:``. ``postgresql://user:pw@host:port/db``
+    (``?schema=name`` picks a schema, ``?connect_timeout=5`` in seconds).
+    """
+    common = {"ORIGINATOR_ID_TYPE": "text", "CREATE_TABLE": "y"}
+    if url is None or url in ("memory://", "memory:", ":memory:"):
+        return {**common, "PERSISTENCE_MODULE": "eventsourcing.popo"}
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = url[len("sqlite://"):]
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise StoreError(f"{redact(url)}: an SQLite URL needs a path: sqlite:///incidents.db")
+        if path != ":memory:":
+            parent = Path(path).expanduser().parent
+            if not parent.is_dir():
+                raise StoreError(f"{redact(url)}: folder {parent} does not exist")
+            path = str(Path(path).expanduser())
+        return {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname or not parts.hostname:
+            raise StoreError(
+                f"{redact(url)}: a PostgreSQL URL needs a host and a database: "
+                "postgresql://user:password@host:5432/dbname"
+            )
+        env = {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or ""),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+        }
+        for pair in filter(None, parts.query.split("&")):
+            key, _, value = pair.partition("=")
+            if key == "schema":
+                env["POSTGRES_SCHEMA"] = unquote(value)
+            elif key == "connect_timeout" and value.isdigit():
+                env["POSTGRES_CONNECT_TIMEOUT"] = value
+        return env
+    raise StoreError(
+        f"{redact(url)}: unknown database URL; use sqlite:///FILE, "
+        "postgresql://user:password@host:port/db, or memory://"
+    )

@@ -1,0 +1,82 @@
+"""Fixtures: the same store contract runs on memory, SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from incidentlog import IncidentLog
+
+POSTGRES_ENV = "INCIDENTLOG_TEST_POSTGRES"
+HOW_TO_POSTGRES = (
+    f"set {POSTGRES_ENV}=postgresql://user:pw@127.0.0.1:5432/db to run the PostgreSQL tests "
+    "(bash .ci/postgres.sh starts a throwaway server and prints the URL)"
+)
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+class Clock:
+    """A clock the tests move by hand: recorded_at becomes predictable."""
+
+    def __init__(self, start: datetime = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {HOW_TO_POSTGRES}")
+        pytest.skip(HOW_TO_POSTGRES)
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to a fresh schema on the test PostgreSQL server, dropped afterwards."""
+    base = postgres_url()
+    assert base
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """A database URL for each backend."""
+    if request.param == "memory":
+        yield None
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'incidents.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def log(store_url: str | None, clock: Clock) -> Iterator[IncidentLog]:
+    with IncidentLog(store_url, clock=clock) as opened:
+        yield opened

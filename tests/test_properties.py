@@ -1,0 +1,67 @@
+"""Properties of the event stream, on generated histories."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from incidentlog import IncidentLog
+from incidentlog import events as ev
+from incidentlog.errors import IncidentLogError
+from incidentlog.incident import decide, fold
+from strategies import any_event, histories
+
+ID = "INC-20251023-0001"
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+@SETTINGS
+@given(history=histories())
+def test_replay_from_the_store_equals_the_aggregate_in_memory(backend: str,
+                                                              history: list[ev.Event]) -> None:
+    in_memory = None
+    for event in history:
+        in_memory = decide(in_memory, event, incident_id=ID)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = None if backend == "memory" else f"sqlite:///{Path(tmp) / 'p.db'}"
+        with IncidentLog(url, snapshot_interval=7) as log:
+            # Append in chunks of varying size, as real writers would.
+            log.declare(history[0])
+            rest = history[1:]
+            while rest:
+                log.append(ID, *rest[:3])
+                rest = rest[3:]
+            stored = log.get(ID)
+            assert in_memory is not None
+            assert stored.version == in_memory.version == len(history)
+            # recorded_at (stamped by the store) is not part of the state: they are equal.
+            assert stored == in_memory == fold(log.events(ID))
+        if url:
+            with IncidentLog(url) as reopened:
+                assert reopened.get(ID) == stored
+
+
+@SETTINGS
+@given(history=histories(max_size=12), candidate=any_event, data=st.data())
+def test_an_invalid_command_is_refused_and_the_history_is_unchanged(
+        history: list[ev.Event], candidate: ev.Event, data: st.DataObject) -> None:
+    state = fold(history)
+    try:
+        decide(state, candidate, incident_id=ID)
+    except IncidentLogError:
+        pass
+    else:
+        assume(False)  # only invalid candidates are of interest here
+    with IncidentLog() as log:
+        log.append(ID, *history)
+        before = log.events(ID)
+        with pytest.raises(IncidentLogError):
+            log.append(ID, candidate)
+        assert log.events(ID) == before
+        assert log.get(ID) == fold(before)
