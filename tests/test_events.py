@@ -11,6 +11,7 @@ from hypothesis import given
 from incidentlog import events as ev
 from incidentlog.codec import Envelope, IncidentMapper, Recorded
 from incidentlog.errors import InvalidEventError, StoreError
+
 from strategies import any_event, declared
 
 AT = datetime(2025, 10, 23, 14, 25, tzinfo=UTC)

@@ -13,6 +13,7 @@ from incidentlog import IncidentLog
 from incidentlog import events as ev
 from incidentlog.errors import IncidentLogError
 from incidentlog.incident import decide, fold
+
 from strategies import any_event, histories
 
 ID = "INC-20251023-0001"

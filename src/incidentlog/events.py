@@ -26,7 +26,7 @@ STATUSES: tuple[str, ...] = get_args(Status)
 ActionStatus = Literal["open", "in_progress", "done"]
 ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
-Mark = Literal["detected", "acknowledged"]
+Mark = Literal["began", "detected", "acknowledged"]
 """What a timeline entry marks in the incident's life, when it marks anything."""
 
 
@@ -231,6 +231,7 @@ CORRECTABLE_FIELDS: tuple[str, ...] = (
     "summary",
     "severity",
     "commander",
+    "began_at",
     "detected_at",
     "declared_at",
     "acknowledged_at",
@@ -274,12 +275,14 @@ class SectionNoted(Event, frozen=True, tag="section"):
 class FigureStated(Event, frozen=True, tag="figure_stated"):
     """A document stated a figure that the events can derive; the checker compares them.
 
-    ``figure`` is one of :data:`STATED_FIGURES`; ``text`` is the words as written.
+    ``figure`` is one of :data:`STATED_FIGURES`; ``text`` is the value as written and
+    ``label`` the words that introduced it (``Time to repair``).
     """
 
     figure: str
     value: float
     text: str = ""
+    label: str = ""
 
 
 STATED_FIGURES: tuple[str, ...] = (
@@ -292,6 +295,8 @@ STATED_FIGURES: tuple[str, ...] = (
     "error_budget_consumed_pct",
     "error_budget_minutes",
     "slo_breached",
+    "failed_requests",
+    "total_requests",
 )
 
 AnyEvent = (

@@ -25,6 +25,7 @@ IncidentStatus = Literal[
 ]
 
 LIFECYCLE: tuple[str, ...] = (
+    "began_at",
     "detected_at",
     "declared_at",
     "acknowledged_at",
@@ -50,6 +51,12 @@ class TimelineEntry:
     version: int
     marks: str | None = None
     source: ev.Source | None = None
+    actor: str = ""
+
+    @property
+    def who(self) -> str:
+        """Who acted: ``by`` when the record says, else who recorded it."""
+        return self.by if self.by is not None else self.actor
 
 
 @attrs.frozen
@@ -140,6 +147,7 @@ class StatedFigure:
     value: float
     text: str
     source: ev.Source | None
+    label: str = ""
 
 
 @attrs.frozen
@@ -167,6 +175,7 @@ class Incident:
     status: IncidentStatus
     version: int
     commander: str | None = None
+    began_at: datetime | None = None
     detected_at: datetime | None = None
     declared_at: datetime | None = None
     acknowledged_at: datetime | None = None
@@ -204,7 +213,7 @@ class Incident:
 
     @property
     def started_at(self) -> datetime | None:
-        """The earliest lifecycle time known: detection, else declaration."""
+        """When the incident is counted from: detection, else declaration."""
         return self.detected_at or self.declared_at
 
 
@@ -243,6 +252,7 @@ def _entry(event: ev.Event, version: int, text: str, by: str | None, marks: str 
         version=version,
         marks=marks,
         source=event.source,
+        actor=event.actor,
     )
 
 
@@ -395,7 +405,7 @@ def _on_section(s: Incident, e: ev.SectionNoted, v: int) -> Changes:
 
 
 def _on_figure(s: Incident, e: ev.FigureStated, v: int) -> Changes:
-    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source))}
+    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source, e.label))}
 
 
 def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
@@ -562,6 +572,8 @@ def lifecycle_problems(state: Incident) -> list[str]:
     """Each pair of lifecycle times out of order, as a sentence."""
     problems = []
     pairs = (
+        ("began_at", "detected_at"),
+        ("began_at", "declared_at"),
         ("detected_at", "declared_at"),
         ("detected_at", "acknowledged_at"),
         ("declared_at", "mitigated_at"),

@@ -1,0 +1,149 @@
+"""What both house formats render the same way: labels, timeline rows, stated figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from incidentlog import events as ev
+from incidentlog import figures as fg
+from incidentlog.incident import Incident, StatedFigure, TimelineEntry
+from incidentlog.render.emit import inline, table
+from incidentlog.render.layout import Node
+
+STATUS_LABELS = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "mitigating": "Mitigating",
+    "mitigated": "Mitigated",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+SEVERITY_WORDS = {"P0": "Critical", "P1": "High", "P2": "Medium", "P3": "Low"}
+
+FIGURE_LABELS = {
+    "duration_minutes": "Duration",
+    "time_to_mitigate_minutes": "Time to mitigation",
+    "time_to_detect_minutes": "Time to detection",
+    "time_to_repair_minutes": "Time to repair",
+    "time_to_resolve_minutes": "Time to resolve",
+    "success_rate_pct": "Success rate",
+    "error_budget_consumed_pct": "Error budget consumed",
+    "error_budget_minutes": "Error budget",
+    "slo_breached": "SLO breached",
+    "failed_requests": "Failed requests",
+    "total_requests": "Total requests",
+}
+
+STATED_AS = " — stated as: "
+"""Joins a derived figure to the different one a source document typed in."""
+
+
+def report_date(incident: Incident) -> str:
+    """The report's date: the day the incident began, was detected or declared."""
+    start = incident.began_at or incident.started_at
+    return start.date().isoformat() if start else ""
+
+
+def ordered_timeline(incident: Incident) -> list[TimelineEntry]:
+    """Entries in time order; an entry of unknown time stays after the one recorded before it."""
+    keyed: list[tuple[datetime, int, TimelineEntry]] = []
+    last = datetime.min.replace(tzinfo=None)
+    floor: datetime | None = None
+    for i, entry in enumerate(sorted(incident.timeline, key=lambda e: e.version)):
+        if entry.at is not None:
+            floor = entry.at
+        key = entry.at or floor
+        keyed.append((key.replace(tzinfo=None) if key else last, i, entry))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [entry for _, _, entry in keyed]
+
+
+def with_stated(derived: str, stated: StatedFigure | None, same: bool) -> str:
+    """A derived figure, followed by what the source stated when that differs."""
+    if stated is None or same:
+        return derived
+    return f"{derived}{STATED_AS}{stated.text}"
+
+
+def duration_text(incident: Incident, suffix: str) -> str | None:
+    """``27 minutes (detection to resolution)``, with a differing stated figure after it."""
+    figures = fg.derive(incident)
+    stated = incident.stated_figure("duration_minutes")
+    if figures.duration_minutes is None:
+        return stated.text if stated else None
+    derived = f"{fg.format_minutes(figures.duration_minutes)}{suffix}"
+    same = stated is not None and stated.text.strip() == derived
+    return with_stated(derived, stated, same)
+
+
+def other_stated_figures(incident: Incident, rendered: set[str]) -> Iterator[str]:
+    """``**Time to repair**: 0h 16m`` lines for stated figures no template slot shows."""
+    seen: set[tuple[str, str]] = set()
+    for stated in incident.stated:
+        if stated.figure in rendered or not stated.label:
+            continue
+        key = (stated.label, stated.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield f"**{inline(stated.label)}**: {inline(stated.text)}"
+
+
+NOUNS = {
+    "declared": ("declared the incident", "declared the incident"),
+    "severity_changed": ("changed the severity", "changed the severity {n} times"),
+    "status_changed": ("updated the status", "updated the status {n} times"),
+    "timeline_entry": ("added a timeline entry", "added {n} timeline entries"),
+    "impact_assessed": ("assessed the impact", "assessed the impact {n} times"),
+    "mitigated": ("recorded the mitigation", "recorded {n} mitigations"),
+    "root_cause": ("recorded the root cause", "recorded the root cause {n} times"),
+    "resolved": ("resolved the incident", "resolved the incident {n} times"),
+    "action_item_added": ("added an action item", "added {n} action items"),
+    "action_item_updated": ("updated an action item", "updated {n} action items"),
+    "lesson": ("recorded a lesson", "recorded {n} lessons"),
+    "signed_off": ("signed off", "added {n} sign-offs"),
+    "closed": ("closed the record", "closed the record {n} times"),
+    "reopened": ("reopened the record", "reopened the record {n} times"),
+    "corrected": ("made a correction", "made {n} corrections"),
+    "section": ("added a section", "added {n} sections"),
+    "figure_stated": ("stated a figure", "stated {n} figures"),
+}
+
+
+def history_rows(history: Sequence[ev.Event]) -> list[tuple[str, str, str]]:
+    """Document History rows (date, author, changes) for events recorded here, not imported.
+
+    Consecutive events by the same author on the same day make one row.
+    """
+    rows: list[tuple[str, str, Counter[str]]] = []
+    for event in history:
+        if event.imported or event.recorded_at is None:
+            continue
+        day = event.recorded_at.date().isoformat()
+        if rows and rows[-1][0] == day and rows[-1][1] == event.actor:
+            rows[-1][2][ev.tag_of(event)] += 1
+        else:
+            rows.append((day, event.actor, Counter({ev.tag_of(event): 1})))
+    out = []
+    for day, author, counts in rows:
+        changes = []
+        for tag, n in counts.items():
+            one, many = NOUNS[tag]
+            changes.append(one if n == 1 else many.format(n=n))
+        text = "; ".join(changes)
+        out.append((day, author, text[:1].upper() + text[1:]))
+    return out
+
+
+def history_node(history: Sequence[ev.Event] | None) -> Node:
+    """The Document History heading: kept legacy rows, then rows from the event stream."""
+
+    def body(incident: Incident) -> str:
+        rows = history_rows(history or ())
+        return table(("Date", "Author", "Changes"), rows, (4, 6, 7)) if rows else ""
+
+    return Node("Document History", 2, body)

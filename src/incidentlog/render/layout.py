@@ -1,0 +1,114 @@
+"""A report's outline: template headings in order, generated bodies, kept sections placed.
+
+A template is a tree of :class:`Node` objects. Each renders its generated body (empty when
+the events hold nothing for it: the heading is left out). Verbatim sections
+(:class:`~incidentlog.incident.Section`) go where they stood in their source: level 0 (front
+matter) before everything, level 1 without anchor (text before the first heading) after the
+header, anchor ``""`` right after the header; a section with a template heading's name joins
+that heading; one anchored to a heading follows it (or opens it, when it is a sub-heading
+of it); the rest follow at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from incidentlog.incident import Incident, Section
+from incidentlog.render.emit import block, join_blocks
+
+Body = Callable[[Incident], str]
+
+
+def _nothing(incident: Incident) -> str:
+    return ""
+
+
+@attrs.frozen
+class Node:
+    """A heading of the template, with its generated body and sub-headings."""
+
+    heading: str
+    level: int
+    body: Body = _nothing
+    children: tuple[Node, ...] = ()
+
+
+def _key(text: str | None) -> str:
+    return " ".join((text or "").lower().replace("-", " ").split())
+
+
+@attrs.define
+class _Placer:
+    pending: list[Section]
+
+    def take(self, match: Callable[[Section], bool]) -> list[Section]:
+        taken = [s for s in self.pending if match(s)]
+        self.pending = [s for s in self.pending if not match(s)]
+        return taken
+
+    def anchored(self, heading: str, *, deeper_than: int | None, level: int) -> list[str]:
+        """Kept sections anchored to ``heading`` (and, in turn, to those), as blocks."""
+        key = _key(heading)
+
+        def match(s: Section) -> bool:
+            if s.anchor is None or _key(s.anchor) != key:
+                return False
+            return s.level > level if deeper_than is not None else s.level <= level
+
+        out: list[str] = []
+        for section in self.take(match):
+            out.append(self.emit(section))
+        return out
+
+    def emit(self, section: Section) -> str:
+        parts = [_heading(section.heading, section.level), block(section.markdown)]
+        parts += self.anchored(section.heading, deeper_than=section.level, level=section.level)
+        text = join_blocks(parts)
+        follow = self.anchored(section.heading, deeper_than=None, level=section.level)
+        return join_blocks([_rule(section.level) + text, *follow])
+
+
+def _heading(text: str, level: int) -> str:
+    return f"{'#' * level} {text}" if text else ""
+
+
+def _rule(level: int) -> str:
+    return "---\n\n" if level == 2 else ""
+
+
+def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
+             footer: Sequence[Node] = ()) -> str:
+    """The whole report: preamble, the outline's headings in order, kept sections placed."""
+    placer = _Placer(list(incident.sections))
+    front = placer.take(lambda s: s.level == 0)
+    top = placer.take(lambda s: s.level == 1 and s.anchor is None)
+    blocks = [*(block(s.markdown) for s in front), preamble(incident)]
+    blocks += [block(s.markdown) for s in top]
+    blocks += [placer.emit(s) for s in placer.take(lambda s: s.anchor == "")]
+    for node in outline:
+        blocks.append(_render(node, incident, placer))
+    leftover = [placer.emit(s) for s in list(placer.pending)]
+    placer.pending = []
+    blocks += leftover
+    for node in footer:
+        blocks.append(_render(node, incident, placer))
+    return join_blocks(blocks).rstrip() + "\n"
+
+
+def _render(node: Node, incident: Incident, placer: _Placer) -> str:
+    own = placer.take(lambda s: _key(s.heading) == _key(node.heading) and s.level == node.level)
+    parts = [node.body(incident)]
+    parts += [block(s.markdown) for s in own]
+    for s in own:
+        parts += placer.anchored(s.heading, deeper_than=s.level, level=s.level)
+    parts += placer.anchored(node.heading, deeper_than=node.level, level=node.level)
+    parts += [_render(child, incident, placer) for child in node.children]
+    after = placer.anchored(node.heading, deeper_than=None, level=node.level)
+    for s in own:
+        after += placer.anchored(s.heading, deeper_than=None, level=s.level)
+    content = join_blocks(parts)
+    here = _rule(node.level) + join_blocks([_heading(node.heading, node.level), content]) \
+        if content.strip() else ""
+    return join_blocks([here, *after])

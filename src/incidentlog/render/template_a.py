@@ -1,0 +1,271 @@
+"""Template A: ``INC-YYYYMMDD-####``, executive summary, Five Whys, task-list action items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from incidentlog import figures as fg
+from incidentlog.events import Event
+from incidentlog.incident import Incident
+from incidentlog.render import common as c
+from incidentlog.render.emit import (
+    code_block,
+    inline,
+    join_blocks,
+    paragraph,
+    spans_days,
+    table,
+    when,
+)
+from incidentlog.render.layout import Node, assemble
+
+HORIZONS = {
+    "immediate": "Immediate (< 24 hours)",
+    "short-term": "Short-term (< 1 week)",
+    "long-term": "Long-term (< 1 month)",
+}
+LESSON_KINDS = {
+    "went_well": ("What Went Well", "✅"),
+    "went_wrong": ("What Went Wrong", "❌"),
+    "lucky": ("Where We Got Lucky", "🍀"),
+}
+RENDERED_FIGURES = {"duration_minutes", "time_to_mitigate_minutes"}
+
+
+def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
+    """The incident as a template A report; ``history`` adds the Document History rows."""
+    return assemble(incident, _header, (*OUTLINE, c.history_node(history)))
+
+
+def _header(i: Incident) -> str:
+    lines = [f"# Incident Report: {inline(i.title)}", ""]
+    lines.append(f"**Incident ID**: {i.id}")
+    if date := c.report_date(i):
+        lines.append(f"**Date**: {date}")
+    lines.append(f"**Severity**: {i.severity}-{c.SEVERITY_WORDS[i.severity]}")
+    lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
+    if i.commander:
+        lines.append(f"**Incident Commander**: {inline(i.commander)}")
+    figures = fg.derive(i)
+    stated = i.stated_figure("duration_minutes")
+    if figures.duration_minutes is not None:
+        lines.append(f"**Duration**: {fg.format_hhmm(figures.duration_minutes)} "
+                     "(from detection to resolution)")
+    elif stated is not None:
+        lines.append(f"**Duration**: {inline(stated.text)}")
+    return "\n".join(lines)
+
+
+def _summary(i: Incident) -> str:
+    parts = []
+    if i.summary:
+        parts.append(f"**One-line summary**: {paragraph(i.summary)}")
+    impact = _impact_bullets(i)
+    if impact:
+        parts.append("**Impact**:\n" + "\n".join(impact))
+    if i.root_cause and i.root_cause.summary:
+        parts.append(f"**Root Cause**: {paragraph(i.root_cause.summary)}")
+    if i.resolution:
+        parts.append(f"**Resolution**: {paragraph(i.resolution)}")
+    return join_blocks(parts)
+
+
+def _impact_bullets(i: Incident) -> list[str]:
+    impact = i.impact
+    facts = [f for f in impact.facts if f.part == "summary"] if impact else []
+    labels = {f.label.lower() for f in facts}
+    out = []
+    if impact and impact.users_affected:
+        out.append(f"- **Users affected**: {inline(impact.users_affected)}")
+    figures = fg.derive(i)
+    if figures.duration_minutes is not None:
+        duration = c.duration_text(i, "")
+        out.append(f"- **Duration**: {inline(duration or '')}")
+    if i.services and "services impacted" not in labels:
+        out.append(f"- **Services impacted**: {inline(', '.join(i.services))}")
+    if impact and impact.revenue:
+        out.append(f"- **Revenue impact**: {inline(impact.revenue)}")
+    if "slo impact" not in labels and figures.error_budget_consumed_pct is not None \
+            and impact and impact.downtime_minutes is not None:
+        out.append(f"- **SLO impact**: Error budget consumed: "
+                   f"{fg.format_number(figures.error_budget_consumed_pct)}%")
+    out += [f"- **{inline(f.label)}**: {inline(f.value)}" if f.label else f"- {inline(f.value)}"
+            for f in facts]
+    return out
+
+
+def _timeline(i: Incident) -> str:
+    entries = c.ordered_timeline(i)
+    if not entries:
+        return ""
+    days = spans_days((e.at for e in entries), c.report_date(i))
+    rows = [(when(e.at, seconds=False, with_date=days), e.text, e.who) for e in entries]
+    parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5))]
+    duration = c.duration_text(i, " (detection to resolution)")
+    if duration:
+        parts.append(f"**Total Duration**: {inline(duration)}")
+    others = list(c.other_stated_figures(i, RENDERED_FIGURES))
+    if others:
+        parts.append("\n".join(others))
+    return join_blocks(parts)
+
+
+def _blast_radius(i: Incident) -> str:
+    impact = i.impact
+    if impact is None:
+        return ""
+    parts = []
+    if impact.services:
+        parts.append("**Affected Services**:\n" + "\n".join(
+            f"- {inline(s.name)}: {inline(s.effect)}" if s.effect else f"- {inline(s.name)}"
+            for s in impact.services))
+    user = [f for f in impact.facts if f.part == "user"]
+    generated_user = []
+    figures = fg.derive(i)
+    if figures.success_rate_pct is not None:
+        generated_user.append(
+            f"- {impact.failed_requests:,} failed requests (out of {impact.total_requests:,} "
+            f"total): {fg.format_number(figures.success_rate_pct)}% success rate")
+    lines = [_fact_line(f.label, f.value) for f in user] + generated_user
+    if lines:
+        parts.append("**User Impact**:\n" + "\n".join(lines))
+    slo = [_fact_line(f.label, f.value) for f in impact.facts if f.part == "slo"]
+    if not slo:
+        slo = _slo_lines(i)
+    if slo:
+        parts.append("**SLO Impact**:\n" + "\n".join(slo))
+    return join_blocks(parts)
+
+
+def _fact_line(label: str, value: str) -> str:
+    return f"- **{inline(label)}**: {inline(value)}" if label else f"- {inline(value)}"
+
+
+def _slo_lines(i: Incident) -> list[str]:
+    impact = i.impact
+    if impact is None or impact.slo_target is None:
+        return []
+    figures = fg.derive(i)
+    target = fg.format_number(impact.slo_target, 3)
+    out = []
+    if impact.slo_actual is not None:
+        mark = "✅" if impact.slo_actual >= impact.slo_target else "❌"
+        out.append(f"- Monthly availability SLO: {fg.format_number(impact.slo_actual, 3)}% "
+                   f"(target: {target}%) {mark}")
+    if figures.error_budget_consumed_pct is not None and impact.downtime_minutes is not None:
+        used = fg.format_number(figures.error_budget_consumed_pct)
+        out.append(f"- Error budget consumed: {used}%")
+    if figures.slo_breached is not None:
+        out.append("- SLO breached" if figures.slo_breached else "- No SLO breach")
+    return out
+
+
+def _five_whys(i: Incident) -> str:
+    root = i.root_cause
+    if root is None:
+        return ""
+    items = [f"{n}. **{inline(w.question)}**\n   - {inline(w.answer)}"
+             for n, w in enumerate(root.whys, 1)]
+    parts = ["\n\n".join(items)] if items else []
+    if root.summary and items:
+        parts.append(f"**Root Cause**: {paragraph(root.summary)}")
+    return join_blocks(parts)
+
+
+def _contributing(i: Incident) -> str:
+    root = i.root_cause
+    if root is None or not root.contributing_factors:
+        return ""
+    return "\n".join(f"{n}. {inline(f)}" for n, f in enumerate(root.contributing_factors, 1))
+
+
+def _mitigation(i: Incident) -> str:
+    m = i.mitigation
+    parts = []
+    if m and m.action:
+        parts.append(f"**Action Taken**: {paragraph(m.action)}")
+    if m and m.commands:
+        parts.append(code_block(m.commands, m.commands_language))
+    if m and m.why_it_worked:
+        parts.append(f"**Why It Worked**: {paragraph(m.why_it_worked)}")
+    figures = fg.derive(i)
+    stated = i.stated_figure("time_to_mitigate_minutes")
+    if figures.time_to_mitigate_minutes is not None and (m or stated):
+        derived = f"{fg.format_minutes(figures.time_to_mitigate_minutes)} (from detection)"
+        same = stated is not None and stated.text.strip() == derived
+        parts.append(f"**Time to Mitigation**: {inline(c.with_stated(derived, stated, same))}")
+    elif stated is not None:
+        parts.append(f"**Time to Mitigation**: {inline(stated.text)}")
+    return join_blocks(parts)
+
+
+def _action_items(i: Incident) -> str:
+    groups: dict[str, list[str]] = {}
+    for item in i.action_items:
+        box = "x" if item.status == "done" else " "
+        owner = f"**{inline(item.owner)}**: " if item.owner else ""
+        extras = []
+        if item.status == "in_progress":
+            extras.append("in progress")
+        if item.due:
+            extras.append(f"due {item.due.isoformat()}")
+        if item.priority:
+            extras.append(item.priority)
+        tail = f" ({item.id})"
+        extra = f" [{', '.join(extras)}]" if extras else ""
+        line = f"- [{box}] {owner}{inline(item.title)}{tail}{extra}"
+        heading = HORIZONS.get(item.horizon or "", item.horizon or "")
+        groups.setdefault(heading, []).append(line)
+    parts = []
+    for heading, lines in groups.items():
+        if heading:
+            parts.append(f"### {heading}")
+        parts.append("\n".join(lines))
+    return join_blocks(parts)
+
+
+def _lessons(i: Incident) -> str:
+    order = list(LESSON_KINDS) + [k for k in dict.fromkeys(x.kind for x in i.lessons)
+                                  if k not in LESSON_KINDS]
+    parts = []
+    for kind in order:
+        lessons = [x for x in i.lessons if x.kind == kind]
+        if not lessons:
+            continue
+        heading, mark = LESSON_KINDS.get(kind, (kind.replace("_", " ").title(), "-"))
+        lines = [f"{mark} **{inline(x.title)}**: {inline(x.text)}" if x.text
+                 else f"{mark} **{inline(x.title)}**" for x in lessons]
+        parts.append(f"### {heading}\n\n" + "\n".join(lines))
+    return join_blocks(parts)
+
+
+def _sign_off(i: Incident) -> str:
+    lines = []
+    for s in i.sign_offs:
+        verdict = "approved" if s.approved else "not approved"
+        date = f", {s.at:%Y-%m-%d}" if s.at else ""
+        lines.append(f"**{inline(s.role)}**: {inline(s.name)} ({verdict}{date})")
+    return "\n".join(lines)
+
+
+OUTLINE = (
+    Node("Executive Summary", 2, _summary),
+    Node("Timeline", 2, _timeline),
+    Node("Detailed Description", 2, children=(
+        Node("What Happened", 3),
+        Node("Blast Radius", 3, _blast_radius),
+    )),
+    Node("Root Cause Analysis", 2, children=(
+        Node("The Five Whys", 3, _five_whys),
+        Node("Contributing Factors", 3, _contributing),
+    )),
+    Node("Resolution", 2, children=(
+        Node("Immediate Mitigation", 3, _mitigation),
+        Node("Verification", 3),
+    )),
+    Node("Action Items", 2, _action_items),
+    Node("Lessons Learned", 2, _lessons),
+    Node("Supporting Data", 2),
+    Node("References", 2),
+    Node("Sign-off", 2, _sign_off),
+)

@@ -1,0 +1,218 @@
+"""Template B: ``#YYYY-MM-DD-NNN``, impact assessment, action-item and sign-off tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from incidentlog import figures as fg
+from incidentlog.events import Event
+from incidentlog.incident import Incident
+from incidentlog.render import common as c
+from incidentlog.render.emit import (
+    code_block,
+    inline,
+    join_blocks,
+    paragraph,
+    spans_days,
+    table,
+    when,
+)
+from incidentlog.render.layout import Node, assemble
+
+ACTION_STATUS = {"open": "Not Started", "in_progress": "In Progress", "done": "Done"}
+RESPONSE_KINDS = {"went_well": "What Went Well ✅", "went_wrong": "What Went Wrong ❌"}
+LESSON_KINDS = {
+    "technical": "Technical Lessons",
+    "process": "Process Lessons",
+    "communication": "Communication Lessons",
+}
+RENDERED_FIGURES = {"duration_minutes", "error_budget_minutes"}
+
+
+def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
+    """The incident as a template B report (template B keeps no Document History table)."""
+    return assemble(incident, _header, OUTLINE)
+
+
+def _header(i: Incident) -> str:
+    lines = [f"# Incident Report: {inline(i.title)}", "", f"**Incident ID**: #{i.id}"]
+    if date := c.report_date(i):
+        lines.append(f"**Date**: {date}")
+    lines.append(f"**Severity**: {i.severity}")
+    duration = c.duration_text(i, "")
+    if duration:
+        lines.append(f"**Duration**: {inline(duration)}")
+    lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
+    return "\n".join(lines)
+
+
+def _summary(i: Incident) -> str:
+    return paragraph(i.summary) if i.summary else ""
+
+
+def _timeline(i: Incident) -> str:
+    entries = c.ordered_timeline(i)
+    if not entries:
+        return ""
+    days = spans_days((e.at for e in entries), c.report_date(i))
+    rows = [(when(e.at, seconds=True, with_date=days), e.text, e.who) for e in entries]
+    parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5))]
+    others = list(c.other_stated_figures(i, RENDERED_FIGURES))
+    if others:
+        parts.append("\n".join(others))
+    return join_blocks(parts)
+
+
+def _facts(i: Incident, part: str, generated: list[tuple[str, str]]) -> str:
+    impact = i.impact
+    facts = [(f.label, f.value) for f in impact.facts if f.part == part] if impact else []
+    labels = {label.lower() for label, _ in facts}
+    lines = [(label, value) for label, value in generated if label.lower() not in labels]
+    lines += facts
+    return "\n".join(f"- **{inline(label)}**: {inline(value)}" if label else f"- {inline(value)}"
+                     for label, value in lines)
+
+
+def _user_impact(i: Incident) -> str:
+    impact = i.impact
+    generated = []
+    if impact and impact.users_affected:
+        generated.append(("Affected Users", impact.users_affected))
+    return _facts(i, "user", generated)
+
+
+def _business_impact(i: Incident) -> str:
+    impact = i.impact
+    generated = []
+    if impact and impact.revenue:
+        generated.append(("Revenue Impact", impact.revenue))
+    sla = sla_impact(i)
+    if sla:
+        generated.append(("SLA Impact", sla))
+    return _facts(i, "business", generated)
+
+
+def sla_impact(i: Incident) -> str:
+    """``45 minutes against monthly error budget (99.9% = 43.8 min/month)``."""
+    impact = i.impact
+    figures = fg.derive(i)
+    if impact is None or impact.slo_target is None or figures.downtime_minutes is None:
+        return ""
+    budget = figures.error_budget_minutes or 0
+    return (f"{fg.format_number(figures.downtime_minutes)} minutes against monthly error "
+            f"budget ({fg.format_number(impact.slo_target, 3)}% = "
+            f"{fg.format_number(budget)} min/month)")
+
+
+def _technical_impact(i: Incident) -> str:
+    impact = i.impact
+    generated = []
+    if impact and impact.services:
+        generated.append(("Services Affected", ", ".join(
+            f"{s.name} ({s.effect})" if s.effect else s.name for s in impact.services)))
+    figures = fg.derive(i)
+    if impact and figures.success_rate_pct is not None:
+        generated.append(("Failed Requests", f"{impact.failed_requests:,} of "
+                          f"{impact.total_requests:,} ({fg.format_number(figures.success_rate_pct)}"
+                          "% success rate)"))
+    return _facts(i, "technical", generated)
+
+
+def _why(i: Incident) -> str:
+    root = i.root_cause
+    if root is None:
+        return ""
+    parts = []
+    if root.summary and root.summary != root.immediate_cause:
+        parts.append(f"**Root Cause**: {paragraph(root.summary)}")
+    if root.immediate_cause:
+        parts.append(f"**Immediate Cause**: {paragraph(root.immediate_cause)}")
+    if root.causes:
+        parts.append("**Root Causes**:\n" + "\n".join(
+            f"{n}. {inline(x)}" for n, x in enumerate(root.causes, 1)))
+    if root.whys:
+        parts.append("\n".join(f"{n}. **{inline(w.question)}** {inline(w.answer)}"
+                               for n, w in enumerate(root.whys, 1)))
+    if root.contributing_factors:
+        parts.append("**Contributing Factors**:\n" + "\n".join(
+            f"- {inline(x)}" for x in root.contributing_factors))
+    return join_blocks(parts)
+
+
+def _numbered_lessons(i: Incident, kind: str) -> str:
+    lessons = [x for x in i.lessons if x.kind == kind]
+    return "\n".join(f"{n}. **{inline(x.title)}**: {inline(x.text)}" if x.text
+                     else f"{n}. **{inline(x.title)}**" for n, x in enumerate(lessons, 1))
+
+
+def _lessons_of(kind: str) -> Callable[[Incident], str]:
+    def body(i: Incident) -> str:
+        return _numbered_lessons(i, kind)
+
+    return body
+
+
+def _resolution_steps(i: Incident) -> str:
+    m = i.mitigation
+    parts = []
+    if m and m.action:
+        parts.append(paragraph(m.action))
+    if i.resolution:
+        parts.append(f"**Resolution**: {paragraph(i.resolution)}")
+    if m and m.why_it_worked:
+        parts.append(f"**Why It Worked**: {paragraph(m.why_it_worked)}")
+    if m and m.commands:
+        parts.append(code_block(m.commands, m.commands_language))
+    return join_blocks(parts)
+
+
+def _action_items(i: Incident) -> str:
+    if not i.action_items:
+        return ""
+    rows = [(a.id, a.title, a.owner or "", a.due.isoformat() if a.due else "", a.priority or "",
+             ACTION_STATUS[a.status]) for a in i.action_items]
+    return table(("#", "Action", "Owner", "Due Date", "Priority", "Status"), rows,
+                 (1, 6, 5, 8, 8, 6))
+
+
+def _other_lessons(i: Incident) -> str:
+    known = set(LESSON_KINDS) | set(RESPONSE_KINDS)
+    kinds = [k for k in dict.fromkeys(x.kind for x in i.lessons) if k not in known]
+    parts = []
+    for kind in kinds:
+        parts.append(f"### {kind.replace('_', ' ').title()}\n\n{_numbered_lessons(i, kind)}")
+    return join_blocks(parts)
+
+
+def _sign_off(i: Incident) -> str:
+    if not i.sign_offs:
+        return ""
+    rows = [(s.role, s.name, "✅ Approved" if s.approved else "❌ Not approved",
+             f"{s.at:%Y-%m-%d}" if s.at else "") for s in i.sign_offs]
+    return table(("Role", "Name", "Sign-Off", "Date"), rows, (4, 4, 8, 4))
+
+
+OUTLINE = (
+    Node("Executive Summary", 2, _summary),
+    Node("Incident Timeline", 2, _timeline),
+    Node("Impact Assessment", 2, children=(
+        Node("User Impact", 3, _user_impact),
+        Node("Business Impact", 3, _business_impact),
+        Node("Technical Impact", 3, _technical_impact),
+    )),
+    Node("Root Cause Analysis", 2, children=(
+        Node("What Happened", 3),
+        Node("Why It Happened", 3, _why),
+        Node("Why We Didn't Catch It Sooner", 3),
+    )),
+    Node("Detection and Response", 2, children=tuple(
+        Node(heading, 3, _lessons_of(kind)) for kind, heading in RESPONSE_KINDS.items())),
+    Node("Resolution Steps Taken", 2, _resolution_steps),
+    Node("Action Items", 2, _action_items),
+    Node("Lessons Learned", 2, _other_lessons, children=tuple(
+        Node(heading, 3, _lessons_of(kind)) for kind, heading in LESSON_KINDS.items())),
+    Node("Follow-Up Actions", 2),
+    Node("External Communication", 2),
+    Node("Appendix", 2),
+    Node("Sign-Off", 2, _sign_off),
+)

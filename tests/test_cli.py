@@ -1,0 +1,95 @@
+"""The command line: output, exit codes, errors in one line."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+
+from incidentlog import IncidentLog
+from incidentlog import events as ev
+from incidentlog.cli import main
+
+import seed_incidents
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with IncidentLog(url) as log:
+        seed_incidents.record(log)
+    return url
+
+
+def test_show_markdown_and_json(db: str) -> None:
+    code, out, _ = run("--db", db, "show", seed_incidents.A_ID)
+    assert code == 0 and out.startswith("# Incident Report: Inference gateway")
+    assert "## Document History" in out
+    code, out, _ = run("show", seed_incidents.B_ID, "--template", "b", "--db", db)
+    assert code == 0 and "**Incident ID**: #2024-11-19-001" in out
+    code, out, _ = run("--db", db, "show", seed_incidents.A_ID, "--format", "json")
+    assert json.loads(out)["duration_minutes"] == 27
+
+
+def test_database_from_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INCIDENTLOG_DB", db)
+    code, out, _ = run("list")
+    assert code == 0 and seed_incidents.A_ID in out
+
+
+def test_list_columns_and_json(db: str) -> None:
+    code, out, _ = run("--db", db, "list")
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "SEVERITY", "STATUS", "DURATION", "TITLE"]
+    assert lines[1].split()[:4] == [seed_incidents.A_ID, "P1", "resolved", "00:27"]
+    code, out, _ = run("--db", db, "list", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["duration_minutes"] for r in rows] == [27, 45]
+
+
+def test_check_exit_status(db: str, tmp_path: Path) -> None:
+    code, out, _ = run("--db", db, "check", seed_incidents.A_ID)
+    assert code == 0 and "0 error(s)" in out
+    code, out, _ = run("--db", db, "check", seed_incidents.B_ID, "--json")
+    findings = json.loads(out)
+    assert code == 0 and [f["code"] for f in findings] == ["error-budget"]
+    assert findings[0]["level"] == "warning"
+    with IncidentLog(db) as log:
+        log.append(seed_incidents.A_ID, ev.ActionItemAdded(
+            occurred_at=log.get(seed_incidents.A_ID).resolved_at, actor="@x", item_id="late",
+            title="t", due=__import__("datetime").date(2020, 1, 1)))
+    code, out, _ = run("--db", db, "check", seed_incidents.A_ID)
+    assert code == 1 and "due-before-incident" in out
+
+
+def test_errors_are_one_line_with_exit_2(db: str) -> None:
+    code, out, err = run("--db", db, "show", "NOPE-1")
+    assert code == 2 and out == ""
+    assert err == "incidentlog show: error: no incident 'NOPE-1' in this log\n"
+    code, _, err = run("--db", "postgresql://u:secret@127.0.0.1:1/x?connect_timeout=1", "list")
+    assert code == 2 and "secret" not in err and err.count("\n") == 1
+    code, _, err = run("show")
+    assert code == 2 and "usage:" in err and "required: id" in err
+
+
+def test_help_has_an_example_for_every_command() -> None:
+    for command in ("show", "check", "list", "schema"):
+        code, out, _ = run(command, "--help")
+        assert code == 0 and "example:" in out
+
+
+def test_schema(db: str) -> None:
+    code, out, _ = run("schema")
+    assert code == 0 and "IncidentDoc" in out
