@@ -290,6 +290,7 @@ def _missing_for_template(incident: Incident, template: str) -> Iterator[Finding
                       None, "id")
     needs: list[tuple[str, bool]] = [
         ("title", bool(incident.title.strip())),
+        ("severity", incident.severity is not None),
         ("summary", bool(incident.summary.strip())),
         ("timeline", bool(incident.timeline)),
     ]

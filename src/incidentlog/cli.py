@@ -89,7 +89,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         _print_json(rows, out)
         return EXIT_OK
     header = ("ID", "SEVERITY", "STATUS", "DURATION", "TITLE")
-    table = [header] + [(i.id, i.severity, i.status, _hhmm(fg.derive(i).duration_minutes),
+    table = [header] + [(i.id, i.severity or "-", i.status, _hhmm(fg.derive(i).duration_minutes),
                          i.title) for i in incidents]
     widths = [max(len(str(row[c])) for row in table) for c in range(4)]
     for row in table:

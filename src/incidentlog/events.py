@@ -66,11 +66,14 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
 
 
 class IncidentDeclared(Event, frozen=True, tag="declared"):
-    """The incident exists; always the first event of a stream. ``occurred_at`` = declared."""
+    """The incident exists; always the first event of a stream. ``occurred_at`` = declared.
+
+    ``severity`` is ``None`` only for a legacy document that does not state one.
+    """
 
     incident_id: str
     title: str
-    severity: Severity
+    severity: Severity | None
     commander: str | None = None
     detected_at: datetime | None = None
     services: tuple[str, ...] = ()

@@ -155,13 +155,15 @@ class SeverityChange:
     """One step of the severity's history."""
 
     at: datetime | None
-    before: str
+    before: str | None
     after: str
     reason: str
 
     @property
     def direction(self) -> str:
         """``escalated`` when the new severity is more severe (P0 is the most)."""
+        if self.before is None:
+            return "set"
         return "escalated" if self.after < self.before else "downgraded"
 
 
@@ -171,7 +173,7 @@ class Incident:
 
     id: str
     title: str
-    severity: ev.Severity
+    severity: ev.Severity | None
     status: IncidentStatus
     version: int
     commander: str | None = None

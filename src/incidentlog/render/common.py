@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from incidentlog import events as ev
@@ -62,29 +62,64 @@ def ordered_timeline(incident: Incident) -> list[TimelineEntry]:
     return [entry for _, _, entry in keyed]
 
 
-def with_stated(derived: str, stated: StatedFigure | None, same: bool) -> str:
-    """A derived figure, followed by what the source stated when that differs."""
-    if stated is None or same:
+def stated_for(incident: Incident, figure: str, label: str) -> StatedFigure | None:
+    """The figure a source stated under ``label`` (the last one, if stated twice)."""
+    return next((s for s in reversed(incident.stated)
+                 if s.figure == figure and s.label == label), None)
+
+
+def slot(incident: Incident, figure: str, label: str, derived: str | None) -> str | None:
+    """What a figure's place in a template shows: the derived figure, and after it what the
+    source stated there when that is different."""
+    stated = stated_for(incident, figure, label)
+    if derived is None:
+        return stated.text if stated else None
+    if stated is None or stated.text.strip() == derived:
         return derived
     return f"{derived}{STATED_AS}{stated.text}"
 
 
-def duration_text(incident: Incident, suffix: str) -> str | None:
-    """``27 minutes (detection to resolution)``, with a differing stated figure after it."""
-    figures = fg.derive(incident)
-    stated = incident.stated_figure("duration_minutes")
-    if figures.duration_minutes is None:
-        return stated.text if stated else None
-    derived = f"{fg.format_minutes(figures.duration_minutes)}{suffix}"
-    same = stated is not None and stated.text.strip() == derived
-    return with_stated(derived, stated, same)
+def _duration(incident: Incident) -> float | None:
+    return fg.derive(incident).duration_minutes
 
 
-def other_stated_figures(incident: Incident, rendered: set[str]) -> Iterator[str]:
-    """``**Time to repair**: 0h 16m`` lines for stated figures no template slot shows."""
+SLOTS: dict[str, tuple[str, Callable[[Incident], str | None]]] = {
+    "a:Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
+                   else f"{fg.format_hhmm(d)} (from detection to resolution)"),
+    "a:Impact Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
+                          else fg.format_minutes(d)),
+    "a:Total Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
+                         else f"{fg.format_minutes(d)} (detection to resolution)"),
+    "a:Time to Mitigation": (
+        "time_to_mitigate_minutes",
+        lambda i: None if (m := fg.derive(i).time_to_mitigate_minutes) is None
+        else f"{fg.format_minutes(m)} (from detection)"),
+    "b:Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
+                   else fg.format_minutes(d)),
+}
+"""Where each template shows a derived figure: ``template:label`` -> (figure, derived text)."""
+
+
+def slot_text(incident: Incident, key: str) -> str | None:
+    """The text of a template's figure slot (``"a:Total Duration"``) for this incident."""
+    figure, derive = SLOTS[key]
+    return slot(incident, figure, key.split(":", 1)[1], derive(incident))
+
+
+def is_derivable(incident: Incident, stated: StatedFigure) -> bool:
+    """True when a stated figure says exactly what some template slot derives anyway."""
+    return any(
+        figure == stated.figure and key.split(":", 1)[1] == stated.label
+        and derive(incident) == stated.text.strip()
+        for key, (figure, derive) in SLOTS.items()
+    )
+
+
+def other_stated_figures(incident: Incident, template: str) -> Iterator[str]:
+    """``**Time to repair**: 0h 16m`` lines for stated figures no slot of ``template`` shows."""
     seen: set[tuple[str, str]] = set()
     for stated in incident.stated:
-        if stated.figure in rendered or not stated.label:
+        if not stated.label or f"{template}:{stated.label}" in SLOTS:
             continue
         key = (stated.label, stated.text)
         if key in seen:

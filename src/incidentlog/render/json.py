@@ -67,7 +67,7 @@ class IncidentDoc(msgspec.Struct, frozen=True):
 
     id: str
     title: str
-    severity: str
+    severity: str | None
     status: str
     version: int
     commander: str | None

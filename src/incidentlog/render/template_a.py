@@ -29,7 +29,6 @@ LESSON_KINDS = {
     "went_wrong": ("What Went Wrong", "❌"),
     "lucky": ("Where We Got Lucky", "🍀"),
 }
-RENDERED_FIGURES = {"duration_minutes", "time_to_mitigate_minutes"}
 
 
 def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
@@ -42,17 +41,13 @@ def _header(i: Incident) -> str:
     lines.append(f"**Incident ID**: {i.id}")
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
-    lines.append(f"**Severity**: {i.severity}-{c.SEVERITY_WORDS[i.severity]}")
+    if i.severity:
+        lines.append(f"**Severity**: {i.severity}-{c.SEVERITY_WORDS[i.severity]}")
     lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
     if i.commander:
         lines.append(f"**Incident Commander**: {inline(i.commander)}")
-    figures = fg.derive(i)
-    stated = i.stated_figure("duration_minutes")
-    if figures.duration_minutes is not None:
-        lines.append(f"**Duration**: {fg.format_hhmm(figures.duration_minutes)} "
-                     "(from detection to resolution)")
-    elif stated is not None:
-        lines.append(f"**Duration**: {inline(stated.text)}")
+    if duration := c.slot_text(i, "a:Duration"):
+        lines.append(f"**Duration**: {inline(duration)}")
     return "\n".join(lines)
 
 
@@ -78,9 +73,8 @@ def _impact_bullets(i: Incident) -> list[str]:
     if impact and impact.users_affected:
         out.append(f"- **Users affected**: {inline(impact.users_affected)}")
     figures = fg.derive(i)
-    if figures.duration_minutes is not None:
-        duration = c.duration_text(i, "")
-        out.append(f"- **Duration**: {inline(duration or '')}")
+    if duration := c.slot_text(i, "a:Impact Duration"):
+        out.append(f"- **Duration**: {inline(duration)}")
     if i.services and "services impacted" not in labels:
         out.append(f"- **Services impacted**: {inline(', '.join(i.services))}")
     if impact and impact.revenue:
@@ -101,10 +95,9 @@ def _timeline(i: Incident) -> str:
     days = spans_days((e.at for e in entries), c.report_date(i))
     rows = [(when(e.at, seconds=False, with_date=days), e.text, e.who) for e in entries]
     parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5))]
-    duration = c.duration_text(i, " (detection to resolution)")
-    if duration:
+    if duration := c.slot_text(i, "a:Total Duration"):
         parts.append(f"**Total Duration**: {inline(duration)}")
-    others = list(c.other_stated_figures(i, RENDERED_FIGURES))
+    others = list(c.other_stated_figures(i, "a"))
     if others:
         parts.append("\n".join(others))
     return join_blocks(parts)
@@ -188,14 +181,8 @@ def _mitigation(i: Incident) -> str:
         parts.append(code_block(m.commands, m.commands_language))
     if m and m.why_it_worked:
         parts.append(f"**Why It Worked**: {paragraph(m.why_it_worked)}")
-    figures = fg.derive(i)
-    stated = i.stated_figure("time_to_mitigate_minutes")
-    if figures.time_to_mitigate_minutes is not None and (m or stated):
-        derived = f"{fg.format_minutes(figures.time_to_mitigate_minutes)} (from detection)"
-        same = stated is not None and stated.text.strip() == derived
-        parts.append(f"**Time to Mitigation**: {inline(c.with_stated(derived, stated, same))}")
-    elif stated is not None:
-        parts.append(f"**Time to Mitigation**: {inline(stated.text)}")
+    if parts and (ttm := c.slot_text(i, "a:Time to Mitigation")):
+        parts.append(f"**Time to Mitigation**: {inline(ttm)}")
     return join_blocks(parts)
 
 

@@ -26,7 +26,6 @@ LESSON_KINDS = {
     "process": "Process Lessons",
     "communication": "Communication Lessons",
 }
-RENDERED_FIGURES = {"duration_minutes", "error_budget_minutes"}
 
 
 def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
@@ -38,9 +37,9 @@ def _header(i: Incident) -> str:
     lines = [f"# Incident Report: {inline(i.title)}", "", f"**Incident ID**: #{i.id}"]
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
-    lines.append(f"**Severity**: {i.severity}")
-    duration = c.duration_text(i, "")
-    if duration:
+    if i.severity:
+        lines.append(f"**Severity**: {i.severity}")
+    if duration := c.slot_text(i, "b:Duration"):
         lines.append(f"**Duration**: {inline(duration)}")
     lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
     return "\n".join(lines)
@@ -57,7 +56,7 @@ def _timeline(i: Incident) -> str:
     days = spans_days((e.at for e in entries), c.report_date(i))
     rows = [(when(e.at, seconds=True, with_date=days), e.text, e.who) for e in entries]
     parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5))]
-    others = list(c.other_stated_figures(i, RENDERED_FIGURES))
+    others = list(c.other_stated_figures(i, "b"))
     if others:
         parts.append("\n".join(others))
     return join_blocks(parts)
