@@ -150,6 +150,7 @@ def test_timeline_is_in_time_order_and_days_are_unambiguous() -> None:
     text = render_markdown(log.get("INC-20250309-0001"), "a")
     rows = [line for line in text.splitlines() if line.startswith("| 2025")]
     assert rows == [
+        "| 2025-03-09 23:50 | Incident detected |  |",
         "| 2025-03-09 23:50 | Incident declared | @a |",
         "| 2025-03-09 23:55 | before midnight | @a |",
         "| 2025-03-10 00:10 | after midnight | @a |",

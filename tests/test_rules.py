@@ -62,7 +62,7 @@ def test_detected_after_declared_is_refused(mem: IncidentLog) -> None:
 
 
 def test_detection_marked_in_the_timeline_must_precede_declaration(mem: IncidentLog) -> None:
-    declare(mem)
+    declare(mem, detected_at=None)
     refused(mem, "lifecycle-order",
             ev.TimelineEntryAdded(occurred_at=at(6), actor="@a", text="alert", marks="detected"))
 
@@ -112,6 +112,13 @@ def test_action_item_ids_are_unique(mem: IncidentLog) -> None:
     refused(mem, "duplicate-action-item", item)
     refused(mem, "unknown-action-item",
             ev.ActionItemUpdated(occurred_at=at(9), actor="@a", item_id="AI-2", status="done"))
+
+
+def test_reopen_must_follow_the_close_in_time(mem: IncidentLog) -> None:
+    declare(mem)
+    resolve(mem)
+    mem.append(ID, ev.Closed(occurred_at=at(60), actor="@a"))
+    refused(mem, "lifecycle-order", ev.Reopened(occurred_at=at(59), actor="@a", reason="x"))
 
 
 def test_nothing_but_reopen_after_close(mem: IncidentLog) -> None:

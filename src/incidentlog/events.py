@@ -233,6 +233,7 @@ CORRECTABLE_FIELDS: tuple[str, ...] = (
     "title",
     "summary",
     "severity",
+    "status",
     "commander",
     "began_at",
     "detected_at",

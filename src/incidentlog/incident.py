@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import attrs
 import msgspec
@@ -23,6 +23,8 @@ from incidentlog.errors import InvalidEventError, RuleViolation
 IncidentStatus = Literal[
     "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
 ]
+
+INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
 
 LIFECYCLE: tuple[str, ...] = (
     "began_at",
@@ -184,6 +186,7 @@ class Incident:
     mitigated_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    reopened_at: datetime | None = None
     services: tuple[str, ...] = ()
     summary: str = ""
     resolution: str = ""
@@ -197,6 +200,7 @@ class Incident:
     sections: tuple[Section, ...] = ()
     stated: tuple[StatedFigure, ...] = ()
     severity_changes: tuple[SeverityChange, ...] = ()
+    status_history: tuple[tuple[int, str], ...] = ()
     reopened: int = 0
     imported_from: str | None = None
 
@@ -270,7 +274,7 @@ def _declared(e: ev.IncidentDeclared, version: int) -> Incident:
         declared_at=e.occurred_at,
         services=e.services,
         summary=e.summary,
-        timeline=(_entry(e, version, e.note, e.by),) if e.note else (),
+        timeline=(_entry(e, version, e.note, e.by),) if e.note or e.occurred_at else (),
         imported_from=e.source.file if e.source else None,
     )
 
@@ -285,9 +289,12 @@ def _on_declared_again(s: Incident, e: ev.IncidentDeclared, v: int) -> Changes:
 
 def _on_severity(s: Incident, e: ev.SeverityChanged, v: int) -> Changes:
     change = SeverityChange(e.occurred_at, s.severity, e.severity, e.reason)
-    text = e.note or f"{change.direction.capitalize()} {s.severity} -> {e.severity}" + (
-        f": {e.reason}" if e.reason else ""
-    )
+    if s.severity is None:
+        text = e.note or f"Severity set to {e.severity}"
+    else:
+        text = e.note or f"{change.direction.capitalize()} {s.severity} -> {e.severity}"
+    if not e.note and e.reason:
+        text += f": {e.reason}"
     return {
         "severity": e.severity,
         "severity_changes": (*s.severity_changes, change),
@@ -296,16 +303,26 @@ def _on_severity(s: Incident, e: ev.SeverityChanged, v: int) -> Changes:
 
 
 def _on_status(s: Incident, e: ev.StatusChanged, v: int) -> Changes:
-    changes: Changes = {"status": e.status}
-    if e.note:
+    changes: Changes = {"status": e.status, "status_history": (*s.status_history, (v, e.status))}
+    if e.note.strip():
         changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
     return changes
+
+
+def _earliest(current: datetime | None, new: datetime | None) -> datetime | None:
+    return new if current is None or (new is not None and new < current) else current
+
+
+def _latest(current: datetime | None, new: datetime | None) -> datetime | None:
+    return new if current is None or (new is not None and new >= current) else current
 
 
 def _on_timeline(s: Incident, e: ev.TimelineEntryAdded, v: int) -> Changes:
     changes: Changes = {"timeline": (*s.timeline, _entry(e, v, e.text, e.by, e.marks))}
     if e.marks is not None and e.occurred_at is not None:
-        changes[f"{e.marks}_at"] = e.occurred_at
+        # The first sign of trouble counts, whatever order the entries were recorded in.
+        field = f"{e.marks}_at"
+        changes[field] = _earliest(getattr(s, field), e.occurred_at)
     return changes
 
 
@@ -326,13 +343,15 @@ def _on_impact(s: Incident, e: ev.ImpactAssessed, v: int) -> Changes:
 
 
 def _on_mitigated(s: Incident, e: ev.Mitigated, v: int) -> Changes:
-    changes: Changes = {
-        "mitigated_at": e.occurred_at,
-        "mitigation": Mitigation(e.action, e.commands, e.commands_language, e.why_it_worked),
-    }
+    # The latest mitigation in time is the incident's, whatever order they were recorded in.
+    latest = _latest(s.mitigated_at, e.occurred_at)
+    changes: Changes = {"mitigated_at": latest}
+    if latest == e.occurred_at or s.mitigation is None:
+        changes["mitigation"] = Mitigation(e.action, e.commands, e.commands_language,
+                                           e.why_it_worked)
     if s.status not in ("resolved", "closed"):
         changes["status"] = "mitigated"
-    if e.note:
+    if e.note or e.occurred_at is not None:
         changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
     return changes
 
@@ -346,10 +365,11 @@ def _on_root_cause(s: Incident, e: ev.RootCauseIdentified, v: int) -> Changes:
 
 
 def _on_resolved(s: Incident, e: ev.Resolved, v: int) -> Changes:
-    changes: Changes = {"resolved_at": e.occurred_at, "status": "resolved"}
+    changes: Changes = {"resolved_at": _latest(s.resolved_at, e.occurred_at),
+                        "status": "resolved"}
     if e.summary:
         changes["resolution"] = e.summary
-    if e.note:
+    if e.note or e.occurred_at is not None:
         changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
     return changes
 
@@ -384,8 +404,8 @@ def _on_signed_off(s: Incident, e: ev.SignedOff, v: int) -> Changes:
 
 
 def _on_closed(s: Incident, e: ev.Closed, v: int) -> Changes:
-    changes: Changes = {"closed_at": e.occurred_at, "status": "closed"}
-    if e.note:
+    changes: Changes = {"closed_at": _latest(s.closed_at, e.occurred_at), "status": "closed"}
+    if e.note or e.occurred_at is not None:
         changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
     return changes
 
@@ -395,6 +415,7 @@ def _on_reopened(s: Incident, e: ev.Reopened, v: int) -> Changes:
     return {
         "closed_at": None,
         "resolved_at": None,
+        "reopened_at": _latest(s.reopened_at, e.occurred_at),
         "status": "investigating",
         "reopened": s.reopened + 1,
         "timeline": (*s.timeline, _entry(e, v, text, e.by)),
@@ -438,6 +459,8 @@ def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
         if e.value in ev.SEVERITIES:
             return {"severity": e.value}
         return {}
+    if field == "status":
+        return {"status": e.value} if e.value in INCIDENT_STATUSES else {}
     if field in ("title", "summary", "resolution"):
         return {field: e.value or ""}
     if field == "commander":
@@ -526,6 +549,10 @@ def _check_event_rules(state: Incident | None, event: ev.Event, refuse: _Refuse)
         raise refuse("severity-unchanged", f"severity is {state.severity} already")
     if isinstance(event, ev.Reopened) and not state.is_closed:
         raise refuse("not-closed", "only a closed record can be reopened")
+    if (isinstance(event, ev.Reopened) and event.occurred_at and state.closed_at
+            and event.occurred_at < state.closed_at):
+        raise refuse("lifecycle-order", f"reopened at {event.occurred_at.isoformat()}, before "
+                     f"it was closed at {state.closed_at.isoformat()}")
     if isinstance(event, ev.Resolved) and state.resolved_at is not None:
         raise refuse("already-resolved", "the incident is resolved already; reopen it first")
     if isinstance(event, ev.SignedOff | ev.Closed) and state.resolved_at is None:
@@ -560,6 +587,9 @@ def _check_correction(state: Incident, event: ev.Corrected, refuse: _Refuse) -> 
             parse_time(event.value)
         except ValueError as exc:
             raise refuse("correction", str(exc)) from None
+    if event.field == "status" and event.value not in INCIDENT_STATUSES:
+        raise refuse("correction", f"status {event.value!r} is not one of "
+                     f"{', '.join(INCIDENT_STATUSES)}")
     if event.field == "severity" and event.value not in ev.SEVERITIES:
         raise refuse("severity-range", f"severity {event.value!r} is not one of "
                      f"{', '.join(ev.SEVERITIES)}")
@@ -583,6 +613,8 @@ def lifecycle_problems(state: Incident) -> list[str]:
         ("mitigated_at", "resolved_at"),
         ("declared_at", "resolved_at"),
         ("resolved_at", "closed_at"),
+        ("reopened_at", "resolved_at"),
+        ("reopened_at", "closed_at"),
     )
     for first, then in pairs:
         a, b = getattr(state, first), getattr(state, then)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 
 from incidentlog import events as ev
 from incidentlog import figures as fg
-from incidentlog.incident import Incident, StatedFigure, TimelineEntry
+from incidentlog.incident import Incident, StatedFigure
 from incidentlog.render.emit import inline, table
 from incidentlog.render.layout import Node
 
@@ -46,20 +45,6 @@ def report_date(incident: Incident) -> str:
     """The report's date: the day the incident began, was detected or declared."""
     start = incident.began_at or incident.started_at
     return start.date().isoformat() if start else ""
-
-
-def ordered_timeline(incident: Incident) -> list[TimelineEntry]:
-    """Entries in time order; an entry of unknown time stays after the one recorded before it."""
-    keyed: list[tuple[datetime, int, TimelineEntry]] = []
-    last = datetime.min.replace(tzinfo=None)
-    floor: datetime | None = None
-    for i, entry in enumerate(sorted(incident.timeline, key=lambda e: e.version)):
-        if entry.at is not None:
-            floor = entry.at
-        key = entry.at or floor
-        keyed.append((key.replace(tzinfo=None) if key else last, i, entry))
-    keyed.sort(key=lambda k: (k[0], k[1]))
-    return [entry for _, _, entry in keyed]
 
 
 def stated_for(incident: Incident, figure: str, label: str) -> StatedFigure | None:

@@ -10,16 +10,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TypeGuard
 
 _BLOCK_START = re.compile(r"^( {0,3})(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|=+\s*$|"
                           r"(?:[-*_]\s*){3,}$|```|~~~|<)")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
+def has(text: str | None) -> TypeGuard[str]:
+    """True when user text holds more than white space."""
+    return bool(text and text.strip())
+
+
 def inline(text: str) -> str:
-    """User text for one line of a paragraph or list item: no line breaks, no block start."""
-    one_line = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), one_line)
+    """User text inside a line (after a label, in bold): line breaks folded to spaces."""
+    return " ".join(part.strip() for part in text.split("\n") if part.strip())
+
+
+def item(text: str) -> str:
+    """User text that starts a line or a list item: folded, and never a block start."""
+    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), inline(text))
 
 
 def cell(text: str | None) -> str:
@@ -30,14 +40,54 @@ def cell(text: str | None) -> str:
     return _UNESCAPED_PIPE.sub(r"\\|", one_line)
 
 
+def heading(text: str) -> str:
+    """User text for a heading line: one line, a trailing ``#`` run escaped (it would close
+    the heading)."""
+    one_line = " ".join(text.split())
+    return re.sub(r"(^|\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), one_line)
+
+
+def unescape_heading(text: str) -> str:
+    """The inverse of :func:`heading`."""
+    return re.sub(r"(^|\s)\\(#+)$", r"\1\2", text)
+
+
+def unescape_inline(text: str) -> str:
+    """The inverse of :func:`inline`'s escaping of a line start."""
+    return re.sub(r"^( {0,3})\\(?=#|>|[-+*]|\d|=|_|`|~|<)", r"\1", text)
+
+
 def unescape_cell(text: str) -> str:
     """The inverse of :func:`cell` for a cell read back from a table."""
     return text.replace("\\|", "|").strip()
 
 
 def block(text: str) -> str:
-    """Verbatim Markdown (a kept section) with surrounding blank lines trimmed."""
-    return text.strip("\n")
+    """Verbatim Markdown (a kept section): blank lines trimmed, an open code fence closed.
+
+    A fence left open would swallow the rest of the report, so it is closed where the kept
+    text ends; the importer does the same, so a kept section reads back unchanged.
+    """
+    return balance_fences(text.strip("\n"))
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def balance_fences(text: str) -> str:
+    """``text`` with a code fence that is never closed closed at its end."""
+    fence: str | None = None
+    for line in text.split("\n"):
+        match = _FENCE_LINE.match(line)
+        if not match:
+            continue
+        if fence is None:
+            if not (match.group(1)[0] == "`" and "`" in match.group(2)):
+                fence = match.group(1)
+        elif match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) \
+                and not match.group(2).strip():
+            fence = None
+    return text if fence is None else f"{text}\n{fence}"
 
 
 def paragraph(text: str) -> str:
@@ -45,6 +95,16 @@ def paragraph(text: str) -> str:
     lines = [line.strip() for line in text.strip("\n").splitlines() if line.strip()]
     return "\n".join(_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
                      for line in lines)
+
+
+def after_label(text: str) -> str:
+    """User text that follows ``**Label**: ``: its first line is mid-line, the others are not
+    (they must not start a block)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    rest = paragraph("\n".join(lines[1:])) if len(lines) > 1 else ""
+    return lines[0] + ("\n" + rest if rest else "")
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None

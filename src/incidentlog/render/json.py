@@ -9,7 +9,7 @@ import msgspec
 
 from incidentlog import figures as fg
 from incidentlog.incident import Incident
-from incidentlog.render.common import ordered_timeline
+from incidentlog.render.rows import timeline_rows
 
 SCHEMA_VERSION = 1
 
@@ -135,8 +135,8 @@ def document(incident: Incident) -> IncidentDoc:
         contributing_factors=list(root.contributing_factors) if root else [],
         resolution=incident.resolution,
         users_affected=incident.impact.users_affected if incident.impact else None,
-        timeline=[TimelineItem(e.at, e.text, e.who, e.kind, e.version)
-                  for e in ordered_timeline(incident)],
+        timeline=[TimelineItem(r.at, r.text, r.who, r.kind, r.version)
+                  for r in timeline_rows(incident)],
         action_items=[ActionItemDoc(a.id, a.title, a.owner, a.due, a.priority, a.status,
                                     a.horizon) for a in incident.action_items],
         sign_offs=[SignOffDoc(s.role, s.name, s.approved, s.at) for s in incident.sign_offs],

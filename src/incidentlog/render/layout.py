@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from incidentlog.incident import Incident, Section
-from incidentlog.render.emit import block, join_blocks
+from incidentlog.render.emit import block, heading, join_blocks
 
 Body = Callable[[Incident], str]
 
@@ -70,8 +70,16 @@ class _Placer:
         return join_blocks([_rule(section.level) + text, *follow])
 
 
+def _headings(nodes: Sequence[Node]) -> set[tuple[str, int]]:
+    found: set[tuple[str, int]] = set()
+    for node in nodes:
+        found.add((_key(node.heading), node.level))
+        found |= _headings(node.children)
+    return found
+
+
 def _heading(text: str, level: int) -> str:
-    return f"{'#' * level} {text}" if text else ""
+    return f"{'#' * level} {heading(text)}" if text else ""
 
 
 def _rule(level: int) -> str:
@@ -86,12 +94,13 @@ def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
     top = placer.take(lambda s: s.level == 1 and s.anchor is None)
     blocks = [*(block(s.markdown) for s in front), preamble(incident)]
     blocks += [block(s.markdown) for s in top]
-    blocks += [placer.emit(s) for s in placer.take(lambda s: s.anchor == "")]
+    named = _headings((*outline, *footer))
+    blocks += [placer.emit(s) for s in placer.take(
+        lambda s: s.anchor == "" and (_key(s.heading), s.level) not in named)]
     for node in outline:
         blocks.append(_render(node, incident, placer))
-    leftover = [placer.emit(s) for s in list(placer.pending)]
-    placer.pending = []
-    blocks += leftover
+    while placer.pending:
+        blocks.append(placer.emit(placer.pending.pop(0)))
     for node in footer:
         blocks.append(_render(node, incident, placer))
     return join_blocks(blocks).rstrip() + "\n"

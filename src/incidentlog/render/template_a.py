@@ -9,15 +9,19 @@ from incidentlog.events import Event
 from incidentlog.incident import Incident
 from incidentlog.render import common as c
 from incidentlog.render.emit import (
+    after_label,
     code_block,
+    has,
+    heading,
     inline,
+    item,
     join_blocks,
-    paragraph,
     spans_days,
     table,
     when,
 )
 from incidentlog.render.layout import Node, assemble
+from incidentlog.render.rows import timeline_rows
 
 HORIZONS = {
     "immediate": "Immediate (< 24 hours)",
@@ -37,14 +41,14 @@ def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {inline(i.title)}", ""]
+    lines = [f"# Incident Report: {heading(inline(i.title))}", ""]
     lines.append(f"**Incident ID**: {i.id}")
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
     if i.severity:
         lines.append(f"**Severity**: {i.severity}-{c.SEVERITY_WORDS[i.severity]}")
     lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
-    if i.commander:
+    if has(i.commander):
         lines.append(f"**Incident Commander**: {inline(i.commander)}")
     if duration := c.slot_text(i, "a:Duration"):
         lines.append(f"**Duration**: {inline(duration)}")
@@ -53,15 +57,15 @@ def _header(i: Incident) -> str:
 
 def _summary(i: Incident) -> str:
     parts = []
-    if i.summary:
-        parts.append(f"**One-line summary**: {paragraph(i.summary)}")
+    if has(i.summary):
+        parts.append(f"**One-line summary**: {after_label(i.summary)}")
     impact = _impact_bullets(i)
     if impact:
         parts.append("**Impact**:\n" + "\n".join(impact))
     if i.root_cause and i.root_cause.summary:
-        parts.append(f"**Root Cause**: {paragraph(i.root_cause.summary)}")
-    if i.resolution:
-        parts.append(f"**Resolution**: {paragraph(i.resolution)}")
+        parts.append(f"**Root Cause**: {after_label(i.root_cause.summary)}")
+    if has(i.resolution):
+        parts.append(f"**Resolution**: {after_label(i.resolution)}")
     return join_blocks(parts)
 
 
@@ -70,30 +74,30 @@ def _impact_bullets(i: Incident) -> list[str]:
     facts = [f for f in impact.facts if f.part == "summary"] if impact else []
     labels = {f.label.lower() for f in facts}
     out = []
-    if impact and impact.users_affected:
+    if impact and has(impact.users_affected):
         out.append(f"- **Users affected**: {inline(impact.users_affected)}")
     figures = fg.derive(i)
     if duration := c.slot_text(i, "a:Impact Duration"):
         out.append(f"- **Duration**: {inline(duration)}")
     if i.services and "services impacted" not in labels:
         out.append(f"- **Services impacted**: {inline(', '.join(i.services))}")
-    if impact and impact.revenue:
+    if impact and has(impact.revenue):
         out.append(f"- **Revenue impact**: {inline(impact.revenue)}")
     if "slo impact" not in labels and figures.error_budget_consumed_pct is not None \
             and impact and impact.downtime_minutes is not None:
         out.append(f"- **SLO impact**: Error budget consumed: "
                    f"{fg.format_number(figures.error_budget_consumed_pct)}%")
-    out += [f"- **{inline(f.label)}**: {inline(f.value)}" if f.label else f"- {inline(f.value)}"
+    out += [f"- **{inline(f.label)}**: {inline(f.value)}" if has(f.label) else f"- {item(f.value)}"
             for f in facts]
     return out
 
 
 def _timeline(i: Incident) -> str:
-    entries = c.ordered_timeline(i)
+    entries = timeline_rows(i)
     if not entries:
         return ""
     days = spans_days((e.at for e in entries), c.report_date(i))
-    rows = [(when(e.at, seconds=False, with_date=days), e.text, e.who) for e in entries]
+    rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
     parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5))]
     if duration := c.slot_text(i, "a:Total Duration"):
         parts.append(f"**Total Duration**: {inline(duration)}")
@@ -110,7 +114,7 @@ def _blast_radius(i: Incident) -> str:
     parts = []
     if impact.services:
         parts.append("**Affected Services**:\n" + "\n".join(
-            f"- {inline(s.name)}: {inline(s.effect)}" if s.effect else f"- {inline(s.name)}"
+            f"- {item(s.name)}: {inline(s.effect)}" if has(s.effect) else f"- {item(s.name)}"
             for s in impact.services))
     user = [f for f in impact.facts if f.part == "user"]
     generated_user = []
@@ -119,6 +123,10 @@ def _blast_radius(i: Incident) -> str:
         generated_user.append(
             f"- {impact.failed_requests:,} failed requests (out of {impact.total_requests:,} "
             f"total): {fg.format_number(figures.success_rate_pct)}% success rate")
+    elif impact.total_requests is not None:
+        generated_user.append(f"- Total requests: {impact.total_requests:,}")
+    elif impact.failed_requests is not None:
+        generated_user.append(f"- Failed requests: {impact.failed_requests:,}")
     lines = [_fact_line(f.label, f.value) for f in user] + generated_user
     if lines:
         parts.append("**User Impact**:\n" + "\n".join(lines))
@@ -131,7 +139,7 @@ def _blast_radius(i: Incident) -> str:
 
 
 def _fact_line(label: str, value: str) -> str:
-    return f"- **{inline(label)}**: {inline(value)}" if label else f"- {inline(value)}"
+    return f"- **{inline(label)}**: {inline(value)}" if label else f"- {item(value)}"
 
 
 def _slo_lines(i: Incident) -> list[str]:
@@ -145,6 +153,11 @@ def _slo_lines(i: Incident) -> list[str]:
         mark = "✅" if impact.slo_actual >= impact.slo_target else "❌"
         out.append(f"- Monthly availability SLO: {fg.format_number(impact.slo_actual, 3)}% "
                    f"(target: {target}%) {mark}")
+    else:
+        budget = fg.format_number(figures.error_budget_minutes or 0)
+        out.append(f"- SLO target: {target}% (error budget {budget} min/month)")
+    if impact.downtime_minutes is not None:
+        out.append(f"- Downtime: {fg.format_number(impact.downtime_minutes)} minutes")
     if figures.error_budget_consumed_pct is not None and impact.downtime_minutes is not None:
         used = fg.format_number(figures.error_budget_consumed_pct)
         out.append(f"- Error budget consumed: {used}%")
@@ -157,11 +170,11 @@ def _five_whys(i: Incident) -> str:
     root = i.root_cause
     if root is None:
         return ""
-    items = [f"{n}. **{inline(w.question)}**\n   - {inline(w.answer)}"
+    items = [f"{n}. **{inline(w.question)}**\n   - {item(w.answer)}"
              for n, w in enumerate(root.whys, 1)]
     parts = ["\n\n".join(items)] if items else []
-    if root.summary and items:
-        parts.append(f"**Root Cause**: {paragraph(root.summary)}")
+    if has(root.summary) and items:
+        parts.append(f"**Root Cause**: {after_label(root.summary)}")
     return join_blocks(parts)
 
 
@@ -169,39 +182,40 @@ def _contributing(i: Incident) -> str:
     root = i.root_cause
     if root is None or not root.contributing_factors:
         return ""
-    return "\n".join(f"{n}. {inline(f)}" for n, f in enumerate(root.contributing_factors, 1))
+    return "\n".join(f"{n}. {item(f)}" for n, f in enumerate(root.contributing_factors, 1))
 
 
 def _mitigation(i: Incident) -> str:
     m = i.mitigation
     parts = []
-    if m and m.action:
-        parts.append(f"**Action Taken**: {paragraph(m.action)}")
+    if m and has(m.action):
+        parts.append(f"**Action Taken**: {after_label(m.action)}")
     if m and m.commands:
         parts.append(code_block(m.commands, m.commands_language))
-    if m and m.why_it_worked:
-        parts.append(f"**Why It Worked**: {paragraph(m.why_it_worked)}")
+    if m and has(m.why_it_worked):
+        parts.append(f"**Why It Worked**: {after_label(m.why_it_worked)}")
     if parts and (ttm := c.slot_text(i, "a:Time to Mitigation")):
         parts.append(f"**Time to Mitigation**: {inline(ttm)}")
     return join_blocks(parts)
 
 
 def _action_items(i: Incident) -> str:
-    groups: dict[str, list[str]] = {}
-    for item in i.action_items:
-        box = "x" if item.status == "done" else " "
-        owner = f"**{inline(item.owner)}**: " if item.owner else ""
+    groups: dict[str, list[str]] = {"": []}  # items with no horizon come before any heading
+    for action in i.action_items:
+        box = "x" if action.status == "done" else " "
+        owner = f"**{inline(action.owner)}**: " if has(action.owner) else ""
         extras = []
-        if item.status == "in_progress":
+        if action.status == "in_progress":
             extras.append("in progress")
-        if item.due:
-            extras.append(f"due {item.due.isoformat()}")
-        if item.priority:
-            extras.append(item.priority)
-        tail = f" ({item.id})"
+        if action.due:
+            extras.append(f"due {action.due.isoformat()}")
+        if action.priority:
+            extras.append(action.priority)
+        tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
-        line = f"- [{box}] {owner}{inline(item.title)}{tail}{extra}"
-        heading = HORIZONS.get(item.horizon or "", item.horizon or "")
+        title = inline(action.title) if owner else item(action.title)
+        line = f"- [{box}] {owner}{title}{tail}{extra}"
+        heading = HORIZONS.get(action.horizon or "", action.horizon or "")
         groups.setdefault(heading, []).append(line)
     parts = []
     for heading, lines in groups.items():
@@ -220,7 +234,7 @@ def _lessons(i: Incident) -> str:
         if not lessons:
             continue
         heading, mark = LESSON_KINDS.get(kind, (kind.replace("_", " ").title(), "-"))
-        lines = [f"{mark} **{inline(x.title)}**: {inline(x.text)}" if x.text
+        lines = [f"{mark} **{inline(x.title)}**: {inline(x.text)}" if has(x.text)
                  else f"{mark} **{inline(x.title)}**" for x in lessons]
         parts.append(f"### {heading}\n\n" + "\n".join(lines))
     return join_blocks(parts)

@@ -8,9 +8,14 @@ from incidentlog import figures as fg
 from incidentlog.events import Event
 from incidentlog.incident import Incident
 from incidentlog.render import common as c
+from incidentlog.render import template_a
 from incidentlog.render.emit import (
+    after_label,
     code_block,
+    has,
+    heading,
     inline,
+    item,
     join_blocks,
     paragraph,
     spans_days,
@@ -18,6 +23,7 @@ from incidentlog.render.emit import (
     when,
 )
 from incidentlog.render.layout import Node, assemble
+from incidentlog.render.rows import timeline_rows
 
 ACTION_STATUS = {"open": "Not Started", "in_progress": "In Progress", "done": "Done"}
 RESPONSE_KINDS = {"went_well": "What Went Well ✅", "went_wrong": "What Went Wrong ❌"}
@@ -34,7 +40,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {inline(i.title)}", "", f"**Incident ID**: #{i.id}"]
+    lines = [f"# Incident Report: {heading(inline(i.title))}", "", f"**Incident ID**: #{i.id}"]
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
     if i.severity:
@@ -42,19 +48,21 @@ def _header(i: Incident) -> str:
     if duration := c.slot_text(i, "b:Duration"):
         lines.append(f"**Duration**: {inline(duration)}")
     lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
+    if has(i.commander):  # not in the seed's header, but a record must not lose it
+        lines.append(f"**Incident Commander**: {inline(i.commander)}")
     return "\n".join(lines)
 
 
 def _summary(i: Incident) -> str:
-    return paragraph(i.summary) if i.summary else ""
+    return paragraph(i.summary) if has(i.summary) else ""
 
 
 def _timeline(i: Incident) -> str:
-    entries = c.ordered_timeline(i)
+    entries = timeline_rows(i)
     if not entries:
         return ""
     days = spans_days((e.at for e in entries), c.report_date(i))
-    rows = [(when(e.at, seconds=True, with_date=days), e.text, e.who) for e in entries]
+    rows = [(when(e.at, seconds=True, with_date=days), e.written, e.who) for e in entries]
     parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5))]
     others = list(c.other_stated_figures(i, "b"))
     if others:
@@ -68,14 +76,14 @@ def _facts(i: Incident, part: str, generated: list[tuple[str, str]]) -> str:
     labels = {label.lower() for label, _ in facts}
     lines = [(label, value) for label, value in generated if label.lower() not in labels]
     lines += facts
-    return "\n".join(f"- **{inline(label)}**: {inline(value)}" if label else f"- {inline(value)}"
+    return "\n".join(f"- **{inline(label)}**: {inline(value)}" if label else f"- {item(value)}"
                      for label, value in lines)
 
 
 def _user_impact(i: Incident) -> str:
     impact = i.impact
     generated = []
-    if impact and impact.users_affected:
+    if impact and has(impact.users_affected):
         generated.append(("Affected Users", impact.users_affected))
     return _facts(i, "user", generated)
 
@@ -83,37 +91,51 @@ def _user_impact(i: Incident) -> str:
 def _business_impact(i: Incident) -> str:
     impact = i.impact
     generated = []
-    if impact and impact.revenue:
+    if impact and has(impact.revenue):
         generated.append(("Revenue Impact", impact.revenue))
     sla = sla_impact(i)
     if sla:
         generated.append(("SLA Impact", sla))
+    if impact and impact.slo_actual is not None and impact.slo_target is not None:
+        generated.append(("Availability", f"{fg.format_number(impact.slo_actual, 3)}% (target: "
+                                          f"{fg.format_number(impact.slo_target, 3)}%)"))
     return _facts(i, "business", generated)
 
 
 def sla_impact(i: Incident) -> str:
-    """``45 minutes against monthly error budget (99.9% = 43.8 min/month)``."""
+    """``45 minutes against monthly error budget (99.9% = 43.8 min/month)``, or the target
+    and budget alone when no downtime was assessed."""
     impact = i.impact
-    figures = fg.derive(i)
-    if impact is None or impact.slo_target is None or figures.downtime_minutes is None:
+    if impact is None or impact.slo_target is None:
         return ""
-    budget = figures.error_budget_minutes or 0
-    return (f"{fg.format_number(figures.downtime_minutes)} minutes against monthly error "
-            f"budget ({fg.format_number(impact.slo_target, 3)}% = "
-            f"{fg.format_number(budget)} min/month)")
+    target = fg.format_number(impact.slo_target, 3)
+    budget = fg.format_number(fg.error_budget_minutes(impact.slo_target))
+    if impact.downtime_minutes is None:
+        if impact.slo_actual is not None:
+            return ""
+        return f"SLO target {target}% (error budget {budget} min/month)"
+    return (f"{fg.format_number(impact.downtime_minutes)} minutes against monthly error "
+            f"budget ({target}% = {budget} min/month)")
 
 
 def _technical_impact(i: Incident) -> str:
     impact = i.impact
     generated = []
-    if impact and impact.services:
-        generated.append(("Services Affected", ", ".join(
-            f"{s.name} ({s.effect})" if s.effect else s.name for s in impact.services)))
+    affected = [f"{s.name} ({s.effect})" if has(s.effect) else s.name
+                for s in (impact.services if impact else ())]
+    named = {s.name for s in impact.services} if impact else set()
+    affected += [name for name in i.services if name not in named]
+    if affected:
+        generated.append(("Services Affected", ", ".join(affected)))
     figures = fg.derive(i)
     if impact and figures.success_rate_pct is not None:
         generated.append(("Failed Requests", f"{impact.failed_requests:,} of "
                           f"{impact.total_requests:,} ({fg.format_number(figures.success_rate_pct)}"
                           "% success rate)"))
+    elif impact and impact.total_requests is not None:
+        generated.append(("Total Requests", f"{impact.total_requests:,}"))
+    elif impact and impact.failed_requests is not None:
+        generated.append(("Failed Requests", f"{impact.failed_requests:,}"))
     return _facts(i, "technical", generated)
 
 
@@ -122,25 +144,26 @@ def _why(i: Incident) -> str:
     if root is None:
         return ""
     parts = []
-    if root.summary and root.summary != root.immediate_cause:
-        parts.append(f"**Root Cause**: {paragraph(root.summary)}")
-    if root.immediate_cause:
-        parts.append(f"**Immediate Cause**: {paragraph(root.immediate_cause)}")
+    if has(root.summary) and root.summary != root.immediate_cause:
+        parts.append(f"**Root Cause**: {after_label(root.summary)}")
+    if has(root.immediate_cause):
+        parts.append(f"**Immediate Cause**: {after_label(root.immediate_cause)}")
     if root.causes:
         parts.append("**Root Causes**:\n" + "\n".join(
-            f"{n}. {inline(x)}" for n, x in enumerate(root.causes, 1)))
+            f"{n}. {item(x)}" for n, x in enumerate(root.causes, 1)))
     if root.whys:
-        parts.append("\n".join(f"{n}. **{inline(w.question)}** {inline(w.answer)}"
-                               for n, w in enumerate(root.whys, 1)))
+        parts.append("**Five Whys**:\n\n" + "\n\n".join(
+            f"{n}. **{inline(w.question)}**\n   - {item(w.answer)}"
+            for n, w in enumerate(root.whys, 1)))
     if root.contributing_factors:
         parts.append("**Contributing Factors**:\n" + "\n".join(
-            f"- {inline(x)}" for x in root.contributing_factors))
+            f"{n}. {item(x)}" for n, x in enumerate(root.contributing_factors, 1)))
     return join_blocks(parts)
 
 
 def _numbered_lessons(i: Incident, kind: str) -> str:
     lessons = [x for x in i.lessons if x.kind == kind]
-    return "\n".join(f"{n}. **{inline(x.title)}**: {inline(x.text)}" if x.text
+    return "\n".join(f"{n}. **{inline(x.title)}**: {inline(x.text)}" if has(x.text)
                      else f"{n}. **{inline(x.title)}**" for n, x in enumerate(lessons, 1))
 
 
@@ -154,12 +177,12 @@ def _lessons_of(kind: str) -> Callable[[Incident], str]:
 def _resolution_steps(i: Incident) -> str:
     m = i.mitigation
     parts = []
-    if m and m.action:
+    if m and has(m.action):
         parts.append(paragraph(m.action))
-    if i.resolution:
-        parts.append(f"**Resolution**: {paragraph(i.resolution)}")
-    if m and m.why_it_worked:
-        parts.append(f"**Why It Worked**: {paragraph(m.why_it_worked)}")
+    if has(i.resolution):
+        parts.append(f"**Resolution**: {after_label(i.resolution)}")
+    if m and has(m.why_it_worked):
+        parts.append(f"**Why It Worked**: {after_label(m.why_it_worked)}")
     if m and m.commands:
         parts.append(code_block(m.commands, m.commands_language))
     return join_blocks(parts)
@@ -168,10 +191,16 @@ def _resolution_steps(i: Incident) -> str:
 def _action_items(i: Incident) -> str:
     if not i.action_items:
         return ""
-    rows = [(a.id, a.title, a.owner or "", a.due.isoformat() if a.due else "", a.priority or "",
-             ACTION_STATUS[a.status]) for a in i.action_items]
-    return table(("#", "Action", "Owner", "Due Date", "Priority", "Status"), rows,
-                 (1, 6, 5, 8, 8, 6))
+    rows = [[a.id, a.title, a.owner or "", a.due.isoformat() if a.due else "", a.priority or "",
+             ACTION_STATUS[a.status]] for a in i.action_items]
+    header = ["#", "Action", "Owner", "Due Date", "Priority", "Status"]
+    widths = [1, 6, 5, 8, 8, 6]
+    if any(a.horizon for a in i.action_items):  # not in the seed; kept when a record has it
+        header.append("Horizon")
+        widths.append(7)
+        for row, a in zip(rows, i.action_items, strict=True):
+            row.append(template_a.HORIZONS.get(a.horizon or "", a.horizon or ""))
+    return table(header, rows, widths)
 
 
 def _other_lessons(i: Incident) -> str:

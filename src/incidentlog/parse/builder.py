@@ -1,0 +1,208 @@
+"""Collects what a parser reads into the events of one incident, in a sensible order.
+
+Parsers report facts as they meet them (a timeline row, the mitigation's commands, a
+lesson); the builder merges the pieces that belong to one event, keeps what nobody
+understood as verbatim sections, and at the end drops stated figures that say exactly what
+the events derive anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, tzinfo
+from typing import Any
+
+import attrs
+import msgspec
+
+from incidentlog import events as ev
+from incidentlog.incident import Incident, StatedFigure, fold
+from incidentlog.render.common import STATUS_LABELS, is_derivable
+from incidentlog.render.emit import balance_fences
+
+IMPORT_ACTOR = "import"
+
+
+@attrs.define
+class Kept:
+    """Markdown nobody understood, to be stored verbatim under its heading."""
+
+    heading: str
+    level: int
+    anchor: str | None
+    chunks: list[str]
+    line: int
+    key: object = None
+
+
+@attrs.define
+class Builder:
+    """The incident being read from one document."""
+
+    file: str | None
+    actor: str = IMPORT_ACTOR
+    day: date | None = None
+    zone: tzinfo | None = None
+    declared: dict[str, Any] = attrs.Factory(dict)
+    timeline: list[ev.Event] = attrs.Factory(list)
+    others: list[ev.Event] = attrs.Factory(list)
+    figures: list[ev.FigureStated] = attrs.Factory(list)
+    kept: list[Kept] = attrs.Factory(list)
+    mitigation: dict[str, Any] = attrs.Factory(dict)
+    resolution: tuple[str, int] | None = None
+    root: dict[str, Any] = attrs.Factory(dict)
+    impact: dict[str, Any] = attrs.Factory(dict)
+    facts: list[ev.Fact] = attrs.Factory(list)
+    stated_status: tuple[str, int] | None = None
+    stated_severity: str | None = None
+    declared_row: bool = False
+    root_line: int | None = None
+    impact_line: int | None = None
+
+    def src(self, line: int) -> ev.Source:
+        """The source of 0-based ``line``."""
+        return ev.Source(self.file, line + 1)
+
+    def row(self, event: ev.Event) -> None:
+        """A timeline row (entry or lifecycle event), in document order."""
+        self.timeline.append(event)
+
+    def add(self, event: ev.Event) -> None:
+        """Any other event (action item, lesson, sign-off...)."""
+        self.others.append(event)
+
+    def figure(self, figure: str, value: float, text: str, label: str, line: int) -> None:
+        """A figure the document states."""
+        self.figures.append(ev.FigureStated(occurred_at=None, actor=self.actor, figure=figure,
+                                            value=value, text=text, label=label,
+                                            source=self.src(line)))
+
+    def fact(self, part: str, label: str, value: str, line: int) -> None:
+        """A labelled statement of impact, kept as written."""
+        self.facts.append(ev.Fact(part, label, value))
+        self.impact_line = line if self.impact_line is None else self.impact_line
+
+    def set_impact(self, line: int, **fields: Any) -> None:
+        """Structured impact fields (numbers, services)."""
+        self.impact.update(fields)
+        self.impact_line = line if self.impact_line is None else self.impact_line
+
+    def set_root(self, line: int, **fields: Any) -> None:
+        """Root cause fields, merged into one RootCauseIdentified."""
+        self.root.update(fields)
+        self.root_line = line if self.root_line is None else self.root_line
+
+    def keep(self, heading: str, level: int, anchor: str | None, text: str, line: int,
+             *, empty_ok: bool = False, key: object = None) -> None:
+        """Verbatim Markdown under ``heading``, merged with what is kept under the same
+        ``key`` already (by default: the same heading, level and anchor)."""
+        if not text.strip() and not empty_ok:
+            return
+        key = key if key is not None else (heading, level, anchor)
+        for kept in self.kept:
+            if kept.key == key:
+                kept.chunks.append(text)
+                return
+        self.kept.append(Kept(heading, level, anchor, [text], line, key))
+
+    # ----------------------------------------------------------------------------- result
+
+    def finish(self) -> list[ev.Event]:
+        """The incident's events, oldest first: declaration, timeline, the rest."""
+        rows = self._merge_rows()
+        if self.declared.get("severity") is None:
+            self.declared["severity"] = self._first_severity(rows)
+        declared = ev.IncidentDeclared(actor=self.actor, **self.declared)
+        events: list[ev.Event] = [declared, *rows]
+        exec_root = self.root.pop("exec_root", None)
+        if exec_root is not None and exec_root != self.root.get("summary"):
+            self.keep("Executive Summary", 2, "", f"**Root Cause**: {exec_root}",
+                      self.root_line or 0, key=self._summary_key())
+        if self.root:
+            events.append(ev.RootCauseIdentified(
+                occurred_at=None, actor=self.actor, summary=self.root.get("summary", ""),
+                whys=tuple(self.root.get("whys", ())),
+                contributing_factors=tuple(self.root.get("contributing_factors", ())),
+                immediate_cause=self.root.get("immediate_cause", ""),
+                causes=tuple(self.root.get("causes", ())),
+                source=self.src(self.root_line or 0)))
+        if self.impact or self.facts:
+            events.append(ev.ImpactAssessed(occurred_at=None, actor=self.actor,
+                                            facts=tuple(self.facts),
+                                            source=self.src(self.impact_line or 0),
+                                            **self.impact))
+        events += self.others
+        state = fold(events)
+        assert state is not None
+        if self.stated_severity and state.severity != self.stated_severity:
+            events.append(ev.Corrected(
+                occurred_at=None, actor=self.actor, field="severity",
+                value=self.stated_severity, reason="the severity the document states now",
+                source=declared.source))
+        if self.stated_status is not None:
+            events += self._status(state)
+        state = fold(events)
+        assert state is not None
+        events += [f for f in self.figures if not is_derivable(state, _as_stated(f))]
+        for kept in self.kept:
+            markdown = "\n\n".join(balance_fences(c.lstrip("\n").rstrip()) for c in kept.chunks)
+            events.append(ev.SectionNoted(
+                occurred_at=None, actor=self.actor, heading=kept.heading, markdown=markdown,
+                level=kept.level, anchor=kept.anchor, source=self.src(kept.line)))
+        return events
+
+    def _summary_key(self) -> object:
+        found = next((k for k in self.kept if k.heading == "Executive Summary"), None)
+        return found.key if found else ("Executive Summary",)
+
+    def _first_severity(self, rows: list[ev.Event]) -> str | None:
+        """The severity before the first change the timeline shows, else the stated one."""
+        for row in rows:
+            if isinstance(row, ev.SeverityChanged):
+                found = re.search(r"\b(P[0-3])\s*->\s*P[0-3]\b", row.note)
+                return found.group(1) if found else self.stated_severity
+        return self.stated_severity
+
+    def _merge_rows(self) -> list[ev.Event]:
+        rows = list(self.timeline)
+        if self.mitigation:
+            last = _last(rows, ev.Mitigated)
+            if last is None:
+                rows.append(ev.Mitigated(occurred_at=None, actor=self.actor, note="",
+                                         source=self.src(self.mitigation.pop("line", 0)),
+                                         **self.mitigation))
+            else:
+                fields = {k: v for k, v in self.mitigation.items() if k != "line"}
+                rows[last] = attrs_replace(rows[last], **fields)
+        if self.resolution is not None:
+            last = _last(rows, ev.Resolved)
+            text, line = self.resolution
+            if last is None:
+                self.keep("Executive Summary", 2, "", f"**Resolution**: {text}", line,
+                          key=self._summary_key())
+            else:
+                rows[last] = attrs_replace(rows[last], summary=text)
+        return rows
+
+    def _status(self, state: Incident) -> list[ev.Event]:
+        assert self.stated_status is not None
+        label, line = self.stated_status
+        wanted = next((k for k, v in STATUS_LABELS.items() if v.lower() == label.lower()), None)
+        if wanted is None or wanted == state.status:
+            return []
+        return [ev.Corrected(occurred_at=None, actor=self.actor, field="status", value=wanted,
+                             reason="the status the document states", source=self.src(line))]
+
+
+def _last(rows: list[ev.Event], kind: type[ev.Event]) -> int | None:
+    found = [i for i, r in enumerate(rows) if isinstance(r, kind)]
+    return found[-1] if found else None
+
+
+def attrs_replace(event: ev.Event, **fields: Any) -> ev.Event:
+    """A copy of a frozen event with some fields changed."""
+    return msgspec.structs.replace(event, **fields)
+
+
+def _as_stated(f: ev.FigureStated) -> StatedFigure:
+    return StatedFigure(f.figure, f.value, f.text, f.source, f.label)

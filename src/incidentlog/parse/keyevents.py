@@ -1,0 +1,115 @@
+"""Reports written as labelled bullets with "Key events" (the layout of the MoJ corpus).
+
+```
+- **Key events**
+  - First detected 2023-09-18 13:42
+  - Incident declared: 2023-09-18 15:12
+  - Resolved 2023-09-20 19:18
+- **Time to repair**: 4h 12m
+- **Impact**: ...
+- **Review actions**:
+  - Update runbook ...
+```
+Key events become timeline rows (and lifecycle events, by their words); stated times
+become figures the checker compares; impact, resolution and review actions become events;
+every other labelled bullet is kept verbatim under its label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from incidentlog import events as ev
+from incidentlog.parse import timeline as tl
+from incidentlog.parse.house import FIGURE_LABELS, Reader
+from incidentlog.parse.lists import Item, items
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import find_stamp, norm, read_duration, split_label
+
+_LABEL_ONLY = re.compile(r"^\*\*(?P<label>[^*\n]{1,120}?)\*\*:?$|^\*\*(?P<label2>[^*\n]{1,120}?):"
+                         r"\*\*$")
+
+
+def is_key_events_list(reader: Reader, block: Block) -> bool:
+    """True for a top-level list with a ``**Key events**`` item."""
+    return block.type == "list" and any(
+        norm(_label(item)[0] or "") == "key events" for item in items(reader.doc, block))
+
+
+def _label(item: Item) -> tuple[str | None, str]:
+    pair = split_label(item.text)
+    if pair:
+        return pair
+    match = _LABEL_ONLY.match(item.text.strip())
+    if match:
+        return (match["label"] or match["label2"]).strip(), ""
+    return None, item.text
+
+
+def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> None:
+    """Read a key-events report's top-level bullets."""
+    b = reader.b
+    anchor = anchor or "Timeline"
+    for item in items(reader.doc, block):
+        label, value = _label(item)
+        key = norm(label or "")
+        if key == "key events" and not value and _key_events(reader, item):
+            continue
+        figure = FIGURE_LABELS.get(key)
+        minutes = read_duration(value) if figure and not item.body else None
+        if figure and minutes is not None and label:
+            b.figure(figure, minutes, value, label, item.line)
+            continue
+        if key == "impact" and value and not item.body:
+            b.fact("summary", label or "Impact", value, item.line)
+            continue
+        if key in ("resolution", "resolved by") and value and not item.body \
+                and b.resolution is None:
+            b.resolution = (value, item.line)
+            continue
+        if key in ("review actions", "action items", "actions") and not value and item.body \
+                and _actions(reader, item):
+            continue
+        if label is not None:
+            text = value if not item.body else (value + "\n" + item.body).strip("\n")
+            b.keep(label, 2, anchor, text, item.line, empty_ok=True, key=("item", item.line))
+            anchor = label
+        else:
+            b.keep(section.heading or "", section.level, anchor,
+                   reader.doc.raw(item.line, item.line + 1 + item.body.count("\n") + 1),
+                   item.line)
+
+
+def _key_events(reader: Reader, item: Item) -> bool:
+    rows = []
+    lines = [n for n in range(item.line + 1, item.line + 1 + item.body.count("\n") + 2)
+             if n < len(reader.doc.lines) and reader.doc.lines[n].strip()]
+    for n in lines:
+        text = re.sub(r"^\s*[-+*]\s+", "", reader.doc.lines[n]).strip()
+        found = find_stamp(text, day=reader.clock.day, zone=reader.clock.zone)
+        if found is None:
+            rows.append(tl.RowText(None, text, "", n))
+            continue
+        stamp, start = found
+        label = text[:start].strip().rstrip(":").strip()
+        after = text[stamp.end + start:].strip()
+        words = (label + (" " + after if after else "")).strip() or text
+        rows.append(tl.RowText(stamp.at, words, "", n))
+    if not rows:
+        return False
+    tl.emit(reader.b, rows)
+    reader.has_timeline = True
+    return True
+
+
+def _actions(reader: Reader, item: Item) -> bool:
+    found = []
+    for line in item.body.splitlines():
+        match = re.match(r"^[-+*]\s+(.+)$", line.strip())
+        if not match or line.startswith((" ", "\t")):
+            return False
+        found.append(match[1])
+    for n, title in enumerate(found, 1):
+        reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
+                                        title=title, source=reader.b.src(item.line + n)))
+    return bool(found)

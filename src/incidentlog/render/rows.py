@@ -1,0 +1,125 @@
+"""Timeline rows: what each row of a report's timeline is, and how its kind is written.
+
+A row is a timeline entry or a lifecycle moment (declared, mitigated, resolved...). Readers
+of a legacy report tell them apart by their words ("Incident resolved"); :func:`classify`
+is that reading, shared by the renderer and the importer. When a row's words would be read
+as another kind than it is, the renderer adds an invisible marker (``<!--mitigated-->``),
+so a rendered report always imports back to the same incident.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import attrs
+
+from incidentlog.incident import Incident
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reopened", re.compile(r"\breopen(ed|ing|s)?\b", re.I)),
+    ("severity", re.compile(r"\b(escalat|downgrad)\w*\b.*\bP[0-3]\b", re.I)),
+    ("closed", re.compile(r"^(incident\s+)?(fully\s+)?closed\b|\b(incident|record|postmortem|"
+                          r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
+    ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
+                            r"^resolution\b", re.I)),
+    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
+                            r"(was\s+)?declared\b", re.I)),
+    ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
+                             r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
+    ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",
+                                re.I)),
+    ("detected", re.compile(r"^(first\s+)?detected\b|\b(first|incident|issue|problem)\s+"
+                            r"detected\b|^alert\s+(fired|triggered)\b|^initial\s+alert\b", re.I)),
+    ("began", re.compile(r"^(fault|outage|impact|incident|problem)\s+(occurs|occurred|began|"
+                         r"begins|started|starts)\b", re.I)),
+)
+KINDS = ("entry", "began", "detected", "acknowledged", "declared", "mitigated", "resolved",
+         "closed", "reopened", "severity")
+"""Row kinds; ``status:<status>`` rows exist too."""
+
+_MARKER = re.compile(r"\s*<!--\s*(entry|began|detected|acknowledged|declared|mitigated|"
+                     r"resolved|closed|reopened|severity|status:[a-z_]+)\s*-->\s*$")
+
+
+def classify(text: str) -> str:
+    """The kind a reader would take a row for from its words alone."""
+    words = text.strip()
+    for kind, pattern in _KINDS:
+        if pattern.search(words):
+            return kind
+    return "entry"
+
+
+def split_marker(text: str) -> tuple[str, str]:
+    """A row's words and its kind: from its marker when it has one, else :func:`classify`."""
+    match = _MARKER.search(text)
+    if match:
+        return text[: match.start()].rstrip(), match.group(1)
+    return text, classify(text)
+
+
+@attrs.frozen
+class Row:
+    """One line of a timeline."""
+
+    at: datetime | None
+    text: str
+    who: str
+    kind: str
+    version: int
+
+    @property
+    def written(self) -> str:
+        """The row's words with a marker if they alone would be read as another kind."""
+        return self.text if classify(self.text) == self.kind else f"{self.text} <!--{self.kind}-->"
+
+
+_TAG_KIND = {"declared": "declared", "mitigated": "mitigated", "resolved": "resolved",
+             "closed": "closed", "reopened": "reopened", "severity_changed": "severity"}
+_DEFAULT_TEXT = {"began": "Fault began", "detected": "Incident detected",
+                 "acknowledged": "Incident acknowledged", "declared": "Incident declared",
+                 "mitigated": "Incident mitigated", "resolved": "Incident resolved",
+                 "closed": "Incident closed"}
+
+
+def timeline_rows(incident: Incident) -> list[Row]:
+    """Every row of the incident's timeline in time order.
+
+    An entry of unknown time stays after the one recorded before it. A lifecycle time that no
+    row shows (a detection given only in the declaration, say) gets a row of its own.
+    """
+    rows = []
+    for entry in incident.timeline:
+        if entry.kind == "timeline_entry":
+            kind = entry.marks or "entry"
+        elif entry.kind == "status_changed":
+            kind = "status:" + _status_at(incident, entry.version)
+        else:
+            kind = _TAG_KIND.get(entry.kind, "entry")
+        rows.append(Row(entry.at, entry.text or _DEFAULT_TEXT.get(kind, ""), entry.who, kind,
+                        entry.version))
+    shown = {(r.kind, r.at) for r in rows}
+    for kind in ("began", "detected", "acknowledged", "declared", "mitigated", "resolved",
+                 "closed"):
+        at = getattr(incident, f"{kind}_at")
+        if at is not None and (kind, at) not in shown:
+            rows.append(Row(at, _DEFAULT_TEXT[kind], "", kind, 0))
+    return _in_time_order(rows)
+
+
+def _status_at(incident: Incident, version: int) -> str:
+    return next((s for v, s in incident.status_history if v == version), "investigating")
+
+
+def _in_time_order(rows: list[Row]) -> list[Row]:
+    keyed = []
+    floor: datetime | None = None
+    for i, row in enumerate(sorted(rows, key=lambda r: r.version)):
+        if row.at is not None:
+            floor = row.at
+        keyed.append((row.at or floor, i, row))
+    known = [k for k in keyed if k[0] is not None]
+    unknown_first = [k for k in keyed if k[0] is None]
+    known.sort(key=lambda k: (k[0], k[1]))
+    return [row for _, _, row in unknown_first] + [row for _, _, row in known]
