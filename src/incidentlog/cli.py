@@ -8,12 +8,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
+
+import attrs
 
 from incidentlog import figures as fg
 from incidentlog.checks import Finding, check, has_errors
 from incidentlog.errors import IncidentLogError
+from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
 from incidentlog.incident import Incident
+from incidentlog.parse import import_markdown
 from incidentlog.render import json_schema, render_markdown, to_json
 from incidentlog.render.json import document
 from incidentlog.store import IncidentLog
@@ -60,13 +65,81 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _is_file(target: str) -> bool:
+    return target.lower().endswith(MARKDOWN_SUFFIXES) or Path(target).is_file()
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     results: list[tuple[str, Finding]] = []
-    with _open(args) as log:
-        for incident_id in args.ids:
-            incident = log.get(incident_id)
-            results += [(incident_id, f) for f in check(incident, template=args.template)]
+    files = [t for t in args.targets if _is_file(t)]
+    ids = [t for t in args.targets if not _is_file(t)]
+    for name in files:
+        imported = import_markdown(_read(name), source=name)
+        results += [(imported.incident.id, f)
+                    for f in check(imported.incident, template=args.template)]
+    if ids:
+        with _open(args) as log:
+            for incident_id in ids:
+                incident = log.get(incident_id)
+                results += [(incident_id, f) for f in check(incident, template=args.template)]
     return _report_findings(results, args.json, out)
+
+
+def _read(name: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+def cmd_convert(args: argparse.Namespace, out: TextIO) -> int:
+    imported = import_markdown(_read(args.file), source=args.file)
+    if args.to == "json":
+        out.write(to_json(imported.incident).decode() + "\n")
+    else:
+        template = args.template or ("b" if imported.layout == "template-b" else "a")
+        out.write(render_markdown(imported.incident, template))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    show = sys.stderr.isatty() and not args.json
+    files = list(markdown_files(args.paths))
+    if not files:
+        raise UsageError(f"no Markdown files in {', '.join(args.paths)}")
+
+    def progress(n: int, path: Path) -> None:
+        if show:
+            sys.stderr.write(f"\r[{n}/{len(files)}] {str(path)[-60:]:<60}")
+            sys.stderr.flush()
+
+    with _open(args) as log:
+        summary = import_paths(log, files, actor=args.actor, progress=progress)
+    if show:
+        sys.stderr.write("\r" + " " * 72 + "\r")
+    if args.json:
+        _print_json({
+            "files": [attrs.asdict(o, recurse=False, filter=lambda a, v: a.name != "findings")
+                      | {"findings": [_finding_dict(f, o.incident_id) for f in o.findings]}
+                      for o in summary.outcomes],
+            "imported": summary.count("imported"), "updated": summary.count("updated"),
+            "skipped": summary.count("skipped"), "failed": summary.count("failed"),
+            "findings_by_code": dict(summary.findings_by_code()),
+        }, out)
+    else:
+        for outcome in summary.outcomes:
+            if outcome.status == "failed":
+                out.write(f"failed: {outcome.error}\n")
+            elif args.verbose or outcome.status == "updated":
+                out.write(f"{outcome.status}: {outcome.path} -> {outcome.incident_id} "
+                          f"({outcome.appended} events)\n")
+        by_code = ", ".join(f"{code} {n}" for code, n in
+                            sorted(summary.findings_by_code().items())) or "none"
+        out.write(f"imported {summary.count('imported')}, updated {summary.count('updated')}, "
+                  f"skipped {summary.count('skipped')} (unchanged), "
+                  f"failed {summary.count('failed')}; "
+                  f"findings: {by_code}\n")
+    return EXIT_USAGE if summary.count("failed") else EXIT_OK
 
 
 def _report_findings(results: list[tuple[str, Finding]], as_json: bool, out: TextIO) -> int:
@@ -119,6 +192,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "check": cmd_check,
     "list": cmd_list,
     "schema": cmd_schema,
+    "convert": cmd_convert,
+    "import": cmd_import,
 }
 
 
@@ -144,9 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("markdown", "json"), default="markdown")
     show.add_argument("--template", choices=("a", "b"), default="a")
 
-    chk = command("check", "Check stored incidents for findings (exit 1 on an error).",
-                  "incidentlog check INC-20251023-0001 --json")
-    chk.add_argument("ids", nargs="+", metavar="ID")
+    chk = command("check", "Findings for Markdown files or stored incidents (exit 1 on an "
+                  "error).", "incidentlog check report.md INC-20251023-0001 --json")
+    chk.add_argument("targets", nargs="+", metavar="FILE.md|ID",
+                     help="a Markdown report (or - for standard input), or a stored id")
     chk.add_argument("--template", choices=("a", "b"), default=None,
                      help="also report what this template needs")
     chk.add_argument("--json", action="store_true", help="findings as JSON")
@@ -157,6 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("schema", "Print the JSON Schema of 'show --format json'.",
             "incidentlog schema > incident.schema.json")
+
+    conv = command("convert", "Convert a legacy Markdown report (no database involved).",
+                   "incidentlog convert postmortem.md --to markdown --template b")
+    conv.add_argument("file", metavar="FILE", help="a Markdown report, or - for standard input")
+    conv.add_argument("--to", choices=("json", "markdown"), default="markdown")
+    conv.add_argument("--template", choices=("a", "b"), default=None,
+                      help="house format (default: the one the report is closest to)")
+
+    imp = command("import", "Import Markdown reports (files or folders) into the database.",
+                  "incidentlog import postmortems/ --db sqlite:///incidents.db")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--actor", default="import", help="who is recorded as importing")
+    imp.add_argument("--json", action="store_true", help="the summary as JSON")
+    imp.add_argument("--verbose", "-v", action="store_true", help="a line for every file")
     return parser
 
 
@@ -180,6 +270,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("incidentlog: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        return EXIT_OK
 
 
 if __name__ == "__main__":

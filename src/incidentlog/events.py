@@ -247,6 +247,11 @@ CORRECTABLE_FIELDS: tuple[str, ...] = (
     "timeline.at",
     "timeline.text",
     "timeline.by",
+    "mitigation.action",
+    "mitigation.commands",
+    "mitigation.commands_language",
+    "mitigation.why_it_worked",
+    "retract",
 )
 
 
@@ -255,7 +260,9 @@ class Corrected(Event, frozen=True, tag="corrected"):
 
     ``field`` is one of :data:`CORRECTABLE_FIELDS`; ``timeline.*`` fields need
     ``target_version``, the version of the event that added the entry. ``value`` is text
-    (ISO 8601 for times), or ``None`` to clear.
+    (ISO 8601 for times), or ``None`` to clear. ``field="retract"`` withdraws what the event
+    at ``target_version`` added (a timeline entry, action item, lesson, sign-off, section or
+    stated figure): it stays in the history, but no longer in the incident.
     """
 
     field: str

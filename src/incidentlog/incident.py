@@ -72,6 +72,7 @@ class ActionItem:
     priority: str | None
     status: ev.ActionStatus
     horizon: str | None
+    version: int = 0
 
 
 @attrs.frozen
@@ -81,6 +82,7 @@ class Lesson:
     kind: str
     title: str
     text: str
+    version: int = 0
 
 
 @attrs.frozen
@@ -92,6 +94,7 @@ class SignOff:
     approved: bool
     at: datetime | None
     note: str = ""
+    version: int = 0
 
 
 @attrs.frozen
@@ -103,6 +106,7 @@ class Section:
     level: int
     anchor: str | None
     source: ev.Source | None = None
+    version: int = 0
 
 
 @attrs.frozen
@@ -150,6 +154,7 @@ class StatedFigure:
     text: str
     source: ev.Source | None
     label: str = ""
+    version: int = 0
 
 
 @attrs.frozen
@@ -375,7 +380,7 @@ def _on_resolved(s: Incident, e: ev.Resolved, v: int) -> Changes:
 
 
 def _on_item_added(s: Incident, e: ev.ActionItemAdded, v: int) -> Changes:
-    item = ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status, e.horizon)
+    item = ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status, e.horizon, v)
     return {"action_items": (*s.action_items, item)}
 
 
@@ -394,11 +399,11 @@ def _on_item_updated(s: Incident, e: ev.ActionItemUpdated, v: int) -> Changes:
 
 
 def _on_lesson(s: Incident, e: ev.LessonRecorded, v: int) -> Changes:
-    return {"lessons": (*s.lessons, Lesson(e.kind, e.title, e.text))}
+    return {"lessons": (*s.lessons, Lesson(e.kind, e.title, e.text, v))}
 
 
 def _on_signed_off(s: Incident, e: ev.SignedOff, v: int) -> Changes:
-    sign_off = SignOff(e.role, e.name, e.approved, e.occurred_at, e.note)
+    sign_off = SignOff(e.role, e.name, e.approved, e.occurred_at, e.note, v)
     kept = tuple(x for x in s.sign_offs if x.role != e.role)
     return {"sign_offs": (*kept, sign_off)}
 
@@ -423,16 +428,25 @@ def _on_reopened(s: Incident, e: ev.Reopened, v: int) -> Changes:
 
 
 def _on_section(s: Incident, e: ev.SectionNoted, v: int) -> Changes:
-    section = Section(e.heading, e.markdown, e.level, e.anchor, e.source)
+    section = Section(e.heading, e.markdown, e.level, e.anchor, e.source, v)
     return {"sections": (*s.sections, section)}
 
 
 def _on_figure(s: Incident, e: ev.FigureStated, v: int) -> Changes:
-    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source, e.label))}
+    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source, e.label, v))}
 
 
 def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
     field = e.field
+    if field == "retract":
+        gone = e.target_version
+        return {name: tuple(x for x in getattr(s, name) if x.version != gone)
+                for name in ("timeline", "action_items", "lessons", "sign_offs", "sections",
+                             "stated")}
+    if field.startswith("mitigation."):
+        current = s.mitigation or Mitigation("", "", "", "")
+        fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): e.value or ""}
+        return {"mitigation": attrs.evolve(current, **fixed_field)}
     if field.startswith("timeline."):
         attr = field.removeprefix("timeline.")
         try:
@@ -453,8 +467,8 @@ def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
         except ValueError:
             return {}
     if field == "root_cause":
-        base = s.root_cause or RootCause(summary="")
-        return {"root_cause": attrs.evolve(base, summary=e.value or "")}
+        root = s.root_cause or RootCause(summary="")
+        return {"root_cause": attrs.evolve(root, summary=e.value or "")}
     if field == "severity":
         if e.value in ev.SEVERITIES:
             return {"severity": e.value}
@@ -577,6 +591,13 @@ def _check_correction(state: Incident, event: ev.Corrected, refuse: _Refuse) -> 
                      f"{', '.join(ev.CORRECTABLE_FIELDS)}")
     if not event.reason.strip():
         raise refuse("correction", "a correction needs a reason")
+    if event.field == "retract" and not any(
+        x.version == event.target_version
+        for name in ("timeline", "action_items", "lessons", "sign_offs", "sections", "stated")
+        for x in getattr(state, name)
+    ):
+        raise refuse("correction", f"the event at version {event.target_version} added "
+                     "nothing that can be withdrawn")
     if event.field.startswith("timeline.") and not any(
         t.version == event.target_version for t in state.timeline
     ):
