@@ -33,6 +33,7 @@ from incidentlog.errors import (
     StoreError,
 )
 from incidentlog.incident import Incident, decide, evolve
+from incidentlog.inputs import events_for, structure_incident
 from incidentlog.urls import persistence_env, redact
 
 Clock = Callable[[], datetime]
@@ -131,6 +132,16 @@ class IncidentLog:
     def declare(self, event: ev.IncidentDeclared) -> Incident:
         """Declare a new incident. Raises IncidentExistsError if the id is taken."""
         return self.append(event.incident_id, event)
+
+    def record(self, data: object, *, actor: str) -> Incident:
+        """Declare an incident from untrusted data (a dict, or JSON text or bytes).
+
+        Every problem in the data is reported at once with its path
+        (:class:`~incidentlog.errors.InputError`); the events are checked by the rules like
+        any command; nothing is stored unless all of it is.
+        """
+        spec = structure_incident(data)
+        return self.append(spec.id, *events_for(spec, actor=actor))
 
     def append(
         self,
