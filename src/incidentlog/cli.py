@@ -8,11 +8,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 import attrs
+import msgspec
 
+from incidentlog import audit
 from incidentlog import figures as fg
 from incidentlog.checks import Finding, check, has_errors
 from incidentlog.errors import IncidentLogError
@@ -55,13 +58,130 @@ def _finding_dict(f: Finding, incident_id: str | None = None) -> dict[str, objec
     }
 
 
+def _time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not an ISO 8601 time (2025-10-23T14:30:00Z)") from None
+    if when.tzinfo is None:
+        raise UsageError(f"{text!r} has no UTC offset: write {text}Z or {text}+01:00")
+    return when
+
+
+def _state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:
+    """A version number or an ISO time (recorded time) as a state of the incident."""
+    if point.isdigit():
+        return log.get(incident_id, version=int(point))
+    return log.get(incident_id, as_of=_time(point))
+
+
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with _open(args) as log:
-        incident = log.get(args.id)
+        if args.version is not None:
+            incident = log.get(args.id, version=args.version)
+        elif args.as_of:
+            incident = log.get(args.id, as_of=_time(args.as_of))
+        elif args.occurred_by:
+            incident = log.get(args.id, occurred_by=_time(args.occurred_by))
+        else:
+            incident = log.get(args.id)
         if args.format == "json":
             out.write(to_json(incident).decode() + "\n")
         else:
-            out.write(render_markdown(incident, args.template, log.events(args.id)))
+            history = log.events(args.id)[: incident.version]
+            out.write(render_markdown(incident, args.template, history))
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        lines = audit.history(log, args.id)
+    if args.json:
+        _print_json([attrs.asdict(line) for line in lines], out)
+        return EXIT_OK
+    for line in lines:
+        when = line.occurred_at.strftime("%Y-%m-%d %H:%M") if line.occurred_at else "--"
+        recorded = line.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if line.recorded_at else "--"
+        out.write(f"{line.version:>4}  {when:<16}  recorded {recorded}  {line.actor}  "
+                  f"{line.summary}\n")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        changes = audit.diff(_state_at(log, args.id, args.a), _state_at(log, args.id, args.b))
+    if args.json:
+        _print_json([attrs.asdict(c) for c in changes], out)
+        return EXIT_OK
+    for c in changes:
+        sign = {"added": "+", "removed": "-", "changed": "~"}[c.kind]
+        detail = c.after if c.kind == "added" else c.before if c.kind == "removed" else \
+            f"{c.before!r} -> {c.after!r}"
+        out.write(f"{sign} {c.path}: {detail}\n")
+    out.write(f"{len(changes)} change(s)\n")
+    return EXIT_OK
+
+
+def cmd_blame(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        rows = audit.blame(log, args.id)
+    if args.json:
+        _print_json([attrs.asdict(b) for b in rows], out)
+        return EXIT_OK
+    for b in rows:
+        when = b.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if b.recorded_at else "--"
+        note = f"  corrected: {b.correction}" if b.correction else ""
+        out.write(f"{b.field:<40} v{b.version:<4} {b.type:<20} {b.actor:<18} {when}{note}\n")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        result = audit.verify(log, args.id)
+    if args.json:
+        _print_json({"ok": result.ok, "checked_events": result.checked_events,
+                     "problems": [attrs.asdict(p) for p in result.problems],
+                     "heads": result.heads}, out)
+    else:
+        for p in result.problems:
+            out.write(f"{p.incident_id}: version {p.version}: {p.message}\n")
+        verdict = "intact" if result.ok else f"{len(result.problems)} altered stream(s)"
+        out.write(f"{len(result.heads)} incident(s), {result.checked_events} event(s): "
+                  f"{verdict}\n")
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        for item in audit.feed(log, after=args.after):
+            if args.format == "cloudevents":
+                data = audit.cloudevent(item)
+            else:
+                data = {"position": item.position, "incident": item.incident_id,
+                        "version": item.version, "event": msgspec.to_builtins(item.event)}
+            out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as log:
+        groups = audit.stats(log.list(), by=args.by)
+    if args.json:
+        _print_json([attrs.asdict(g) for g in groups], out)
+        return EXIT_OK
+
+    def cell(metric: audit.Metric) -> str:
+        if metric.median_minutes is None:
+            return f"- (0/{metric.count + len(metric.missing)})"
+        return (f"{fg.format_hhmm(metric.median_minutes)}/{fg.format_hhmm(metric.p90_minutes or 0)}"
+                f" ({metric.count}/{metric.count + len(metric.missing)})")
+
+    out.write(f"{'GROUP':<14} {'N':>4}  {'MTTD':<18} {'MTTA':<18} {'MITIGATE':<18} MTTR\n")
+    for g in groups:
+        out.write(f"{g.group:<14} {g.incidents:>4}  {cell(g.mttd):<18} {cell(g.mtta):<18} "
+                  f"{cell(g.time_to_mitigate):<18} {cell(g.mttr)}\n")
+    out.write("median/p90 as HH:MM (incidents with the times / all); "
+              "--json names the incidents without them\n")
     return EXIT_OK
 
 
@@ -194,6 +314,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "schema": cmd_schema,
     "convert": cmd_convert,
     "import": cmd_import,
+    "history": cmd_history,
+    "diff": cmd_diff,
+    "blame": cmd_blame,
+    "verify": cmd_verify,
+    "export": cmd_export,
+    "stats": cmd_stats,
 }
 
 
@@ -218,6 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--format", choices=("markdown", "json"), default="markdown")
     show.add_argument("--template", choices=("a", "b"), default="a")
+    when = show.add_mutually_exclusive_group()
+    when.add_argument("--version", type=int, help="as it was after event N")
+    when.add_argument("--as-of", metavar="TIME", help="as the record stood at TIME (recorded)")
+    when.add_argument("--occurred-by", metavar="TIME",
+                      help="what had happened by TIME, as known now")
 
     chk = command("check", "Findings for Markdown files or stored incidents (exit 1 on an "
                   "error).", "incidentlog check report.md INC-20251023-0001 --json")
@@ -247,6 +378,38 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--actor", default="import", help="who is recorded as importing")
     imp.add_argument("--json", action="store_true", help="the summary as JSON")
     imp.add_argument("--verbose", "-v", action="store_true", help="a line for every file")
+
+    hist = command("history", "Every event of an incident with a one-line summary.",
+                   "incidentlog history INC-20251023-0001 --json")
+    hist.add_argument("id")
+    hist.add_argument("--json", action="store_true")
+
+    dif = command("diff", "What changed between two versions or recorded times.",
+                  "incidentlog diff INC-20251023-0001 3 2025-10-23T15:00:00Z")
+    dif.add_argument("id")
+    dif.add_argument("a", help="a version number or an ISO 8601 recorded time")
+    dif.add_argument("b", help="a version number or an ISO 8601 recorded time")
+    dif.add_argument("--json", action="store_true")
+
+    bl = command("blame", "For each field, the event, actor and time that last set it.",
+                 "incidentlog blame INC-20251023-0001")
+    bl.add_argument("id")
+    bl.add_argument("--json", action="store_true")
+
+    ver = command("verify", "Recompute the hash chains; exit 1 if a stream was tampered with.",
+                  "incidentlog verify --json")
+    ver.add_argument("id", nargs="?", default=None)
+    ver.add_argument("--json", action="store_true")
+
+    exp = command("export", "Every event of every incident in recorded order, one per line.",
+                  "incidentlog export --format cloudevents --after 1200")
+    exp.add_argument("--format", choices=("jsonl", "cloudevents"), default="jsonl")
+    exp.add_argument("--after", type=int, default=0, help="resume after this position")
+
+    st = command("stats", "MTTD, MTTA, time to mitigate and MTTR (median, p90).",
+                 "incidentlog stats --by month --json")
+    st.add_argument("--by", choices=("severity", "service", "month"), default=None)
+    st.add_argument("--json", action="store_true")
     return parser
 
 
@@ -263,6 +426,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exc.code or 0)
     try:
         return COMMANDS[args.command](args, out)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        return EXIT_OK
     except (IncidentLogError, UsageError, OSError, ValueError) as exc:
         message = redact(str(exc)).replace("\n", " ")
         err.write(f"incidentlog {args.command}: error: {message}\n")
@@ -270,8 +435,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("incidentlog: interrupted\n")
         return 130
-    except BrokenPipeError:  # the reader went away (| head): nothing more to say
-        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -647,10 +647,11 @@ def lifecycle_problems(state: Incident) -> list[str]:
     return problems
 
 
-def check_types(event: ev.Event) -> None:
-    """Refuse a field whose value is not of its declared type (constructors don't check)."""
+def check_types(event: ev.Event) -> ev.Event:
+    """The event with every field of its declared type (an int given for a float becomes a
+    float), or InvalidEventError naming the field: constructors do not check types."""
     try:
-        msgspec.convert(msgspec.to_builtins(event), type=type(event))
+        return msgspec.convert(msgspec.to_builtins(event), type=type(event))
     except msgspec.ValidationError as exc:
         raise InvalidEventError(f"{type(event).__name__}: {exc}") from None
 

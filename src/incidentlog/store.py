@@ -32,7 +32,7 @@ from incidentlog.errors import (
     IncidentNotFoundError,
     StoreError,
 )
-from incidentlog.incident import Incident, decide, evolve
+from incidentlog.incident import Incident, check_types, decide, evolve
 from incidentlog.inputs import events_for, structure_incident
 from incidentlog.urls import persistence_env, redact
 
@@ -40,6 +40,12 @@ Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{name}: naive datetime refused; give a timezone-aware time")
+    return value
 
 
 def utc_now() -> datetime:
@@ -217,7 +223,8 @@ class IncidentLog:
         now = self._clock()
         records = []
         for event in events:
-            stamped = msgspec.structs.replace(event, recorded_at=now)
+            # Canonical types first: the chain hashes exactly what decoding will give back.
+            stamped = check_types(msgspec.structs.replace(event, recorded_at=now))
             version = (state.version if state else 0) + 1
             if validate:
                 state = decide(state, stamped, incident_id=incident_id)
@@ -269,11 +276,41 @@ class IncidentLog:
 
     # ------------------------------------------------------------------ reading
 
-    def get(self, incident_id: str, *, version: int | None = None) -> Incident:
-        """The incident as its stored events say, now or as it was at ``version``."""
+    def get(self, incident_id: str, *, version: int | None = None,
+            as_of: datetime | None = None, occurred_by: datetime | None = None) -> Incident:
+        """The incident as its stored events say: now, or as it was at ``version``, or as
+        the record stood at recorded time ``as_of``, or what had happened by world time
+        ``occurred_by`` as we know it now (see :mod:`incidentlog.audit`)."""
+        if sum(x is not None for x in (version, as_of, occurred_by)) > 1:
+            raise ValueError("give at most one of version, as_of and occurred_by")
+        if as_of is not None or occurred_by is not None:
+            from incidentlog import audit
+
+            if as_of is not None:
+                return audit.as_of(self, incident_id, _aware(as_of, "as_of"))
+            assert occurred_by is not None
+            return audit.occurred_by(self, incident_id, _aware(occurred_by, "occurred_by"))
         loaded = self._load(incident_id, version=version, missing_ok=False)
         assert loaded is not None
         return loaded.state
+
+    def history(self, incident_id: str) -> list[Any]:
+        """Every event of an incident with a one-line summary (:func:`audit.history`)."""
+        from incidentlog import audit
+
+        return audit.history(self, incident_id)
+
+    def feed(self, *, after: int = 0) -> Iterator[Any]:
+        """Every event of every incident in the order recorded, after a position."""
+        from incidentlog import audit
+
+        return audit.feed(self, after=after)
+
+    def verify(self, incident_id: str | None = None) -> Any:
+        """Recompute the hash chains (:func:`audit.verify`)."""
+        from incidentlog import audit
+
+        return audit.verify(self, incident_id)
 
     def exists(self, incident_id: str) -> bool:
         """True when an incident with that id is stored."""

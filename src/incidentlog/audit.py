@@ -1,0 +1,472 @@
+"""Auditing a log: history, time travel, diffs, blame, tamper evidence, a feed, metrics.
+
+Everything here reads the event streams; nothing writes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+import msgspec
+
+from incidentlog import events as ev
+from incidentlog import figures as fg
+from incidentlog.codec import GENESIS, Recorded, Snapshot, link
+from incidentlog.errors import IncidentNotFoundError, StoreError
+from incidentlog.incident import Incident, fold
+from incidentlog.render.json import document
+from incidentlog.store import IncidentLog
+
+# --------------------------------------------------------------------------- history
+
+
+@attrs.frozen
+class HistoryLine:
+    """One event of an incident's history, with a sentence saying what it did."""
+
+    version: int
+    type: str
+    occurred_at: datetime | None
+    recorded_at: datetime | None
+    actor: str
+    summary: str
+    source: str | None
+
+
+def history(log: IncidentLog, incident_id: str) -> list[HistoryLine]:
+    """Every event of an incident in order, each summarised in one line."""
+    out = []
+    state: Incident | None = None
+    for rec in log.records(incident_id):
+        e = rec.event
+        out.append(HistoryLine(
+            rec.originator_version, ev.tag_of(e), e.occurred_at, e.recorded_at, e.actor,
+            describe(e, state), f"{e.source.file}:{e.source.line}" if e.source else None))
+        state = fold([e], state) if state else fold([e])
+    return out
+
+
+def describe(e: ev.Event, before: Incident | None) -> str:
+    """A one-line, human summary of what an event did to the incident before it."""
+    if isinstance(e, ev.IncidentDeclared):
+        return f"declared {e.severity or 'unrated'}: {e.title}"
+    if isinstance(e, ev.SeverityChanged):
+        old = before.severity if before else None
+        verb = "set" if old is None else ("escalated" if e.severity < old else "downgraded")
+        text = f"{verb} {old} -> {e.severity}" if old else f"severity set to {e.severity}"
+        return text + (f": {e.reason}" if e.reason else "")
+    if isinstance(e, ev.StatusChanged):
+        return f"status {e.status}" + (f": {e.note}" if e.note else "")
+    if isinstance(e, ev.TimelineEntryAdded):
+        mark = f" ({e.marks})" if e.marks else ""
+        return f"timeline{mark}: {e.text}"
+    if isinstance(e, ev.ImpactAssessed):
+        return "impact assessed"
+    if isinstance(e, ev.Mitigated):
+        return "mitigated" + (f": {e.action or e.note}" if e.action or e.note else "")
+    if isinstance(e, ev.RootCauseIdentified):
+        return f"root cause: {e.summary}"
+    if isinstance(e, ev.Resolved):
+        return "resolved" + (f": {e.summary}" if e.summary else "")
+    if isinstance(e, ev.ActionItemAdded):
+        return f"action item {e.item_id} added: {e.title}"
+    if isinstance(e, ev.ActionItemUpdated):
+        fields = [f"{f} {getattr(e, f)}" for f in ("status", "owner", "due", "title",
+                                                  "priority") if getattr(e, f) is not None]
+        return f"action item {e.item_id} updated: {', '.join(fields) or e.note}"
+    if isinstance(e, ev.LessonRecorded):
+        return f"lesson ({e.kind}): {e.title}"
+    if isinstance(e, ev.SignedOff):
+        return f"{'signed off' if e.approved else 'declined'} by {e.name} ({e.role})"
+    if isinstance(e, ev.Closed):
+        return "closed"
+    if isinstance(e, ev.Reopened):
+        return f"reopened: {e.reason}"
+    if isinstance(e, ev.Corrected):
+        what = f"version {e.target_version}" if e.field == "retract" else e.field
+        verb = "withdrew" if e.field == "retract" else f"corrected {what} to {e.value!r}"
+        return (f"withdrew what {what} added" if e.field == "retract" else verb) + \
+            f" ({e.reason})"
+    if isinstance(e, ev.SectionNoted):
+        return f"section noted: {e.heading or '(untitled)'}"
+    if isinstance(e, ev.FigureStated):
+        return f"stated {e.label or e.figure}: {e.text}"
+    return type(e).__name__  # pragma: no cover - every type is described above
+
+
+# --------------------------------------------------------------------------- time travel
+
+
+def as_of(log: IncidentLog, incident_id: str, when: datetime) -> Incident:
+    """The incident as the record stood at ``when`` (recorded time): "what did we know?"."""
+    events = [e for e in log.events(incident_id) if e.recorded_at and e.recorded_at <= when]
+    state = fold(events)
+    if state is None:
+        raise IncidentNotFoundError(incident_id)
+    return state
+
+
+def occurred_by(log: IncidentLog, incident_id: str, when: datetime) -> Incident:
+    """What had happened by ``when`` (world time), as we know it now.
+
+    Takes the declaration, every correction, and the events that happened by ``when``;
+    events of unknown time are left out.
+    """
+    events = [e for e in log.events(incident_id)
+              if isinstance(e, ev.IncidentDeclared | ev.Corrected)
+              or (e.occurred_at is not None and e.occurred_at <= when)]
+    state = fold(events)
+    if state is None:
+        raise IncidentNotFoundError(incident_id)
+    return state
+
+
+# --------------------------------------------------------------------------- diff
+
+
+ChangeKind = Literal["added", "removed", "changed"]
+
+
+@attrs.frozen
+class Change:
+    """One difference between two states of a report, at a JSON path."""
+
+    path: str
+    kind: ChangeKind
+    before: Any
+    after: Any
+
+
+KEYS = {"timeline": "version", "action_items": "id", "sign_offs": "role", "lessons": None,
+        "sections": None, "five_whys": None, "stated_figures": None}
+"""How list items are matched between two states: by a key, or (None) by their content."""
+
+
+def as_document(incident: Incident) -> dict[str, Any]:
+    """The incident's JSON document as plain data."""
+    data: dict[str, Any] = msgspec.to_builtins(document(incident))
+    return data
+
+
+def diff(a: Incident, b: Incident) -> list[Change]:
+    """Field by field, and item by item in lists, what changed from ``a`` to ``b``."""
+    return diff_documents(as_document(a), as_document(b))
+
+
+def diff_documents(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
+    """The changes that take document ``a`` to document ``b``."""
+    out: list[Change] = []
+    for field in sorted(set(a) | set(b)):
+        before, after = a.get(field), b.get(field)
+        if before == after:
+            continue
+        if isinstance(before, list) and isinstance(after, list) and field in KEYS:
+            out += _diff_list(field, before, after, KEYS[field])
+        else:
+            out.append(Change(f"$.{field}", "changed", before, after))
+    return out
+
+
+def _item_key(item: Any, key: str | None) -> str:
+    if key is not None and isinstance(item, dict):
+        return str(item.get(key))
+    return msgspec.json.encode(item).decode()
+
+
+def _keyed(items: list[Any], key: str | None) -> dict[str, Any]:
+    """Items by key; a repeated key gets ``#2``, ``#3``... so equal items stay distinct."""
+    out: dict[str, Any] = {}
+    for item in items:
+        base = k = _item_key(item, key)
+        n = 1
+        while k in out:
+            n += 1
+            k = f"{base}#{n}"
+        out[k] = item
+    return out
+
+
+def _diff_list(field: str, before: list[Any], after: list[Any], key: str | None
+               ) -> list[Change]:
+    old = _keyed(before, key)
+    new = _keyed(after, key)
+    out = [Change(f"$.{field}[{k}]", "removed", v, None) for k, v in old.items() if k not in new]
+    for k, v in new.items():
+        if k not in old:
+            out.append(Change(f"$.{field}[{k}]", "added", None, v))
+        elif old[k] != v:
+            out.append(Change(f"$.{field}[{k}]", "changed", old[k], v))
+    return out
+
+
+def apply_changes(a: dict[str, Any], changes: Sequence[Change]) -> dict[str, Any]:
+    """Document ``a`` with ``changes`` applied (list order: that of ``b`` where known)."""
+    out = dict(a)
+    by_field: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        field = change.path[2:].split("[", 1)[0]
+        if "[" in change.path:
+            by_field[field].append(change)
+        else:
+            out[field] = change.after
+    for field, items in by_field.items():
+        key = KEYS[field]
+        current = _keyed(out.get(field) or [], key)
+        for change in items:
+            item_key = change.path[len(field) + 3:-1]
+            if change.kind == "removed":
+                current.pop(item_key, None)
+            else:
+                current[item_key] = change.after
+        out[field] = list(current.values())
+    return out
+
+
+# --------------------------------------------------------------------------- blame
+
+
+@attrs.frozen
+class Blame:
+    """Who last set a field of the report, with which event, and when."""
+
+    field: str
+    version: int
+    type: str
+    actor: str
+    recorded_at: datetime | None
+    correction: str | None
+
+
+def blame(log: IncidentLog, incident_id: str) -> list[Blame]:
+    """For each field of the report (and each list item), the event that last set it."""
+    last: dict[str, Blame] = {}
+    state: Incident | None = None
+    previous: dict[str, Any] = {}
+    for rec in log.records(incident_id):
+        e = rec.event
+        state = fold([e], state) if state else fold([e])
+        assert state is not None
+        doc = as_document(state)
+        for change in diff_documents(previous, doc):
+            if change.path in ("$.version",):
+                continue
+            reason = e.reason if isinstance(e, ev.Corrected) else None
+            last[change.path] = Blame(change.path, rec.originator_version, ev.tag_of(e),
+                                      e.actor, e.recorded_at, reason)
+        previous = doc
+    if state is None:
+        raise IncidentNotFoundError(incident_id)
+    current = {c.path for c in diff_documents({}, as_document(state))}
+    return [b for path, b in sorted(last.items()) if path in current]
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@attrs.frozen
+class Problem:
+    """Where a stored stream stops being what was written."""
+
+    incident_id: str
+    version: int | None
+    message: str
+
+
+@attrs.frozen
+class Verification:
+    """The result of recomputing every chain: problems, and each incident's head link."""
+
+    problems: list[Problem]
+    heads: dict[str, str]
+    checked_events: int
+
+    @property
+    def ok(self) -> bool:
+        """True when no stream was altered, deleted from or reordered."""
+        return not self.problems
+
+
+def verify(log: IncidentLog, incident_id: str | None = None) -> Verification:
+    """Recompute each incident's hash chain from its stored rows and name the first event
+    that was altered, deleted or reordered behind the library's back."""
+    rows: dict[str, list[Any]] = defaultdict(list)
+    if incident_id is not None:
+        found = log.recorder.select_events(incident_id)
+        if not found:
+            raise IncidentNotFoundError(incident_id)
+        rows[incident_id] = list(found)
+    else:
+        start = 0
+        while True:
+            page = log.recorder.select_notifications(start, 1000, inclusive_of_start=False)
+            for row in page:
+                rows[str(row.originator_id)].append(row)
+            if len(page) < 1000:
+                break
+            start = page[-1].id
+    problems: list[Problem] = []
+    heads: dict[str, str] = {}
+    count = 0
+    for ident, stored in sorted(rows.items()):
+        stored.sort(key=lambda r: r.originator_version)
+        problem, head, n = _verify_stream(log, ident, stored)
+        count += n
+        heads[ident] = head
+        if problem:
+            problems.append(problem)
+        else:
+            problems += _verify_snapshots(log, ident)
+    return Verification(problems, heads, count)
+
+
+def _verify_stream(log: IncidentLog, ident: str, stored: list[Any]
+                   ) -> tuple[Problem | None, str, int]:
+    chain = GENESIS
+    for expected, row in enumerate(stored, 1):
+        version = row.originator_version
+        if version != expected:
+            what = "missing (deleted?)" if version > expected else "duplicated"
+            return Problem(ident, expected, f"event {expected} is {what}"), chain, expected - 1
+        try:
+            rec = log.mapper.decode(row.originator_id, version, row.topic, row.state)
+        except (StoreError, ValueError) as exc:
+            return Problem(ident, version, f"event {version} cannot be read: {exc}"), chain, \
+                expected - 1
+        assert isinstance(rec, Recorded)
+        if ev.tag_of(rec.event) != row.topic:
+            return Problem(ident, version, f"event {version}: stored type {row.topic!r} does "
+                           f"not match its payload"), chain, expected - 1
+        recomputed = link(chain, ident, version, rec.event)
+        if recomputed != rec.chain:
+            return Problem(ident, version, f"event {version} ({row.topic}) was altered, or "
+                           "events were reordered: its hash does not follow from the event "
+                           "before it"), chain, expected - 1
+        chain = recomputed
+    return None, chain, len(stored)
+
+
+def _verify_snapshots(log: IncidentLog, ident: str) -> list[Problem]:
+    store = log._app.snapshots
+    if store is None:
+        return []
+    records = log.records(ident)
+    out = []
+    for snap in store.get(ident):
+        assert isinstance(snap, Snapshot)
+        v = snap.originator_version
+        if v > len(records) or records[v - 1].chain != snap.chain or \
+                snap.state != fold(r.event for r in records[:v]):
+            out.append(Problem(ident, v, f"snapshot at version {v} does not match the events"))
+    return out
+
+
+# --------------------------------------------------------------------------- feed
+
+
+@attrs.frozen
+class FeedItem:
+    """One event of the whole log, at its position in the order recorded."""
+
+    position: int
+    incident_id: str
+    version: int
+    event: ev.Event
+
+
+def feed(log: IncidentLog, *, after: int = 0, page: int = 500) -> Iterator[FeedItem]:
+    """Every event of every incident in the order recorded, after ``position``."""
+    for rec in log.notifications(after=after, page=page):
+        assert rec.position is not None
+        yield FeedItem(rec.position, rec.originator_id, rec.originator_version, rec.event)
+
+
+def cloudevent(item: FeedItem) -> dict[str, Any]:
+    """A CloudEvents 1.0 structured-mode JSON object for a feed item."""
+    e = item.event
+    return {
+        "specversion": "1.0",
+        "id": f"{item.incident_id}/{item.version}",
+        "source": "incidentlog",
+        "type": f"incidentlog.{ev.tag_of(e)}",
+        "subject": item.incident_id,
+        "time": (e.recorded_at or e.occurred_at or datetime.min).isoformat(),
+        "datacontenttype": "application/json",
+        "data": msgspec.to_builtins(e) | {"position": item.position, "version": item.version},
+    }
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@attrs.frozen
+class Metric:
+    """A duration over many incidents: how many had it, median, p90, and who lacked it."""
+
+    count: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    missing: tuple[str, ...]
+
+
+@attrs.frozen
+class GroupStats:
+    """Metrics of one group of incidents (all, a severity, a service, a month)."""
+
+    group: str
+    incidents: int
+    mttd: Metric
+    mtta: Metric
+    time_to_mitigate: Metric
+    mttr: Metric
+
+
+def _metric(values: dict[str, float | None]) -> Metric:
+    known = sorted(v for v in values.values() if v is not None)
+    missing = tuple(sorted(k for k, v in values.items() if v is None))
+    if not known:
+        return Metric(0, None, None, missing)
+    p90 = known[min(len(known) - 1, max(0, round(0.9 * len(known) + 0.5) - 1))]
+    return Metric(len(known), statistics.median(known), p90, missing)
+
+
+def stats(incidents: Sequence[Incident], by: str | None = None) -> list[GroupStats]:
+    """MTTD, MTTA, time to mitigate and MTTR (median and p90) by group, from events.
+
+    ``by``: ``severity``, ``service`` (an incident counts in each of its services) or
+    ``month`` (of detection, else declaration). Incidents that lack a needed time are
+    counted and named in each metric's ``missing``.
+    """
+    groups: dict[str, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        for key in _groups(incident, by):
+            groups[key].append(incident)
+    out = []
+    for key in sorted(groups):
+        members = groups[key]
+        figures = {i.id: fg.derive(i) for i in members}
+        out.append(GroupStats(
+            key, len(members),
+            _metric({i: f.time_to_detect_minutes for i, f in figures.items()}),
+            _metric({i: f.time_to_acknowledge_minutes for i, f in figures.items()}),
+            _metric({i: f.time_to_mitigate_minutes for i, f in figures.items()}),
+            _metric({i: f.duration_minutes for i, f in figures.items()}),
+        ))
+    return out
+
+
+def _groups(incident: Incident, by: str | None) -> list[str]:
+    if by is None:
+        return ["all"]
+    if by == "severity":
+        return [incident.severity or "unrated"]
+    if by == "service":
+        return list(incident.services) or ["(none)"]
+    if by == "month":
+        start = incident.began_at or incident.started_at
+        return [start.strftime("%Y-%m") if start else "(unknown)"]
+    raise ValueError(f"cannot group by {by!r}; use severity, service or month")
