@@ -231,26 +231,72 @@ class Incident:
 # --------------------------------------------------------------------------- the fold
 
 
+COLLECTIONS = ("timeline", "action_items", "lessons", "sign_offs", "sections", "stated",
+               "severity_changes", "status_history")
+"""Fields that hold many items; the fold appends to them in place and freezes them once."""
+
+_FIELDS = tuple(a.name for a in attrs.fields(Incident))
+
+
+class _Draft:
+    """An incident being folded: the same fields, lists where the state has tuples."""
+
+    def __init__(self, state: Incident) -> None:
+        for name in _FIELDS:
+            value = getattr(state, name)
+            setattr(self, name, list(value) if name in COLLECTIONS else value)
+
+    def freeze(self) -> Incident:
+        fields: dict[str, Any] = {name: tuple(getattr(self, name)) if name in COLLECTIONS
+                                  else getattr(self, name) for name in _FIELDS}
+        return Incident(**fields)
+
+    # The fields are those of Incident, set in __init__; these say so to the type checker.
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+
 def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident | None:
-    """Fold events (oldest first) into state, starting from ``state`` (or nothing)."""
+    """Fold events (oldest first) into state, starting from ``state`` (or nothing).
+
+    Linear in the number of events: collections grow in place and are frozen once.
+    """
+    draft = _Draft(state) if state is not None else None
     version = state.version if state is not None else 0
     for event in events:
         version += 1
-        state = evolve(state, event, version)
-    return state
+        if draft is None:
+            draft = _Draft(_first(event, version))
+        else:
+            _apply(draft, event, version)
+    return draft.freeze() if draft is not None else None
 
 
 def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
     """The state after ``event``, stored at ``version``. Total: never raises on history."""
     if state is None:
-        if not isinstance(event, ev.IncidentDeclared):
-            raise InvalidEventError(
-                f"a stream must begin with IncidentDeclared, not {type(event).__name__}"
-            )
-        return _declared(event, version)
+        return _first(event, version)
+    draft = _Draft(state)
+    _apply(draft, event, version)
+    return draft.freeze()
+
+
+def _first(event: ev.Event, version: int) -> Incident:
+    if not isinstance(event, ev.IncidentDeclared):
+        raise InvalidEventError(
+            f"a stream must begin with IncidentDeclared, not {type(event).__name__}"
+        )
+    return _declared(event, version)
+
+
+def _apply(d: _Draft, event: ev.Event, version: int) -> None:
     handler = _HANDLERS.get(type(event))
-    changes = handler(state, event, version) if handler else {}
-    return attrs.evolve(state, version=version, **changes)
+    if handler is not None:
+        handler(d, event, version)
+    d.version = version
 
 
 def _entry(event: ev.Event, version: int, text: str, by: str | None, marks: str | None = None
@@ -284,34 +330,28 @@ def _declared(e: ev.IncidentDeclared, version: int) -> Incident:
     )
 
 
-Changes = dict[str, Any]
+def _on_declared_again(d: _Draft, e: ev.IncidentDeclared, v: int) -> None:
+    """Only reachable for history that skipped decide(); the first declaration stands."""
 
 
-def _on_declared_again(s: Incident, e: ev.IncidentDeclared, v: int) -> Changes:
-    # Only reachable for history that skipped decide(); the first declaration stands.
-    return {}
-
-
-def _on_severity(s: Incident, e: ev.SeverityChanged, v: int) -> Changes:
-    change = SeverityChange(e.occurred_at, s.severity, e.severity, e.reason)
-    if s.severity is None:
+def _on_severity(d: _Draft, e: ev.SeverityChanged, v: int) -> None:
+    change = SeverityChange(e.occurred_at, d.severity, e.severity, e.reason)
+    if d.severity is None:
         text = e.note or f"Severity set to {e.severity}"
     else:
-        text = e.note or f"{change.direction.capitalize()} {s.severity} -> {e.severity}"
+        text = e.note or f"{change.direction.capitalize()} {d.severity} -> {e.severity}"
     if not e.note and e.reason:
         text += f": {e.reason}"
-    return {
-        "severity": e.severity,
-        "severity_changes": (*s.severity_changes, change),
-        "timeline": (*s.timeline, _entry(e, v, text, e.by)),
-    }
+    d.severity = e.severity
+    d.severity_changes.append(change)
+    d.timeline.append(_entry(e, v, text, e.by))
 
 
-def _on_status(s: Incident, e: ev.StatusChanged, v: int) -> Changes:
-    changes: Changes = {"status": e.status, "status_history": (*s.status_history, (v, e.status))}
+def _on_status(d: _Draft, e: ev.StatusChanged, v: int) -> None:
+    d.status = e.status
+    d.status_history.append((v, e.status))
     if e.note.strip():
-        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
-    return changes
+        d.timeline.append(_entry(e, v, e.note, e.by))
 
 
 def _earliest(current: datetime | None, new: datetime | None) -> datetime | None:
@@ -322,17 +362,16 @@ def _latest(current: datetime | None, new: datetime | None) -> datetime | None:
     return new if current is None or (new is not None and new >= current) else current
 
 
-def _on_timeline(s: Incident, e: ev.TimelineEntryAdded, v: int) -> Changes:
-    changes: Changes = {"timeline": (*s.timeline, _entry(e, v, e.text, e.by, e.marks))}
+def _on_timeline(d: _Draft, e: ev.TimelineEntryAdded, v: int) -> None:
+    d.timeline.append(_entry(e, v, e.text, e.by, e.marks))
     if e.marks is not None and e.occurred_at is not None:
         # The first sign of trouble counts, whatever order the entries were recorded in.
         field = f"{e.marks}_at"
-        changes[field] = _earliest(getattr(s, field), e.occurred_at)
-    return changes
+        setattr(d, field, _earliest(getattr(d, field), e.occurred_at))
 
 
-def _on_impact(s: Incident, e: ev.ImpactAssessed, v: int) -> Changes:
-    impact = Impact(
+def _on_impact(d: _Draft, e: ev.ImpactAssessed, v: int) -> None:
+    d.impact = Impact(
         users_affected=e.users_affected,
         services=e.services,
         revenue=e.revenue,
@@ -343,146 +382,121 @@ def _on_impact(s: Incident, e: ev.ImpactAssessed, v: int) -> Changes:
         downtime_minutes=e.downtime_minutes,
         facts=e.facts,
     )
-    names = tuple(dict.fromkeys((*s.services, *(x.name for x in e.services))))
-    return {"impact": impact, "services": names}
+    d.services = tuple(dict.fromkeys((*d.services, *(x.name for x in e.services))))
 
 
-def _on_mitigated(s: Incident, e: ev.Mitigated, v: int) -> Changes:
+def _on_mitigated(d: _Draft, e: ev.Mitigated, v: int) -> None:
     # The latest mitigation in time is the incident's, whatever order they were recorded in.
-    latest = _latest(s.mitigated_at, e.occurred_at)
-    changes: Changes = {"mitigated_at": latest}
-    if latest == e.occurred_at or s.mitigation is None:
-        changes["mitigation"] = Mitigation(e.action, e.commands, e.commands_language,
-                                           e.why_it_worked)
-    if s.status not in ("resolved", "closed"):
-        changes["status"] = "mitigated"
+    latest = _latest(d.mitigated_at, e.occurred_at)
+    if latest == e.occurred_at or d.mitigation is None:
+        d.mitigation = Mitigation(e.action, e.commands, e.commands_language, e.why_it_worked)
+    d.mitigated_at = latest
+    if d.status not in ("resolved", "closed"):
+        d.status = "mitigated"
     if e.note or e.occurred_at is not None:
-        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
-    return changes
+        d.timeline.append(_entry(e, v, e.note, e.by))
 
 
-def _on_root_cause(s: Incident, e: ev.RootCauseIdentified, v: int) -> Changes:
-    root = RootCause(e.summary, e.whys, e.contributing_factors, e.immediate_cause, e.causes)
-    changes: Changes = {"root_cause": root}
-    if s.status == "investigating":
-        changes["status"] = "identified"
-    return changes
+def _on_root_cause(d: _Draft, e: ev.RootCauseIdentified, v: int) -> None:
+    d.root_cause = RootCause(e.summary, e.whys, e.contributing_factors, e.immediate_cause,
+                             e.causes)
+    if d.status == "investigating":
+        d.status = "identified"
 
 
-def _on_resolved(s: Incident, e: ev.Resolved, v: int) -> Changes:
-    changes: Changes = {"resolved_at": _latest(s.resolved_at, e.occurred_at),
-                        "status": "resolved"}
+def _on_resolved(d: _Draft, e: ev.Resolved, v: int) -> None:
+    d.resolved_at = _latest(d.resolved_at, e.occurred_at)
+    d.status = "resolved"
     if e.summary:
-        changes["resolution"] = e.summary
+        d.resolution = e.summary
     if e.note or e.occurred_at is not None:
-        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
-    return changes
+        d.timeline.append(_entry(e, v, e.note, e.by))
 
 
-def _on_item_added(s: Incident, e: ev.ActionItemAdded, v: int) -> Changes:
-    item = ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status, e.horizon, v)
-    return {"action_items": (*s.action_items, item)}
+def _on_item_added(d: _Draft, e: ev.ActionItemAdded, v: int) -> None:
+    d.action_items.append(ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status,
+                                     e.horizon, v))
 
 
-def _on_item_updated(s: Incident, e: ev.ActionItemUpdated, v: int) -> Changes:
-    def update(item: ActionItem) -> ActionItem:
-        if item.id != e.item_id:
-            return item
-        fields = {
-            k: getattr(e, k)
-            for k in ("status", "owner", "due", "title", "priority")
-            if getattr(e, k) is not None
-        }
-        return attrs.evolve(item, **fields)
-
-    return {"action_items": tuple(map(update, s.action_items))}
+def _on_item_updated(d: _Draft, e: ev.ActionItemUpdated, v: int) -> None:
+    fields = {k: getattr(e, k) for k in ("status", "owner", "due", "title", "priority")
+              if getattr(e, k) is not None}
+    d.action_items = [attrs.evolve(item, **fields) if item.id == e.item_id else item
+                      for item in d.action_items]
 
 
-def _on_lesson(s: Incident, e: ev.LessonRecorded, v: int) -> Changes:
-    return {"lessons": (*s.lessons, Lesson(e.kind, e.title, e.text, v))}
+def _on_lesson(d: _Draft, e: ev.LessonRecorded, v: int) -> None:
+    d.lessons.append(Lesson(e.kind, e.title, e.text, v))
 
 
-def _on_signed_off(s: Incident, e: ev.SignedOff, v: int) -> Changes:
-    sign_off = SignOff(e.role, e.name, e.approved, e.occurred_at, e.note, v)
-    kept = tuple(x for x in s.sign_offs if x.role != e.role)
-    return {"sign_offs": (*kept, sign_off)}
+def _on_signed_off(d: _Draft, e: ev.SignedOff, v: int) -> None:
+    d.sign_offs = [x for x in d.sign_offs if x.role != e.role]
+    d.sign_offs.append(SignOff(e.role, e.name, e.approved, e.occurred_at, e.note, v))
 
 
-def _on_closed(s: Incident, e: ev.Closed, v: int) -> Changes:
-    changes: Changes = {"closed_at": _latest(s.closed_at, e.occurred_at), "status": "closed"}
+def _on_closed(d: _Draft, e: ev.Closed, v: int) -> None:
+    d.closed_at = _latest(d.closed_at, e.occurred_at)
+    d.status = "closed"
     if e.note or e.occurred_at is not None:
-        changes["timeline"] = (*s.timeline, _entry(e, v, e.note, e.by))
-    return changes
+        d.timeline.append(_entry(e, v, e.note, e.by))
 
 
-def _on_reopened(s: Incident, e: ev.Reopened, v: int) -> Changes:
-    text = e.note or f"Reopened: {e.reason}"
-    return {
-        "closed_at": None,
-        "resolved_at": None,
-        "reopened_at": _latest(s.reopened_at, e.occurred_at),
-        "status": "investigating",
-        "reopened": s.reopened + 1,
-        "timeline": (*s.timeline, _entry(e, v, text, e.by)),
-    }
+def _on_reopened(d: _Draft, e: ev.Reopened, v: int) -> None:
+    d.closed_at = None
+    d.resolved_at = None
+    d.reopened_at = _latest(d.reopened_at, e.occurred_at)
+    d.status = "investigating"
+    d.reopened += 1
+    d.timeline.append(_entry(e, v, e.note or f"Reopened: {e.reason}", e.by))
 
 
-def _on_section(s: Incident, e: ev.SectionNoted, v: int) -> Changes:
-    section = Section(e.heading, e.markdown, e.level, e.anchor, e.source, v)
-    return {"sections": (*s.sections, section)}
+def _on_section(d: _Draft, e: ev.SectionNoted, v: int) -> None:
+    d.sections.append(Section(e.heading, e.markdown, e.level, e.anchor, e.source, v))
 
 
-def _on_figure(s: Incident, e: ev.FigureStated, v: int) -> Changes:
-    return {"stated": (*s.stated, StatedFigure(e.figure, e.value, e.text, e.source, e.label, v))}
+def _on_figure(d: _Draft, e: ev.FigureStated, v: int) -> None:
+    d.stated.append(StatedFigure(e.figure, e.value, e.text, e.source, e.label, v))
 
 
-def _on_corrected(s: Incident, e: ev.Corrected, v: int) -> Changes:
+def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:
     field = e.field
     if field == "retract":
-        gone = e.target_version
-        return {name: tuple(x for x in getattr(s, name) if x.version != gone)
-                for name in ("timeline", "action_items", "lessons", "sign_offs", "sections",
-                             "stated")}
-    if field.startswith("mitigation."):
-        current = s.mitigation or Mitigation("", "", "", "")
+        for name in ("timeline", "action_items", "lessons", "sign_offs", "sections", "stated"):
+            setattr(d, name, [x for x in getattr(d, name) if x.version != e.target_version])
+    elif field.startswith("mitigation."):
+        current = d.mitigation or Mitigation("", "", "", "")
         fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): e.value or ""}
-        return {"mitigation": attrs.evolve(current, **fixed_field)}
-    if field.startswith("timeline."):
+        d.mitigation = attrs.evolve(current, **fixed_field)
+    elif field.startswith("timeline."):
         attr = field.removeprefix("timeline.")
         try:
             value: object = parse_time(e.value) if attr == "at" else e.value
         except ValueError:
-            return {}
-
-        def fix(entry: TimelineEntry) -> TimelineEntry:
-            if entry.version != e.target_version:
-                return entry
-            fixed: dict[str, Any] = {attr: value if attr != "text" else value or ""}
-            return attrs.evolve(entry, **fixed)
-
-        return {"timeline": tuple(map(fix, s.timeline))}
-    if field in LIFECYCLE:
+            return
+        fixed: dict[str, Any] = {attr: value if attr != "text" else value or ""}
+        d.timeline = [attrs.evolve(entry, **fixed) if entry.version == e.target_version
+                      else entry for entry in d.timeline]
+    elif field in LIFECYCLE:
         try:
-            return {field: parse_time(e.value)}
+            setattr(d, field, parse_time(e.value))
         except ValueError:
-            return {}
-    if field == "root_cause":
-        root = s.root_cause or RootCause(summary="")
-        return {"root_cause": attrs.evolve(root, summary=e.value or "")}
-    if field == "severity":
+            return
+    elif field == "root_cause":
+        root = d.root_cause or RootCause(summary="")
+        d.root_cause = attrs.evolve(root, summary=e.value or "")
+    elif field == "severity":
         if e.value in ev.SEVERITIES:
-            return {"severity": e.value}
-        return {}
-    if field == "status":
-        return {"status": e.value} if e.value in INCIDENT_STATUSES else {}
-    if field in ("title", "summary", "resolution"):
-        return {field: e.value or ""}
-    if field == "commander":
-        return {field: e.value}
-    return {}
+            d.severity = e.value
+    elif field == "status":
+        if e.value in INCIDENT_STATUSES:
+            d.status = e.value
+    elif field in ("title", "summary", "resolution"):
+        setattr(d, field, e.value or "")
+    elif field == "commander":
+        d.commander = e.value
 
 
-_HANDLERS: dict[type[ev.Event], Callable[[Incident, Any, int], Changes]] = {
+_HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
     ev.IncidentDeclared: _on_declared_again,
     ev.SeverityChanged: _on_severity,
     ev.StatusChanged: _on_status,
