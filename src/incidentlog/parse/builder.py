@@ -144,6 +144,7 @@ class Builder:
         state = fold(events)
         assert state is not None
         events += [f for f in self.figures if not is_derivable(state, _as_stated(f))]
+        events = [_shown_html(e) for e in events]
         for kept in self.kept:
             markdown = "\n\n".join(balance_fences(c.lstrip("\n").rstrip()) for c in kept.chunks)
             events.append(ev.SectionNoted(
@@ -192,6 +193,28 @@ class Builder:
             return []
         return [ev.Corrected(occurred_at=None, actor=self.actor, field="status", value=wanted,
                              reason="the status the document states", source=self.src(line))]
+
+
+_UNSCRIPT = re.compile(r"\]\\\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+_VERBATIM = {"markdown", "commands", "commands_language", "incident_id", "actor"}
+
+
+def _unhtml(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSCRIPT.sub("](", value.replace("&lt;", "<"))
+    if isinstance(value, tuple):
+        return tuple(_unhtml(v) for v in value)
+    if isinstance(value, msgspec.Struct) and not isinstance(value, ev.Source):
+        return msgspec.structs.replace(value, **{
+            f: _unhtml(getattr(value, f)) for f in value.__struct_fields__})
+    return value
+
+
+def _shown_html(event: ev.Event) -> ev.Event:
+    """Text a report showed as ``&lt;tag`` read back as the ``<tag`` it stands for."""
+    changed = {f: _unhtml(getattr(event, f)) for f in event.__struct_fields__
+               if f not in _VERBATIM and isinstance(getattr(event, f), str | tuple)}
+    return msgspec.structs.replace(event, **changed) if changed else event
 
 
 def _last(rows: list[ev.Event], kind: type[ev.Event]) -> int | None:

@@ -22,9 +22,22 @@ def has(text: str | None) -> TypeGuard[str]:
     return bool(text and text.strip())
 
 
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+_SCRIPT_LINK = re.compile(r"\]\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+
+
+def no_html(text: str) -> str:
+    """Text whose ``<tag`` openings are written ``&lt;tag`` and whose script links are
+    broken (``]\\(javascript:``): shown, never run."""
+    return _SCRIPT_LINK.sub("]\\(", _TAG.sub("&lt;", text))
+
+
 def inline(text: str) -> str:
-    """User text inside a line (after a label, in bold): line breaks folded to spaces."""
-    return " ".join(part.strip() for part in text.split("\n") if part.strip())
+    """User text inside a line (after a label, in bold): line breaks folded to spaces, HTML
+    shown as text."""
+    return no_html(" ".join(part.strip() for part in text.split("\n") if part.strip()))
 
 
 def item(text: str) -> str:
@@ -36,14 +49,14 @@ def cell(text: str | None) -> str:
     """User text for a table cell: pipes escaped, line breaks folded."""
     if not text:
         return ""
-    one_line = " ".join(part.strip() for part in text.splitlines() if part.strip())
-    return _UNESCAPED_PIPE.sub(r"\\|", one_line)
+    one_line = " ".join(part.strip() for part in text.split("\n") if part.strip())
+    return _UNESCAPED_PIPE.sub(r"\\|", no_html(one_line))
 
 
 def heading(text: str) -> str:
     """User text for a heading line: one line, a trailing ``#`` run escaped (it would close
     the heading)."""
-    one_line = " ".join(text.split())
+    one_line = no_html(" ".join(text.split()))
     return re.sub(r"(^|\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), one_line)
 
 
@@ -92,7 +105,7 @@ def balance_fences(text: str) -> str:
 
 def paragraph(text: str) -> str:
     """User text as a paragraph: kept as written, but no line may start a heading or rule."""
-    lines = [line.strip() for line in text.strip("\n").splitlines() if line.strip()]
+    lines = [no_html(line.strip()) for line in text.strip("\n").split("\n") if line.strip()]
     return "\n".join(_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
                      for line in lines)
 
@@ -104,16 +117,18 @@ def after_label(text: str) -> str:
     if not lines:
         return ""
     rest = paragraph("\n".join(lines[1:])) if len(lines) > 1 else ""
-    return lines[0] + ("\n" + rest if rest else "")
+    return no_html(lines[0]) + ("\n" + rest if rest else "")
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None
-          ) -> str:
-    """A pipe table. ``widths`` sets the dashes of the delimiter row (the seeds' look)."""
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None,
+          *, written: Sequence[int] = ()) -> str:
+    """A pipe table. ``widths`` sets the dashes of the delimiter row (the seeds' look);
+    columns in ``written`` are already escaped with :func:`cell`."""
     dashes = widths or [max(3, len(h)) for h in header]
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("-" * (w + 2) for w in dashes) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(c if i in written else cell(c) for i, c in enumerate(row))
+              + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 import attrs
 
 from incidentlog.incident import Incident
+from incidentlog.render.emit import cell
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reopened", re.compile(r"\breopen(ed|ing|s)?\b", re.I)),
@@ -71,8 +72,10 @@ class Row:
 
     @property
     def written(self) -> str:
-        """The row's words with a marker if they alone would be read as another kind."""
-        return self.text if classify(self.text) == self.kind else f"{self.text} <!--{self.kind}-->"
+        """The row's words as a table cell, with a marker if they alone would be read as
+        another kind."""
+        text = cell(self.text)
+        return text if classify(self.text) == self.kind else f"{text} <!--{self.kind}-->"
 
 
 _TAG_KIND = {"declared": "declared", "mitigated": "mitigated", "resolved": "resolved",

@@ -98,7 +98,8 @@ def _timeline(i: Incident) -> str:
         return ""
     days = spans_days((e.at for e in entries), c.report_date(i))
     rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
-    parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5))]
+    parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5),
+                                        written=(1,))]
     if duration := c.slot_text(i, "a:Total Duration"):
         parts.append(f"**Total Duration**: {inline(duration)}")
     others = list(c.other_stated_figures(i, "a"))

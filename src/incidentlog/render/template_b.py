@@ -63,7 +63,7 @@ def _timeline(i: Incident) -> str:
         return ""
     days = spans_days((e.at for e in entries), c.report_date(i))
     rows = [(when(e.at, seconds=True, with_date=days), e.written, e.who) for e in entries]
-    parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5))]
+    parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5), written=(1,))]
     others = list(c.other_stated_figures(i, "b"))
     if others:
         parts.append("\n".join(others))
