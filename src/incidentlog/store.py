@@ -93,9 +93,7 @@ class IncidentLog:
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
             env["CIPHER_KEY"] = cipher_key
         try:
-            self._app = _EventStoreApp(env=env)
-        except PersistenceError as exc:
-            raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
+            self._app = self._open(env)
         except ImportError as exc:
             raise StoreError(
                 f"cannot open {self.url}: {exc}; install the extra: "
@@ -105,6 +103,18 @@ class IncidentLog:
         self._snapshot_interval = snapshot_interval
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    def _open(self, env: dict[str, str]) -> _EventStoreApp:
+        # Several processes opening one PostgreSQL database at once race on the tables'
+        # CREATE ... IF NOT EXISTS ("tuple concurrently updated"): that one is retried.
+        for attempt in range(6):
+            try:
+                return _EventStoreApp(env=env)
+            except PersistenceError as exc:
+                if "concurrently" not in str(exc) or attempt == 5:
+                    raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------------ lifecycle
 
