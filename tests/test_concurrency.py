@@ -105,9 +105,7 @@ def _run_until(args: list[str], lines: int) -> None:
     proc = subprocess.Popen([sys.executable, str(Path(workers.__file__)), *args],
                             stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
-    seen = 0
-    for _ in proc.stdout:
-        seen += 1
+    for seen, _ in enumerate(proc.stdout, 1):
         if seen >= lines:
             break
     proc.send_signal(signal.SIGKILL)
