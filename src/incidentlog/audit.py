@@ -341,7 +341,7 @@ def _verify_stream(log: IncidentLog, ident: str, stored: list[Any]
         if ev.tag_of(rec.event) != row.topic:
             return Problem(ident, version, f"event {version}: stored type {row.topic!r} does "
                            f"not match its payload"), chain, expected - 1
-        recomputed = link(chain, ident, version, rec.event)
+        recomputed = link(chain, ident, version, rec.raw)
         if recomputed != rec.chain:
             return Problem(ident, version, f"event {version} ({row.topic}) was altered, or "
                            "events were reordered: its hash does not follow from the event "

@@ -10,7 +10,9 @@ SHA-256 link chained to the event before it in the same incident.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, cast
+import re
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 from eventsourcing.persistence import (
@@ -34,12 +36,35 @@ GENESIS = "0" * 64
 """The link before an incident's first event."""
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """What is stored for one event: format version, chain link, the event itself."""
+EVENT_VERSIONS: dict[str, int] = {"action_item_added": 2}
+"""The schema version each event type is written in now (1 when not listed)."""
 
-    event: ev.AnyEvent
+_TICKET = re.compile(r"\s\(([A-Z][A-Z0-9]{1,9}-\d{1,7})\)$")
+
+
+def _action_item_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added ``ticket``: a version 1 title that ends in ``(OPS-42)`` names it."""
+    found = _TICKET.search(str(data.get("title", "")))
+    return {**data, "ticket": found.group(1) if found else None}
+
+
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("action_item_added", 1): _action_item_v1_to_v2,
+}
+"""How an event stored in an older schema version becomes the next version."""
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    """What is stored for one event: the event's own bytes, chain link, format and version.
+
+    The chain hashes ``event`` exactly as stored, so an event upcast on reading still
+    verifies against what was written.
+    """
+
+    event: msgspec.Raw
     chain: str
     f: int = FORMAT_VERSION
+    v: int = 1
 
 
 class SnapshotEnvelope(msgspec.Struct, frozen=True):
@@ -55,18 +80,20 @@ class _Format(msgspec.Struct):
 
 
 class Recorded:
-    """An event as the store holds it: in a stream, at a version, with its chain link."""
+    """An event as the store holds it: in a stream, at a version, with its chain link and
+    its bytes as stored (``raw``)."""
 
-    __slots__ = ("chain", "event", "originator_id", "originator_version", "position")
+    __slots__ = ("chain", "event", "originator_id", "originator_version", "position", "raw")
 
     def __init__(self, originator_id: str, originator_version: int, event: ev.Event,
-                 chain: str, position: int | None = None) -> None:
+                 chain: str, position: int | None = None, raw: bytes | None = None) -> None:
         self.originator_id = originator_id
         self.originator_version = originator_version
         self.event = event
         self.chain = chain
         self.position = position
         """Position in the whole log (the notification id), when read from the feed."""
+        self.raw = raw if raw is not None else encode_event(event)
 
     def __repr__(self) -> str:
         return f"Recorded({self.originator_id!r}, {self.originator_version}, {self.event!r})"
@@ -86,6 +113,7 @@ class Snapshot:
 
 _event_encoder = msgspec.json.Encoder()
 _envelope_decoder = msgspec.json.Decoder(Envelope)
+_event_decoders = {tag: msgspec.json.Decoder(cls) for tag, cls in ev.EVENT_TYPES_BY_TAG.items()}
 _snapshot_decoder = msgspec.json.Decoder(SnapshotEnvelope)
 _format_decoder = msgspec.json.Decoder(_Format)
 
@@ -95,14 +123,14 @@ def encode_event(event: ev.Event) -> bytes:
     return _event_encoder.encode(event)
 
 
-def link(previous: str, incident_id: str, version: int, event: ev.Event) -> str:
-    """The chain link of ``event`` at ``version``, given the link before it."""
+def link(previous: str, incident_id: str, version: int, event: bytes) -> str:
+    """The chain link of an event's stored bytes at ``version``, given the link before it."""
     h = hashlib.sha256()
     h.update(previous.encode())
     h.update(b"\x00")
     h.update(incident_id.encode())
     h.update(b"\x00%d\x00" % version)
-    h.update(encode_event(event))
+    h.update(event)
     return h.hexdigest()
 
 
@@ -117,8 +145,9 @@ class IncidentMapper(Mapper[str]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, Recorded):
             topic = ev.tag_of(domain_event.event)
-            event = cast(ev.AnyEvent, domain_event.event)
-            data = _event_encoder.encode(Envelope(event, domain_event.chain))
+            data = _event_encoder.encode(Envelope(msgspec.Raw(domain_event.raw),
+                                                  domain_event.chain,
+                                                  v=EVENT_VERSIONS.get(topic, 1)))
         elif isinstance(domain_event, Snapshot):
             topic = SNAPSHOT_TOPIC
             data = _event_encoder.encode(SnapshotEnvelope(domain_event.state, domain_event.chain))
@@ -155,12 +184,25 @@ class IncidentMapper(Mapper[str]):
                     f"reads up to {FORMAT_VERSION}); upgrade incidentlog to read this store"
                 ) from None
             raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
-        if env.f > FORMAT_VERSION:
+        current = EVENT_VERSIONS.get(topic, 1)
+        if env.f > FORMAT_VERSION or env.v > current:
             raise StoreError(
-                f"{where}: stored by a newer incidentlog (format {env.f}, this version reads up "
-                f"to {FORMAT_VERSION}); upgrade incidentlog to read this store"
+                f"{where}: stored by a newer incidentlog (format {env.f}, {topic} version "
+                f"{env.v}; this version reads up to format {FORMAT_VERSION}, {topic} version "
+                f"{current}); upgrade incidentlog to read this store"
             )
-        return Recorded(str(originator_id), version, env.event, env.chain)
+        raw = bytes(env.event)
+        try:
+            if env.v == current:
+                event = _event_decoders[topic].decode(raw)
+            else:
+                fields: dict[str, Any] = msgspec.json.decode(raw)
+                for step in range(env.v, current):
+                    fields = UPCASTERS[(topic, step)](fields)
+                event = msgspec.convert(fields, type=ev.EVENT_TYPES_BY_TAG[topic])
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
+        return Recorded(str(originator_id), version, event, env.chain, raw=raw)
 
     def _protect(self, data: bytes) -> bytes:
         if self.compressor:

@@ -182,6 +182,8 @@ class ActionItemAdded(Event, frozen=True, tag="action_item_added"):
     priority: str | None = None
     status: ActionStatus = "open"
     horizon: str | None = None
+    ticket: str | None = None
+    """The tracker reference (``OPS-42``); stored from schema version 2 on."""
 
 
 class ActionItemUpdated(Event, frozen=True, tag="action_item_updated"):

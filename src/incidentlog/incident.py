@@ -73,6 +73,7 @@ class ActionItem:
     status: ev.ActionStatus
     horizon: str | None
     version: int = 0
+    ticket: str | None = None
 
 
 @attrs.frozen
@@ -415,7 +416,7 @@ def _on_resolved(d: _Draft, e: ev.Resolved, v: int) -> None:
 
 def _on_item_added(d: _Draft, e: ev.ActionItemAdded, v: int) -> None:
     d.action_items.append(ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status,
-                                     e.horizon, v))
+                                     e.horizon, v, e.ticket))
 
 
 def _on_item_updated(d: _Draft, e: ev.ActionItemUpdated, v: int) -> None:

@@ -25,7 +25,7 @@ from eventsourcing.persistence import (
 )
 
 from incidentlog import events as ev
-from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, link
+from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, encode_event, link
 from incidentlog.errors import (
     ConflictError,
     IncidentExistsError,
@@ -248,8 +248,9 @@ class IncidentLog:
                             f"{incident_id!r}"
                         )
                 state = evolve(state, stamped, version)
-            chain = link(chain, incident_id, version, stamped)
-            records.append(Recorded(incident_id, version, stamped, chain))
+            raw = encode_event(stamped)
+            chain = link(chain, incident_id, version, raw)
+            records.append(Recorded(incident_id, version, stamped, chain, raw=raw))
         if state is None:
             raise IncidentNotFoundError(incident_id)
         return state, records
