@@ -37,6 +37,7 @@ def check_consistent(log: IncidentLog, ident: str, accepted: int) -> None:
     assert len(events) == 1 + accepted, "every accepted append stored, nothing else"
     assert len(set(texts)) == len(texts), "nothing stored twice"
     assert log.get(ident) == fold(events)
+    assert log.verify(ident).ok, "the hash chain holds after the race"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
