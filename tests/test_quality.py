@@ -38,3 +38,10 @@ def test_example_runs(script: str, tmp_path: Path) -> None:
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip()
+
+
+def test_benchmarks_smoke_run() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "append 20x6 events, sqlite" in result.stdout and "x" in result.stdout

@@ -1,0 +1,234 @@
+"""Benchmarks: incidentlog against raw eventsourcing and bare mistune, measured in one run.
+
+Run: python benchmarks/run.py [--incidents 2000] [--repeats 3] [--quick]
+
+Each figure is the median of ``--repeats`` runs and, where it has one, a ratio against its
+baseline measured in the same run (above 1: incidentlog is faster). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+import mistune
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from incidentlog import IncidentLog
+from incidentlog import events as ev
+from incidentlog.parse import import_markdown
+
+T = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def workload(n: int) -> list[list[ev.Event]]:
+    """``n`` incidents of six events each, the same payloads for both stacks."""
+    out = []
+    for i in range(n):
+        ident = f"INC-20250101-{i:05d}"
+        out.append([
+            ev.IncidentDeclared(incident_id=ident, title=f"Incident {i}", severity="P2",
+                                occurred_at=T, actor="@bench", detected_at=T),
+            *(ev.TimelineEntryAdded(occurred_at=T + timedelta(minutes=k), actor="@bench",
+                                    text=f"step {k}", by="@oncall") for k in (1, 2, 3)),
+            ev.Mitigated(occurred_at=T + timedelta(minutes=4), actor="@bench",
+                         action="rolled back"),
+            ev.Resolved(occurred_at=T + timedelta(minutes=5), actor="@bench", summary="fixed"),
+        ])
+    return out
+
+
+class RawIncident(Aggregate):
+    """The same incident as a plain eventsourcing aggregate with the default mapper."""
+
+    @event("Declared")
+    def __init__(self, incident_id: str, title: str, severity: str, occurred_at: str,
+                 actor: str, detected_at: str) -> None:
+        self.incident_id = incident_id
+        self.title = title
+        self.severity = severity
+        self.timeline: list[str] = []
+        self.resolved = False
+
+    @event("TimelineEntryAdded")
+    def add_entry(self, occurred_at: str, actor: str, text: str, by: str) -> None:
+        self.timeline.append(text)
+
+    @event("Mitigated")
+    def mitigate(self, occurred_at: str, actor: str, action: str) -> None:
+        self.mitigated = True
+
+    @event("Resolved")
+    def resolve(self, occurred_at: str, actor: str, summary: str) -> None:
+        self.resolved = True
+
+
+def raw_aggregate(events: list[ev.Event]) -> RawIncident:
+    d = events[0]
+    assert isinstance(d, ev.IncidentDeclared)
+    agg = RawIncident(d.incident_id, d.title, str(d.severity), str(d.occurred_at), d.actor,
+                      str(d.detected_at))
+    for e in events[1:]:
+        if isinstance(e, ev.TimelineEntryAdded):
+            agg.add_entry(str(e.occurred_at), e.actor, e.text, e.by or "")
+        elif isinstance(e, ev.Mitigated):
+            agg.mitigate(str(e.occurred_at), e.actor, e.action)
+        elif isinstance(e, ev.Resolved):
+            agg.resolve(str(e.occurred_at), e.actor, e.summary)
+    return agg
+
+
+def raw_env(kind: str, path: str) -> dict[str, str]:
+    if kind == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median(runs: list[float]) -> float:
+    return statistics.median(runs)
+
+
+def _ours(url: str | None, work: list[list[ev.Event]]) -> tuple[float, float]:
+    ids = [w[0].incident_id for w in work]  # type: ignore[attr-defined]
+    with IncidentLog(url) as log:
+        start = time.perf_counter()
+        for ident, events in zip(ids, work, strict=True):
+            log.append(ident, *events)
+        written = time.perf_counter()
+        for ident in ids:
+            log.get(ident)
+        return written - start, time.perf_counter() - written
+
+
+def _raw(env: dict[str, str], work: list[list[ev.Event]]) -> tuple[float, float]:
+    app: Application[Any] = Application(env=env)
+    start = time.perf_counter()
+    ids = []
+    for events in work:
+        agg = raw_aggregate(events)
+        app.save(agg)
+        ids.append(agg.id)
+    written = time.perf_counter()
+    for ident in ids:
+        app.repository.get(ident)
+    read = time.perf_counter() - written
+    app.close()
+    return written - start, read
+
+
+def bench_append_replay(kind: str, n: int, repeats: int) -> list[tuple[str, float, float]]:
+    """(name, incidentlog seconds, raw eventsourcing seconds) for append and replay."""
+    work = workload(n)
+    ours_w, ours_r, raw_w, raw_r = [], [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            w, r = _ours(None if kind == "memory" else f"sqlite:///{tmp}/ours.db", work)
+            ours_w.append(w)
+            ours_r.append(r)
+            w, r = _raw(raw_env(kind, f"{tmp}/raw.db"), work)
+            raw_w.append(w)
+            raw_r.append(r)
+    return [(f"append {n}x6 events, {kind}", median(ours_w), median(raw_w)),
+            (f"replay {n} incidents, {kind}", median(ours_r), median(raw_r))]
+
+
+def bench_replay_length(lengths: list[int], repeats: int) -> list[tuple[str, float]]:
+    """Seconds to read one incident of each history length (snapshots every 100 events)."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        log = IncidentLog(f"sqlite:///{tmp}/long.db")
+        for length in lengths:
+            ident = f"LONG-{length}"
+            log.declare(ev.IncidentDeclared(incident_id=ident, title="long", severity="P3",
+                                            occurred_at=T, actor="@bench"))
+            batch = [ev.TimelineEntryAdded(occurred_at=T, actor="@bench", text=f"e{k}")
+                     for k in range(length - 1)]
+            for start in range(0, len(batch), 500):
+                log.append(ident, *batch[start:start + 500])
+            runs = [timed(lambda ident=ident: log.get(ident)) for _ in range(repeats * 3)]
+            out.append((f"replay one incident of {length} events", median(runs)))
+        log.close()
+    return out
+
+
+def bench_import(repeats: int) -> tuple[str, float, float, int]:
+    """Documents per second: import_markdown into SQLite vs bare mistune parsing."""
+    files = sorted((ROOT.parent / "shared" / "corpus").rglob("*.md"))
+    files = [f for f in files if f.name != "README.md"] or sorted(
+        (ROOT / "examples" / "reports").glob("*.md"))
+    texts = [f.read_bytes() for f in files]
+    parse = mistune.create_markdown(renderer=None, plugins=["table", "task_lists"])
+    ours, bare = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp, \
+                IncidentLog(f"sqlite:///{tmp}/import.db") as log:
+            start = time.perf_counter()
+            for n, data in enumerate(texts):
+                result = import_markdown(data, source=f"r{n}.md", incident_id=f"R-{n}")
+                log.append(result.incident.id, *result.events, validate=False)
+            ours.append(len(texts) / (time.perf_counter() - start))
+        bare.append(len(texts) / timed(lambda: [parse(t.decode()) for t in texts]))
+    return "import reports into SQLite (docs/s)", median(ours), median(bare), len(texts)
+
+
+def bench_storage(n: int) -> tuple[str, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = workload(n)
+        log = IncidentLog(f"sqlite:///{tmp}/size.db", snapshot_interval=0)
+        for w in work:
+            log.append(w[0].incident_id, *w)  # type: ignore[attr-defined]
+        log.close()
+        app: Application[Any] = Application(env=raw_env("sqlite", f"{tmp}/raw.db"))
+        for w in work:
+            app.save(raw_aggregate(w))
+        app.close()
+        ours = Path(tmp, "size.db").stat().st_size / (6 * n)
+        raw = Path(tmp, "raw.db").stat().st_size / (6 * n)
+    return "bytes per event on disk (SQLite)", ours, raw
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
+    args = parser.parse_args()
+    n = 20 if args.quick else args.incidents
+    repeats = 1 if args.quick else args.repeats
+    lengths = [10, 100] if args.quick else [10, 100, 1000, 10000]
+    uuid5(NAMESPACE_URL, "warm-up")
+    print(f"incidentlog benchmarks: {n} incidents, median of {repeats} run(s)\n")
+    print(f"{'benchmark':<44} {'incidentlog':>12} {'baseline':>12} {'ratio':>7}")
+    for kind in ("memory", "sqlite"):
+        for name, ours, raw in bench_append_replay(kind, n, repeats):
+            print(f"{name:<44} {ours:>11.3f}s {raw:>11.3f}s {raw / ours:>6.2f}x")
+    base = None
+    for name, seconds in bench_replay_length(lengths, repeats):
+        base = base or seconds
+        print(f"{name:<44} {seconds * 1000:>10.2f}ms {'':>12} {seconds / base:>6.2f}x")
+    name, ours, bare, docs = bench_import(repeats)
+    print(f"{name:<44} {ours:>12.1f} {bare:>12.1f} {ours / bare:>6.2f}x  ({docs} reports)")
+    name, ours, raw = bench_storage(n)
+    print(f"{name:<44} {ours:>12.0f} {raw:>12.0f} {raw / ours:>6.2f}x")
+    print("\nbaselines: raw eventsourcing Application + Aggregate + default JSON mapper; bare "
+          "mistune parsing of the same files; replay rows: ratio to the 10-event history.")
+
+
+if __name__ == "__main__":
+    main()
