@@ -37,6 +37,10 @@ class Source(msgspec.Struct, frozen=True):
     line: int
 
 
+_TIME_FIELDS: dict[type, tuple[str, ...]] = {}
+"""For each event type, the fields that may hold a datetime (checked on every event)."""
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """Fields every event has. Not stored by itself: use a subclass."""
 
@@ -46,7 +50,12 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     source: Source | None = None
 
     def __post_init__(self) -> None:
-        for name in self.__struct_fields__:
+        names = _TIME_FIELDS.get(type(self))
+        if names is None:
+            names = _TIME_FIELDS[type(self)] = tuple(
+                f.name for f in msgspec.structs.fields(type(self))
+                if "datetime" in str(f.type))
+        for name in names:
             value = getattr(self, name)
             if isinstance(value, datetime):
                 if value.tzinfo is None or value.utcoffset() is None:

@@ -247,6 +247,13 @@ class _Draft:
             value = getattr(state, name)
             setattr(self, name, list(value) if name in COLLECTIONS else value)
 
+    @property
+    def is_closed(self) -> bool:
+        return bool(self.closed_at is not None and self.status == "closed")
+
+    def action_item(self, item_id: str) -> ActionItem | None:
+        return next((a for a in self.action_items if a.id == item_id), None)
+
     def freeze(self) -> Incident:
         fields: dict[str, Any] = {name: tuple(getattr(self, name)) if name in COLLECTIONS
                                   else getattr(self, name) for name in _FIELDS}
@@ -537,11 +544,38 @@ def decide(state: Incident | None, event: ev.Event, *, incident_id: str) -> Inci
     Raises :class:`~incidentlog.errors.RuleViolation` naming the broken rule, or
     :class:`~incidentlog.errors.InvalidEventError` for a value of the wrong type.
     """
-    check_types(event)
+    return decide_all(state, [event], incident_id=incident_id)[0]
 
+
+def decide_all(state: Incident | None, events: Iterable[ev.Event], *, incident_id: str
+               ) -> tuple[Incident, list[ev.Event]]:
+    """Check events as one command, each against the state the ones before it lead to.
+
+    Returns the final state and the events with every field of its declared type (what is
+    stored). Linear in the events, like :func:`fold`.
+    """
     def refuse(rule: str, message: str) -> RuleViolation:
         return RuleViolation(rule, message, incident_id=incident_id)
 
+    draft = _Draft(state) if state is not None else None
+    version = state.version if state is not None else 0
+    checked: list[ev.Event] = []
+    for event in events:
+        event = check_types(event)
+        version += 1
+        _check_command(draft, event, incident_id, refuse)
+        if draft is None:
+            draft = _Draft(_first(event, version))
+        else:
+            _apply(draft, event, version)
+        _check_lifecycle(draft, refuse)
+        checked.append(event)
+    if draft is None:
+        raise RuleViolation("not-declared", "nothing to decide", incident_id=incident_id)
+    return draft.freeze(), checked
+
+
+def _check_command(state: Any, event: ev.Event, incident_id: str, refuse: _Refuse) -> None:
     if state is None:
         if not isinstance(event, ev.IncidentDeclared):
             raise refuse("not-declared", f"declare the incident before {type(event).__name__}")
@@ -557,12 +591,9 @@ def decide(state: Incident | None, event: ev.Event, *, incident_id: str) -> Inci
         raise refuse("closed", f"the record is closed; only Reopened may follow, not "
                      f"{type(event).__name__}")
     _check_event_rules(state, event, refuse)
-    after = evolve(state, event, (state.version if state else 0) + 1)
-    _check_lifecycle(after, refuse)
-    return after
 
 
-def _check_event_rules(state: Incident | None, event: ev.Event, refuse: _Refuse) -> None:
+def _check_event_rules(state: Any, event: ev.Event, refuse: _Refuse) -> None:
     needs_time = (ev.IncidentDeclared, ev.Mitigated, ev.Resolved, ev.Closed, ev.SignedOff,
                   ev.SeverityChanged, ev.Reopened)
     if isinstance(event, needs_time) and event.occurred_at is None:
@@ -600,7 +631,7 @@ def _check_event_rules(state: Incident | None, event: ev.Event, refuse: _Refuse)
         _check_correction(state, event, refuse)
 
 
-def _check_correction(state: Incident, event: ev.Corrected, refuse: _Refuse) -> None:
+def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
     if event.field not in ev.CORRECTABLE_FIELDS:
         raise refuse("correction", f"{event.field!r} cannot be corrected; correctable: "
                      f"{', '.join(ev.CORRECTABLE_FIELDS)}")
@@ -631,12 +662,12 @@ def _check_correction(state: Incident, event: ev.Corrected, refuse: _Refuse) -> 
                      f"{', '.join(ev.SEVERITIES)}")
 
 
-def _check_lifecycle(state: Incident, refuse: _Refuse) -> None:
+def _check_lifecycle(state: Any, refuse: _Refuse) -> None:
     for problem in lifecycle_problems(state):
         raise refuse("lifecycle-order", problem)
 
 
-def lifecycle_problems(state: Incident) -> list[str]:
+def lifecycle_problems(state: Incident | Any) -> list[str]:
     """Each pair of lifecycle times out of order, as a sentence."""
     problems = []
     pairs = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,10 +30,11 @@ from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, encod
 from incidentlog.errors import (
     ConflictError,
     IncidentExistsError,
+    IncidentLogError,
     IncidentNotFoundError,
     StoreError,
 )
-from incidentlog.incident import Incident, check_types, decide, evolve
+from incidentlog.incident import Incident, check_types, decide_all, fold
 from incidentlog.inputs import events_for, structure_incident
 from incidentlog.urls import persistence_env, redact
 
@@ -76,7 +78,9 @@ class IncidentLog:
 
     ``url`` chooses the store (``None``: in memory). ``clock`` stamps ``recorded_at``.
     ``cipher_key`` (``eventsourcing.cipher.AESCipher.create_key(32)``) encrypts events with
-    AES-GCM. A snapshot is stored every ``snapshot_interval`` events.
+    AES-GCM. A snapshot is stored every ``snapshot_interval`` events. The latest state of up
+    to ``cache_size`` incidents is kept in memory and brought up to date from the store
+    (one query for the events after it) on every read, so long histories stay fast.
     """
 
     def __init__(
@@ -86,6 +90,7 @@ class IncidentLog:
         clock: Clock = utc_now,
         cipher_key: str | None = None,
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
+        cache_size: int = 1000,
     ) -> None:
         self.url = redact(url) if url else "memory://"
         env = persistence_env(url)
@@ -103,6 +108,8 @@ class IncidentLog:
         self._snapshot_interval = snapshot_interval
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self._cache_size = cache_size
 
     def _open(self, env: dict[str, str]) -> _EventStoreApp:
         # Several processes opening one PostgreSQL database at once race on the tables'
@@ -174,14 +181,24 @@ class IncidentLog:
         appending first also gives :class:`ConflictError`; nothing is stored then.
         """
         with self._lock(incident_id):
-            loaded = self._load(incident_id, version=None, missing_ok=True)
+            declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
+            if declaring and not expected_version:
+                # A new stream: if it exists after all, the store refuses the first row.
+                loaded = None
+            else:
+                loaded = self._load(incident_id, version=None, missing_ok=True)
             version = loaded.state.version if loaded else 0
             if expected_version is not None and expected_version != version:
                 raise ConflictError(
                     f"{incident_id}: expected version {expected_version}, store has {version}"
                 )
             state, records = self._prepare(incident_id, loaded, events, validate=validate)
-            self._put(incident_id, records, first_version=version + 1)
+            try:
+                self._put(incident_id, records, first_version=version + 1)
+            except IncidentLogError:
+                self._cache.pop(incident_id, None)
+                raise
+            self._remember(Loaded(state, records[-1].chain) if records else loaded)
             self._snapshot_if_due(state, records)
             return state
 
@@ -228,31 +245,34 @@ class IncidentLog:
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
                  *, validate: bool) -> tuple[Incident, list[Recorded]]:
-        state = loaded.state if loaded else None
+        before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
         now = self._clock()
-        records = []
-        for event in events:
-            # Canonical types first: the chain hashes exactly what decoding will give back.
-            stamped = check_types(msgspec.structs.replace(event, recorded_at=now))
-            version = (state.version if state else 0) + 1
-            if validate:
-                state = decide(state, stamped, incident_id=incident_id)
-            else:
-                if isinstance(stamped, ev.IncidentDeclared):
-                    if state is not None:
+        stamped = [msgspec.structs.replace(e, recorded_at=now) for e in events]
+        if validate:
+            # Checked as one command; canonical types, so the chain hashes exactly what
+            # decoding will give back.
+            state, stamped = decide_all(before, stamped, incident_id=incident_id)
+        else:
+            stamped = [check_types(e) for e in stamped]
+            for n, e in enumerate(stamped):
+                if isinstance(e, ev.IncidentDeclared):
+                    if before is not None or n:
                         raise IncidentExistsError(f"incident {incident_id} was declared already")
-                    if stamped.incident_id != incident_id:
-                        raise StoreError(
-                            f"declared id {stamped.incident_id!r} is not the stream's "
-                            f"{incident_id!r}"
-                        )
-                state = evolve(state, stamped, version)
-            raw = encode_event(stamped)
+                    if e.incident_id != incident_id:
+                        raise StoreError(f"declared id {e.incident_id!r} is not the stream's "
+                                         f"{incident_id!r}")
+            folded = fold(stamped, before)
+            if folded is None:
+                raise IncidentNotFoundError(incident_id)
+            state = folded
+        records = []
+        version = before.version if before else 0
+        for e in stamped:
+            version += 1
+            raw = encode_event(e)
             chain = link(chain, incident_id, version, raw)
-            records.append(Recorded(incident_id, version, stamped, chain, raw=raw))
-        if state is None:
-            raise IncidentNotFoundError(incident_id)
+            records.append(Recorded(incident_id, version, e, chain, raw=raw))
         return state, records
 
     def _put(self, label: str, records: list[Recorded], first_version: int | None) -> None:
@@ -327,8 +347,38 @@ class IncidentLog:
         """True when an incident with that id is stored."""
         return bool(list(self._app.recorder.select_events(incident_id, limit=1)))
 
+    def _remember(self, loaded: Loaded | None) -> None:
+        if loaded is None or self._cache_size <= 0:
+            return
+        with self._locks_guard:
+            self._cache[loaded.state.id] = loaded
+            self._cache.move_to_end(loaded.state.id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
     def _load(self, incident_id: str, *, version: int | None, missing_ok: bool
               ) -> Loaded | None:
+        cached = self._cache.get(incident_id) if version is None else None
+        if cached is not None:
+            newer = [rec for rec in self._app.events.get(incident_id, gt=cached.state.version)
+                     if isinstance(rec, Recorded)]
+            if not newer:
+                return cached
+            state = fold((r.event for r in newer), cached.state)
+            assert state is not None
+            current = Loaded(state, newer[-1].chain)
+            self._remember(current)
+            return current
+        found = self._load_from_store(incident_id, version=version)
+        if found is None:
+            if missing_ok:
+                return None
+            raise IncidentNotFoundError(incident_id)
+        if version is None:
+            self._remember(found)
+        return found
+
+    def _load_from_store(self, incident_id: str, *, version: int | None) -> Loaded | None:
         state: Incident | None = None
         chain = GENESIS
         gt = None
@@ -336,14 +386,13 @@ class IncidentLog:
             for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
                 assert isinstance(snap, Snapshot)
                 state, chain, gt = snap.state, snap.chain, snap.originator_version
-        for rec in self._app.events.get(incident_id, gt=gt, lte=version):
-            assert isinstance(rec, Recorded)
-            state = evolve(state, rec.event, rec.originator_version)
-            chain = rec.chain
+        records = [rec for rec in self._app.events.get(incident_id, gt=gt, lte=version)
+                   if isinstance(rec, Recorded)]
+        if records:
+            state = fold((r.event for r in records), state)
+            chain = records[-1].chain
         if state is None:
-            if missing_ok:
-                return None
-            raise IncidentNotFoundError(incident_id)
+            return None
         return Loaded(state, chain)
 
     def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
