@@ -210,6 +210,48 @@ def bench_import(repeats: int) -> tuple[str, float, float, int]:
     return "import reports into SQLite (docs/s)", median(ours), median(bare), len(texts)
 
 
+def bench_query(n: int, repeats: int) -> list[tuple[str, float]]:
+    """Seconds to build the incident index over ``n`` incidents, then per filtered query."""
+    out = []
+    services = ("api", "db", "web", "queue", "auth")
+    with tempfile.TemporaryDirectory() as tmp, IncidentLog(f"sqlite:///{tmp}/q.db") as log:
+        batch: list[tuple[str, list[ev.Event]]] = []
+        for i in range(n):
+            ident = f"Q-{i:06d}"
+            start = T + timedelta(hours=i)
+            events: list[ev.Event] = [ev.IncidentDeclared(
+                incident_id=ident, title=f"q{i}", severity=f"P{i % 4}",  # type: ignore[arg-type]
+                services=(services[i % 5],), occurred_at=start, actor="@bench")]
+            if i % 3:
+                events.append(ev.Resolved(occurred_at=start + timedelta(minutes=i % 90),
+                                          actor="@bench"))
+            batch.append((ident, events))
+            if len(batch) == 1000:
+                log.append_many(batch)
+                batch = []
+        if batch:
+            log.append_many(batch)
+        from incidentlog.readmodel import IncidentIndex
+
+        index = IncidentIndex(log)
+        out.append((f"build the index of {n} incidents", timed(index.rebuild)))
+        middle = T + timedelta(hours=n // 2)
+        queries = {
+            "list newest 100": {"limit": 100},
+            "filter severity=P1 (100)": {"severity": "P1", "limit": 100},
+            "filter status+service (100)": {"status": "resolved", "service": "db",
+                                            "limit": 100},
+            "filter time range, one week": {"since": middle,
+                                            "until": middle + timedelta(days=7)},
+            "filter severity, all matches": {"severity": "P2"},
+        }
+        for name, filters in queries.items():
+            runs = [timed(lambda filters=filters: index.find(**filters))
+                    for _ in range(repeats * 3)]
+            out.append((f"{name}, {n} incidents", median(runs)))
+    return out
+
+
 def bench_storage(n: int) -> tuple[str, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         work = workload(n)
@@ -231,6 +273,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--incidents", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--query-incidents", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     args = parser.parse_args()
     n = 20 if args.quick else args.incidents
@@ -248,6 +291,8 @@ def main() -> None:
         print(f"{name:<44} {seconds * 1000:>10.2f}ms {'':>12} {seconds / base:>6.2f}x")
     name, ours, bare, docs = bench_import(repeats)
     print(f"{name:<44} {ours:>12.1f} {bare:>12.1f} {ours / bare:>6.2f}x  ({docs} reports)")
+    for name, seconds in bench_query(200 if args.quick else args.query_incidents, repeats):
+        print(f"{name:<44} {seconds * 1000:>10.2f}ms")
     name, ours, raw = bench_storage(n)
     print(f"{name:<44} {ours:>12.0f} {raw:>12.0f} {raw / ours:>6.2f}x")
     print("\nbaselines: raw eventsourcing Application + Aggregate + default JSON mapper (no "

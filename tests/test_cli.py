@@ -93,3 +93,12 @@ def test_help_has_an_example_for_every_command() -> None:
 def test_schema(db: str) -> None:
     code, out, _ = run("schema")
     assert code == 0 and "IncidentDoc" in out
+
+
+def test_list_filters(db: str) -> None:
+    code, out, _ = run("--db", db, "list", "--severity", "P0", "--json")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [seed_incidents.B_ID]
+    code, out, _ = run("--db", db, "list", "--since", "2025-01-01T00:00:00Z")
+    assert seed_incidents.A_ID in out and seed_incidents.B_ID not in out
+    code, _, err = run("--db", db, "list", "--since", "2025-01-01")
+    assert code == 2 and "no UTC offset" in err

@@ -23,7 +23,6 @@ from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
 from incidentlog.incident import Incident
 from incidentlog.parse import import_markdown
 from incidentlog.render import json_schema, render_markdown, to_json
-from incidentlog.render.json import document
 from incidentlog.store import IncidentLog
 from incidentlog.urls import redact
 
@@ -276,14 +275,20 @@ def _report_findings(results: list[tuple[str, Finding]], as_json: bool, out: Tex
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     with _open(args) as log:
-        incidents = log.list()
-    rows = [_list_row(i) for i in incidents]
+        found = log.find(severity=args.severity, status=args.status, service=args.service,
+                         since=_time(args.since) if args.since else None,
+                         until=_time(args.until) if args.until else None, limit=args.limit)
     if args.json:
-        _print_json(rows, out)
+        _print_json([{"id": r.id, "severity": r.severity, "status": r.status,
+                      "duration_minutes": None if r.duration_minutes is None
+                      else round(r.duration_minutes, 3), "title": r.title,
+                      "services": list(r.services),
+                      "started_at": r.started_at.isoformat() if r.started_at else None}
+                     for r in found], out)
         return EXIT_OK
     header = ("ID", "SEVERITY", "STATUS", "DURATION", "TITLE")
-    table = [header] + [(i.id, i.severity or "-", i.status, _hhmm(fg.derive(i).duration_minutes),
-                         i.title) for i in incidents]
+    table = [header] + [(r.id, r.severity or "-", r.status, _hhmm(r.duration_minutes), r.title)
+                        for r in found]
     widths = [max(len(str(row[c])) for row in table) for c in range(4)]
     for row in table:
         cells = [str(v).ljust(w) for v, w in zip(row[:4], widths, strict=True)]
@@ -293,13 +298,6 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def _hhmm(minutes: float | None) -> str:
     return "-" if minutes is None else fg.format_hhmm(minutes)
-
-
-def _list_row(i: Incident) -> dict[str, object]:
-    doc = document(i)
-    return {"id": i.id, "severity": i.severity, "status": i.status,
-            "duration_minutes": doc.duration_minutes, "title": i.title,
-            "declared_at": i.declared_at.isoformat() if i.declared_at else None}
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
@@ -358,9 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also report what this template needs")
     chk.add_argument("--json", action="store_true", help="findings as JSON")
 
-    lst = command("list", "List incidents with severity, status and duration.",
-                  "incidentlog list --json")
+    lst = command("list", "List incidents (newest first) with severity, status and duration, "
+                  "from the incident index.",
+                  "incidentlog list --severity P1 --status resolved --since 2025-01-01T00:00Z")
     lst.add_argument("--json", action="store_true", help="rows as JSON")
+    lst.add_argument("--severity", choices=("P0", "P1", "P2", "P3"))
+    lst.add_argument("--status")
+    lst.add_argument("--service")
+    lst.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO 8601)")
+    lst.add_argument("--until", metavar="TIME", help="started before TIME (ISO 8601)")
+    lst.add_argument("--limit", type=int)
 
     command("schema", "Print the JSON Schema of 'show --format json'.",
             "incidentlog schema > incident.schema.json")

@@ -109,6 +109,7 @@ class IncidentLog:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self._index: Any = None
         self._cache_size = cache_size
 
     def _open(self, env: dict[str, str]) -> _EventStoreApp:
@@ -324,6 +325,18 @@ class IncidentLog:
         loaded = self._load(incident_id, version=version, missing_ok=False)
         assert loaded is not None
         return loaded.state
+
+    def find(self, **filters: Any) -> list[Any]:
+        """Incidents from the index (:class:`incidentlog.readmodel.IncidentIndex`), brought
+        up to date first: ``severity=``, ``status=``, ``service=``, ``since=``, ``until=``,
+        ``limit=``."""
+        from incidentlog.readmodel import IncidentIndex
+
+        if self._index is None:
+            self._index = IncidentIndex(self)
+        self._index.catch_up()
+        found: list[Any] = self._index.find(**filters)
+        return found
 
     def history(self, incident_id: str) -> list[Any]:
         """Every event of an incident with a one-line summary (:func:`audit.history`)."""
