@@ -222,3 +222,18 @@ def test_encryption_at_rest(tmp_path: Path) -> None:
 
 def test_get_returns_incident_type(log: IncidentLog) -> None:
     assert isinstance(log.declare(declared()), Incident)
+
+
+def test_copy_to_another_database_keeps_everything(tmp_path: Path, store_url: str | None
+                                                   ) -> None:
+    if store_url is None:
+        pytest.skip("the target must be a database")
+    with IncidentLog(f"sqlite:///{tmp_path / 'from.db'}") as source:
+        source.declare(declared())
+        source.append("INC-20251023-0001", entry(6, "copied"))
+        with IncidentLog(store_url) as target:
+            assert target.copy_from(source) == 2
+            assert target.verify().ok
+            assert target.events("INC-20251023-0001") == source.events("INC-20251023-0001")
+            with pytest.raises(IncidentExistsError):
+                target.copy_from(source)

@@ -23,6 +23,7 @@ from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
 from incidentlog.incident import Incident
 from incidentlog.parse import import_markdown
 from incidentlog.render import json_schema, render_markdown, to_json
+from incidentlog.render.mermaid import mttr_chart
 from incidentlog.store import IncidentLog
 from incidentlog.urls import redact
 
@@ -88,7 +89,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             out.write(to_json(incident).decode() + "\n")
         else:
             history = log.events(args.id)[: incident.version]
-            out.write(render_markdown(incident, args.template, history))
+            out.write(render_markdown(incident, args.template, history, chart=args.chart))
     return EXIT_OK
 
 
@@ -162,9 +163,22 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_copy(args: argparse.Namespace, out: TextIO) -> int:
+    with _open(args) as source, IncidentLog(args.to) as target:
+        copied = target.copy_from(source)
+        ok = target.verify().ok
+    out.write(f"copied {copied} event(s) to {redact(args.to)}; verify: "
+              f"{'intact' if ok else 'FAILED'}\n")
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     with _open(args) as log:
         groups = audit.stats(log.list(), by=args.by)
+    if args.chart == "mermaid":
+        out.write(mttr_chart([(g.group, g.mttr.median_minutes) for g in groups],
+                             f"Median MTTR by {args.by or 'all'} (minutes)") + "\n")
+        return EXIT_OK
     if args.json:
         _print_json([attrs.asdict(g) for g in groups], out)
         return EXIT_OK
@@ -318,6 +332,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "verify": cmd_verify,
     "export": cmd_export,
     "stats": cmd_stats,
+    "copy": cmd_copy,
 }
 
 
@@ -342,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.add_argument("--format", choices=("markdown", "json"), default="markdown")
     show.add_argument("--template", choices=("a", "b"), default="a")
+    show.add_argument("--chart", action="store_true",
+                      help="add a Mermaid chart of the timeline (drawn by GitHub and GitLab)")
     when = show.add_mutually_exclusive_group()
     when.add_argument("--version", type=int, help="as it was after event N")
     when.add_argument("--as-of", metavar="TIME", help="as the record stood at TIME (recorded)")
@@ -415,6 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
                  "incidentlog stats --by month --json")
     st.add_argument("--by", choices=("severity", "service", "month"), default=None)
     st.add_argument("--json", action="store_true")
+    st.add_argument("--chart", choices=("mermaid",), help="a Mermaid bar chart of median MTTR")
+
+    cp = command("copy", "Copy every incident into another (empty) database, e.g. SQLite to "
+                 "PostgreSQL, keeping times, actors and hash chains.",
+                 "incidentlog --db sqlite:///incidents.db copy --to "
+                 "postgresql://user:pw@db:5432/incidents")
+    cp.add_argument("--to", required=True, metavar="URL")
     return parser
 
 

@@ -235,6 +235,8 @@ class Reader:
             text = self.raw(block)
             if block.type == "paragraph" and re.fullmatch(r"All times in [A-Z]{1,5}\.", text):
                 continue
+            if block.type == "block_code" and text.startswith("```mermaid\ngantt"):
+                continue  # a chart the renderer draws from the timeline: drawn again
             rows = None
             if not self.has_timeline and block.type == "table":
                 rows = tl.read_table(self.doc, block, self.clock)

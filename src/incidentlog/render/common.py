@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from incidentlog import events as ev
 from incidentlog import figures as fg
 from incidentlog.incident import Incident, StatedFigure
-from incidentlog.render.emit import inline, table
+from incidentlog.render.emit import inline, join_blocks, table
 from incidentlog.render.layout import Node
 
 STATUS_LABELS = {
@@ -167,3 +167,15 @@ def history_node(history: Sequence[ev.Event] | None) -> Node:
         return table(("Date", "Author", "Changes"), rows, (4, 6, 7)) if rows else ""
 
     return Node("Document History", 2, body)
+
+
+def with_chart(outline: Sequence[Node], heading: str, body: Callable[[Incident], str]
+               ) -> tuple[Node, ...]:
+    """The outline with a Mermaid chart of the timeline after the timeline's table."""
+    from incidentlog.render.mermaid import timeline_chart
+
+    def charted(incident: Incident) -> str:
+        return join_blocks([body(incident), timeline_chart(incident) or ""])
+
+    return tuple(Node(n.heading, n.level, charted, n.children) if n.heading == heading else n
+                 for n in outline)

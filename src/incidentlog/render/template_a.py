@@ -35,9 +35,12 @@ LESSON_KINDS = {
 }
 
 
-def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
-    """The incident as a template A report; ``history`` adds the Document History rows."""
-    return assemble(incident, _header, (*OUTLINE, c.history_node(history)))
+def render(incident: Incident, history: Sequence[Event] | None = None, *,
+           chart: bool = False) -> str:
+    """The incident as a template A report; ``history`` adds the Document History rows,
+    ``chart`` a Mermaid chart of the timeline."""
+    outline = c.with_chart(OUTLINE, "Timeline", _timeline) if chart else OUTLINE
+    return assemble(incident, _header, (*outline, c.history_node(history)))
 
 
 def _header(i: Incident) -> str:

@@ -34,9 +34,12 @@ LESSON_KINDS = {
 }
 
 
-def render(incident: Incident, history: Sequence[Event] | None = None) -> str:
-    """The incident as a template B report (template B keeps no Document History table)."""
-    return assemble(incident, _header, OUTLINE)
+def render(incident: Incident, history: Sequence[Event] | None = None, *,
+           chart: bool = False) -> str:
+    """The incident as a template B report (template B keeps no Document History table);
+    ``chart`` adds a Mermaid chart of the timeline."""
+    outline = c.with_chart(OUTLINE, "Incident Timeline", _timeline) if chart else OUTLINE
+    return assemble(incident, _header, outline)
 
 
 def _header(i: Incident) -> str:
