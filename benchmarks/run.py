@@ -87,10 +87,44 @@ def raw_aggregate(events: list[ev.Event]) -> RawIncident:
     return agg
 
 
+POSTGRES: str | None = None
+"""A PostgreSQL URL (``--postgres``) for the PostgreSQL rows."""
+
+
 def raw_env(kind: str, path: str) -> dict[str, str]:
     if kind == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if kind == "postgres":
+        from incidentlog.urls import persistence_env
+
+        env = persistence_env(f"{POSTGRES}?schema={path}")
+        env.pop("ORIGINATOR_ID_TYPE")
+        return env
     return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+
+
+class _Schema:
+    """A fresh PostgreSQL schema for one run, dropped afterwards."""
+
+    def __init__(self) -> None:
+        import uuid
+
+        self.name = "bench_" + uuid.uuid4().hex[:10]
+
+    def __enter__(self) -> str:
+        import psycopg
+
+        assert POSTGRES
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{self.name}"')
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        import psycopg
+
+        assert POSTGRES
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{self.name}" CASCADE')
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -158,6 +192,16 @@ def bench_append_replay(kind: str, n: int, repeats: int) -> list[tuple[str, floa
     work = workload(n)
     ours_w, ours_r, ours_c, raw_w, raw_r = [], [], [], [], []
     for _ in range(repeats):
+        if kind == "postgres":
+            with _Schema() as ours_schema, _Schema() as raw_schema:
+                w, r, c = _ours(f"{POSTGRES}?schema={ours_schema}", work)
+                ours_w.append(w)
+                ours_r.append(r)
+                ours_c.append(c)
+                w, r = _raw(raw_env(kind, raw_schema), work)
+                raw_w.append(w)
+                raw_r.append(r)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             w, r, c = _ours(None if kind == "memory" else f"sqlite:///{tmp}/ours.db", work)
             ours_w.append(w)
@@ -252,6 +296,63 @@ def bench_query(n: int, repeats: int) -> list[tuple[str, float]]:
     return out
 
 
+_BULK = """
+import resource, sys, time
+from incidentlog import IncidentLog
+from incidentlog.importer import import_paths
+start = time.perf_counter()
+with IncidentLog(sys.argv[1]) as log:
+    summary = import_paths(log, [sys.argv[2]], batch=100)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(summary.count("imported"), elapsed, peak)
+"""
+
+
+def bench_bulk(counts: list[int]) -> list[tuple[str, float, float, float]]:
+    """(name, seconds, reports/s, peak RSS MB) importing ``count`` reports in a fresh process."""
+    import subprocess
+    import sys
+
+    template = (ROOT / "examples" / "reports" / "2025-06-02-payments-timeouts.md").read_text()
+    out = []
+    for count in counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp, "reports")
+            folder.mkdir()
+            for i in range(count):
+                (folder / f"r{i:05d}.md").write_text(
+                    template.replace("INC-20250602-0001", f"INC-20250602-{i:05d}"))
+            done = subprocess.run([sys.executable, "-c", _BULK, f"sqlite:///{tmp}/bulk.db",
+                                   str(folder)], capture_output=True, text=True, check=True)
+            imported, seconds, peak = done.stdout.split()
+            assert int(imported) == count
+            out.append((f"bulk import {count} reports (batches of 100)", float(seconds),
+                        count / float(seconds), float(peak)))
+    return out
+
+
+def bench_hot(writers: int, appends: int) -> tuple[str, float, int]:
+    """Seconds for ``writers`` threads to append ``appends`` events each to one incident."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with tempfile.TemporaryDirectory() as tmp, IncidentLog(f"sqlite:///{tmp}/hot.db") as log:
+        log.declare(ev.IncidentDeclared(incident_id="HOT-1", title="hot", severity="P0",
+                                        occurred_at=T, actor="@bench"))
+
+        def write(w: int) -> None:
+            for k in range(appends):
+                log.update("HOT-1", lambda s, k=k: [ev.TimelineEntryAdded(
+                    occurred_at=T, actor=f"w{w}", text=f"{w}-{k}")])
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(write, range(writers)))
+        seconds = time.perf_counter() - start
+        stored = len(log.events("HOT-1")) - 1
+    return f"{writers} writers x {appends} appends, one incident", seconds, stored
+
+
 def bench_storage(n: int) -> tuple[str, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         work = workload(n)
@@ -274,6 +375,10 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--query-incidents", type=int, default=100_000)
+    parser.add_argument("--bulk-reports", type=int, default=10_000)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also run append and replay on this PostgreSQL database "
+                        "(bash .ci/postgres.sh prints one)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     args = parser.parse_args()
     n = 20 if args.quick else args.incidents
@@ -282,7 +387,9 @@ def main() -> None:
     uuid5(NAMESPACE_URL, "warm-up")
     print(f"incidentlog benchmarks: {n} incidents, median of {repeats} run(s)\n")
     print(f"{'benchmark':<44} {'incidentlog':>12} {'baseline':>12} {'ratio':>7}")
-    for kind in ("memory", "sqlite"):
+    global POSTGRES
+    POSTGRES = args.postgres
+    for kind in ("memory", "sqlite", *(["postgres"] if POSTGRES else [])):
         for name, ours, raw in bench_append_replay(kind, n, repeats):
             print(f"{name:<44} {ours:>11.3f}s {raw:>11.3f}s {raw / ours:>6.2f}x")
     base = None
@@ -293,6 +400,11 @@ def main() -> None:
     print(f"{name:<44} {ours:>12.1f} {bare:>12.1f} {ours / bare:>6.2f}x  ({docs} reports)")
     for name, seconds in bench_query(200 if args.quick else args.query_incidents, repeats):
         print(f"{name:<44} {seconds * 1000:>10.2f}ms")
+    name, seconds, stored = bench_hot(8, 5 if args.quick else 200)
+    print(f"{name:<44} {seconds:>11.3f}s {stored:>12} stored")
+    counts = [50] if args.quick else sorted({args.bulk_reports // 10, args.bulk_reports})
+    for name, seconds, rate, peak in bench_bulk(counts):
+        print(f"{name:<44} {seconds:>11.2f}s {rate:>9.0f}/s  peak RSS {peak:.0f} MB")
     name, ours, raw = bench_storage(n)
     print(f"{name:<44} {ours:>12.0f} {raw:>12.0f} {raw / ours:>6.2f}x")
     print("\nbaselines: raw eventsourcing Application + Aggregate + default JSON mapper (no "

@@ -122,7 +122,7 @@ def test_sigkill_during_bulk_import(tmp_path: Path) -> None:
         (folder / f"r{n:03d}.md").write_text(template.replace("INC-20250602-0001",
                                                               f"INC-20250602-{n:04d}"))
     url = f"sqlite:///{tmp_path / 'crash.db'}"
-    _run_until(["import", url, str(folder)], 60)
+    _run_until(["import", url, str(folder)], 130)  # past the first batch of 100
     with IncidentLog(url) as log:
         assert log.verify().ok
         stored = list(log.ids())

@@ -66,29 +66,70 @@ def markdown_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = "import",
-                 limits: Limits = DEFAULT_LIMITS,
+                 limits: Limits = DEFAULT_LIMITS, batch: int = 100,
                  progress: Callable[[int, Path], None] | None = None) -> Summary:
-    """Import every Markdown file in ``paths``; a file that fails stores nothing."""
+    """Import every Markdown file in ``paths``; a file that fails stores nothing.
+
+    Files are read one at a time (memory stays bounded whatever their number); new incidents
+    are committed ``batch`` at a time, each batch in one transaction, so an interrupted
+    import leaves whole incidents only and a re-run skips what it finds stored.
+    """
     summary = Summary()
+    pending: list[tuple[str, ImportResult]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        try:
+            log.append_many([(r.incident.id, r.events) for _, r in pending], validate=False)
+        except IncidentLogError:  # one of them appeared meanwhile: take them one by one
+            for name, _ in pending:
+                summary.outcomes.append(import_file(log, name, actor=actor, limits=limits))
+        else:
+            summary.outcomes += [Outcome(name, "imported", r.incident.id, len(r.events),
+                                         tuple(r.findings)) for name, r in pending]
+        pending.clear()
+
     for n, path in enumerate(markdown_files(paths), 1):
         if progress:
             progress(n, path)
+        name = str(path)
+        result = _read(path, actor, limits)
+        if isinstance(result, Outcome):
+            summary.outcomes.append(result)
+            continue
+        ident = result.incident.id
+        if batch > 1 and not log.exists(ident) and all(r.incident.id != ident
+                                                      for _, r in pending):
+            pending.append((name, result))
+            if len(pending) >= batch:
+                flush()
+            continue
+        flush()
         summary.outcomes.append(import_file(log, path, actor=actor, limits=limits))
+    flush()
     return summary
 
 
-def import_file(log: IncidentLog, path: str | Path, *, actor: str = "import",
-                limits: Limits = DEFAULT_LIMITS) -> Outcome:
-    """Import one file: append it, skip it unchanged, or append what changed."""
+def _read(path: str | Path, actor: str, limits: Limits) -> ImportResult | Outcome:
     name = str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return Outcome(name, "failed", error=f"{name}: cannot read: {exc.strerror or exc}")
     try:
-        result = import_markdown(data, source=name, actor=actor, limits=limits)
+        return import_markdown(data, source=name, actor=actor, limits=limits)
     except InputError as exc:
         return Outcome(name, "failed", error=str(exc))
+
+
+def import_file(log: IncidentLog, path: str | Path, *, actor: str = "import",
+                limits: Limits = DEFAULT_LIMITS) -> Outcome:
+    """Import one file: append it, skip it unchanged, or append what changed."""
+    name = str(path)
+    result = _read(path, actor, limits)
+    if isinstance(result, Outcome):
+        return result
     incident_id = result.incident.id
     findings = tuple(result.findings)
     try:

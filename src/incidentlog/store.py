@@ -106,7 +106,7 @@ class IncidentLog:
             ) from None
         self._clock = clock
         self._snapshot_interval = snapshot_interval
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._index: Any = None
@@ -211,10 +211,14 @@ class IncidentLog:
         """
         delay = 0.005
         for attempt in range(retries + 1):
-            state = self.get(incident_id)
             try:
-                return self.append(incident_id, *decision(state),
-                                   expected_version=state.version)
+                # Inside one process the read, the decision and the append hold the
+                # incident's lock, so writers here queue instead of conflicting; only
+                # writers in other processes can make this retry.
+                with self._lock(incident_id):
+                    state = self.get(incident_id)
+                    return self.append(incident_id, *decision(state),
+                                       expected_version=state.version)
             except ConflictError:
                 if attempt == retries:
                     raise
@@ -299,11 +303,11 @@ class IncidentLog:
         if last // self._snapshot_interval > (first - 1) // self._snapshot_interval:
             self._app.snapshots.put([Snapshot(state, records[-1].chain)])
 
-    def _lock(self, incident_id: str) -> threading.Lock:
+    def _lock(self, incident_id: str) -> threading.RLock:
         with self._locks_guard:
             lock = self._locks.get(incident_id)
             if lock is None:
-                lock = self._locks[incident_id] = threading.Lock()
+                lock = self._locks[incident_id] = threading.RLock()
             return lock
 
     # ------------------------------------------------------------------ reading
