@@ -211,13 +211,21 @@ def parse(text: str, *, file: str | None = None) -> Document:
     front, body_start = _front_matter(lines)
     body = "\n".join(lines[body_start:])
     try:
-        tokens = _markdown(body)
+        tokens = _block_tokens(body)
     except RecursionError:
         raise InputError(f"{file or '<text>'}: nested too deeply to parse") from None
-    assert isinstance(tokens, list)
     blocks = list(locate(lines, tokens, body_start))
     root = _outline(blocks, lines)
     return Document(text, lines, file, front, body_start, root)
+
+
+def _block_tokens(text: str) -> list[dict[str, Any]]:
+    """mistune's block tokens only: the readers take text from the source lines, so the
+    inline parse (most of mistune's time, and its deepest recursion) is skipped."""
+    state = _markdown.block.state_cls()
+    state.process(text if text.endswith("\n") else text + "\n")
+    _markdown.block.parse(state)
+    return list(state.tokens)
 
 
 def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -235,7 +243,9 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
 
 
 def _plain(token: dict[str, Any]) -> str:
-    """The text of a token's inline children, markup dropped."""
+    """The text of a token (its unparsed inline source, or its children's), markup kept."""
+    if "text" in token and isinstance(token["text"], str):
+        return str(token["text"])
     if "raw" in token and isinstance(token["raw"], str):
         return str(token["raw"])
     return "".join(_plain(child) for child in token.get("children", ()) or ())
