@@ -411,6 +411,19 @@ class IncidentLog:
         return found
 
     def _load_from_store(self, incident_id: str, *, version: int | None) -> Loaded | None:
+        interval = self._snapshot_interval
+        if interval > 0 and (version is None or version <= interval):
+            # Most incidents are shorter than one snapshot interval: one round trip reads
+            # them whole, and only a longer one goes on to its latest snapshot.
+            head = [rec for rec in self._app.events.get(incident_id, lte=version,
+                                                         limit=interval + 1)
+                    if isinstance(rec, Recorded)]
+            if len(head) <= interval or version is not None:
+                if not head:
+                    return None
+                whole = fold(r.event for r in head)
+                assert whole is not None
+                return Loaded(whole, head[-1].chain)
         state: Incident | None = None
         chain = GENESIS
         gt = None
