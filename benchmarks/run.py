@@ -307,7 +307,10 @@ start = time.perf_counter()
 with IncidentLog(sys.argv[1]) as log:
     summary = import_paths(log, [sys.argv[2]], batch=100)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak; ru_maxrss would carry the parent's over exec.
+status = open("/proc/self/status").read()
+peak = int(status.split("VmHWM:")[1].split()[0]) / 1024 if "VmHWM:" in status else \
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(summary.count("imported"), elapsed, peak)
 """
 
