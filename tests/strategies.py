@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from incidentlog import events as ev
 from incidentlog.errors import IncidentLogError
-from incidentlog.incident import Incident, decide
+from incidentlog.incident import decide
 
 T0 = datetime(2025, 10, 23, 14, 0, tzinfo=UTC)
 
@@ -52,10 +52,6 @@ def declared(incident_id: str = "INC-20251023-0001") -> st.SearchStrategy[ev.Inc
         services=st.lists(service_names, max_size=3, unique=True).map(tuple),
         summary=text,
     )
-
-
-def _later(state: Incident | None) -> st.SearchStrategy[datetime]:
-    return times
 
 
 any_event: st.SearchStrategy[ev.Event] = st.one_of(

@@ -21,6 +21,7 @@ from incidentlog.checks import Finding, check, has_errors
 from incidentlog.errors import IncidentLogError
 from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
 from incidentlog.incident import Incident
+from incidentlog.inputs import aware
 from incidentlog.parse import import_markdown
 from incidentlog.render import json_schema, render_markdown, to_json
 from incidentlog.render.mermaid import mttr_chart
@@ -60,12 +61,9 @@ def _finding_dict(f: Finding, incident_id: str | None = None) -> dict[str, objec
 
 def _time(text: str) -> datetime:
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{text!r} is not an ISO 8601 time (2025-10-23T14:30:00Z)") from None
-    if when.tzinfo is None:
-        raise UsageError(f"{text!r} has no UTC offset: write {text}Z or {text}+01:00")
-    return when
+        return aware(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:

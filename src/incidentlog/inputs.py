@@ -73,13 +73,7 @@ def _converter() -> cattrs.Converter:
     def aware_time(value: Any, _: Any) -> datetime:
         if not isinstance(value, str):
             raise TypeError(f"expected an ISO 8601 time, got {type(value).__name__}")
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            raise ValueError(f"{value!r} has no UTC offset (write {value}Z or +01:00)")
-        return parsed
+        return aware(value)
 
     def iso_date(value: Any, _: Any) -> date:
         if not isinstance(value, str):
@@ -96,6 +90,17 @@ def _converter() -> cattrs.Converter:
 
 
 _CONVERTER = _converter()
+
+
+def aware(text: str) -> datetime:
+    """An ISO 8601 time that must carry its UTC offset; ValueError saying what is wrong."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time (2025-10-23T14:30:00Z)") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset: write {text}Z or {text}+01:00")
+    return parsed
 
 
 def _message(exc: BaseException, _type: Any) -> str:

@@ -204,7 +204,7 @@ class Reader:
         for item in items(self.doc, block):
             pair = split_label(item.text) if not item.body else None
             if pair is None:
-                self.b.fact("summary", "", _item_text(item), item.line)
+                self.b.fact("summary", "", item.text, item.line)
                 continue
             label, value = pair
             key = norm(label)
@@ -220,10 +220,6 @@ class Reader:
             else:
                 self.b.fact("summary", label, value, item.line)
         return []
-
-    def summary_plain(self, s: Section) -> list[Block]:
-        """An SRE-book "Summary": its first paragraph is the incident's summary."""
-        return self.executive_summary(s)
 
     # -------------------------------------------------------------- timeline
 
@@ -791,10 +787,6 @@ def _unparagraph(text: str) -> str:
                      for line in text.splitlines())
 
 
-def _item_text(item: Item) -> str:
-    return item.text
-
-
 def _strip_rules(text: str) -> str:
     lines = text.strip("\n").split("\n")
     while lines and re.fullmatch(r" {0,3}(-{3,}|\*{3,}|_{3,})\s*", lines[-1]):
@@ -806,7 +798,7 @@ def _strip_rules(text: str) -> str:
 
 SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "executive summary": Reader.executive_summary,
-    "summary": Reader.summary_plain,
+    "summary": Reader.executive_summary,  # the SRE book's: its first paragraph
     "timeline": Reader.timeline,
     "incident timeline": Reader.timeline,
     "detailed description": Reader.container,
