@@ -12,9 +12,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
-if [ -f "$data/postmaster.pid" ] && su postgres -c "$bin/pg_ctl -D $data status" >/dev/null 2>&1; then
-  :  # already running
+if "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q; then
+  :  # already running and accepting connections
 else
+  # Whatever is left of an earlier server (killed with its session) goes first.
+  su postgres -c "$bin/pg_ctl -D $data stop -m immediate" >/dev/null 2>&1 || true
   rm -rf "$data"
   mkdir -p "$data"
   chown postgres:postgres "$data"
