@@ -99,8 +99,9 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
             summary.outcomes.append(result)
             continue
         ident = result.incident.id
-        if batch > 1 and not log.exists(ident) and all(r.incident.id != ident
-                                                      for _, r in pending):
+        # No read per file: a batch that meets a stored incident fails whole and is then
+        # taken file by file (which skips or updates that one).
+        if batch > 1 and all(r.incident.id != ident for _, r in pending):
             pending.append((name, result))
             if len(pending) >= batch:
                 flush()

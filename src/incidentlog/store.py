@@ -238,12 +238,22 @@ class IncidentLog:
         states: list[Incident] = []
         records: list[Recorded] = []
         for incident_id, events in batch:
-            loaded = self._load(incident_id, version=None, missing_ok=True)
+            declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
+            # A new stream needs no read: if it exists after all, the store refuses the row.
+            loaded = None if declaring else self._load(incident_id, version=None,
+                                                       missing_ok=True)
             state, recs = self._prepare(incident_id, loaded, events, validate=validate)
             states.append(state)
             records.extend(recs)
-        self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""), records,
-                  first_version=None)
+        try:
+            self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""), records,
+                      first_version=None)
+        except ConflictError:
+            if any(r.originator_version == 1 for r in records):
+                raise IncidentExistsError(
+                    "an incident of this batch was declared already; nothing was stored"
+                ) from None
+            raise
         for state in states:
             self._snapshot_if_due(state, [r for r in records if r.originator_id == state.id])
         return states
