@@ -74,15 +74,20 @@ _GANTT_LINE = re.compile(
     r"[^:;#\n]+ :milestone, \d{4}-\d\d-\d\dT\d\d:\d\d, 0m)$")
 
 
-def check_gantt(chart: str) -> list[str]:
-    """Problems in a Gantt chart against the subset this module writes (empty: valid)."""
+def _check(chart: str, kind: str, line: re.Pattern[str]) -> list[str]:
+    """Problems in a fenced chart of ``kind`` whose every inner line must match ``line``."""
     lines = chart.split("\n")
     problems = []
-    if lines[:2] != ["```mermaid", "gantt"] or lines[-1] != "```":
-        problems.append("not a fenced Mermaid gantt block")
-    problems += [f"line {n}: {line!r}" for n, line in enumerate(lines[2:-1], 3)
-                 if not _GANTT_LINE.match(line)]
+    if lines[:2] != ["```mermaid", kind] or lines[-1] != "```":
+        problems.append(f"not a fenced Mermaid {kind} block")
+    problems += [f"line {n}: {text!r}" for n, text in enumerate(lines[2:-1], 3)
+                 if not line.match(text)]
     return problems
+
+
+def check_gantt(chart: str) -> list[str]:
+    """Problems in a Gantt chart against the subset this module writes (empty: valid)."""
+    return _check(chart, "gantt", _GANTT_LINE)
 
 
 _XY_LINE = re.compile(
@@ -92,10 +97,4 @@ _XY_LINE = re.compile(
 
 def check_xychart(chart: str) -> list[str]:
     """Problems in a bar chart against the subset this module writes (empty: valid)."""
-    lines = chart.split("\n")
-    problems = []
-    if lines[:2] != ["```mermaid", "xychart-beta"] or lines[-1] != "```":
-        problems.append("not a fenced Mermaid xychart-beta block")
-    problems += [f"line {n}: {line!r}" for n, line in enumerate(lines[2:-1], 3)
-                 if not _XY_LINE.match(line)]
-    return problems
+    return _check(chart, "xychart-beta", _XY_LINE)
