@@ -348,6 +348,9 @@ EVENT_TYPES_BY_TAG: dict[str, type[Event]] = {
     for t in EVENT_TYPES
 }
 
+TAGS: dict[type[Event], str] = {cls: tag for tag, cls in EVENT_TYPES_BY_TAG.items()}
+"""The stored tag of each event type."""
+
 
 def tag_of(event: Event | type[Event]) -> str:
     """The stable tag stored for an event (or event class)."""

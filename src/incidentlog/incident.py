@@ -9,10 +9,11 @@ read from legacy documents skip :func:`decide`: they are history, and the checke
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 import msgspec
@@ -237,15 +238,22 @@ COLLECTIONS = ("timeline", "action_items", "lessons", "sign_offs", "sections", "
 """Fields that hold many items; the fold appends to them in place and freezes them once."""
 
 _FIELDS = tuple(a.name for a in attrs.fields(Incident))
+_DEFAULTS = {a.name: a.default for a in attrs.fields(Incident) if a.default is not attrs.NOTHING}
 
 
 class _Draft:
     """An incident being folded: the same fields, lists where the state has tuples."""
 
-    def __init__(self, state: Incident) -> None:
-        for name in _FIELDS:
-            value = getattr(state, name)
-            setattr(self, name, list(value) if name in COLLECTIONS else value)
+    def __init__(self, state: Incident | None = None, **fields: Any) -> None:
+        values = self.__dict__
+        if state is None:  # a new incident: the defaults, then the fields given
+            values.update(_DEFAULTS)
+            values.update(fields)
+        else:
+            for name in _FIELDS:
+                values[name] = getattr(state, name)
+        for name in COLLECTIONS:
+            values[name] = list(values[name])
 
     @property
     def is_closed(self) -> bool:
@@ -255,16 +263,15 @@ class _Draft:
         return next((a for a in self.action_items if a.id == item_id), None)
 
     def freeze(self) -> Incident:
-        fields: dict[str, Any] = {name: tuple(getattr(self, name)) if name in COLLECTIONS
-                                  else getattr(self, name) for name in _FIELDS}
+        fields = self.__dict__.copy()
+        for name in COLLECTIONS:
+            fields[name] = tuple(fields[name])
         return Incident(**fields)
 
-    # The fields are those of Incident, set in __init__; these say so to the type checker.
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
+    if TYPE_CHECKING:  # the fields are Incident's, set in __init__; this tells mypy so
+        def __getattr__(self, name: str) -> Any: ...
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident | None:
@@ -277,7 +284,7 @@ def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident 
     for event in events:
         version += 1
         if draft is None:
-            draft = _Draft(_first(event, version))
+            draft = _first(event, version)
         else:
             _apply(draft, event, version)
     return draft.freeze() if draft is not None else None
@@ -286,13 +293,13 @@ def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident 
 def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
     """The state after ``event``, stored at ``version``. Total: never raises on history."""
     if state is None:
-        return _first(event, version)
+        return _first(event, version).freeze()
     draft = _Draft(state)
     _apply(draft, event, version)
     return draft.freeze()
 
 
-def _first(event: ev.Event, version: int) -> Incident:
+def _first(event: ev.Event, version: int) -> _Draft:
     if not isinstance(event, ev.IncidentDeclared):
         raise InvalidEventError(
             f"a stream must begin with IncidentDeclared, not {type(event).__name__}"
@@ -313,7 +320,7 @@ def _entry(event: ev.Event, version: int, text: str, by: str | None, marks: str 
         at=event.occurred_at,
         text=text,
         by=by,
-        kind=ev.tag_of(event),
+        kind=ev.TAGS[type(event)],
         version=version,
         marks=marks,
         source=event.source,
@@ -321,8 +328,8 @@ def _entry(event: ev.Event, version: int, text: str, by: str | None, marks: str 
     )
 
 
-def _declared(e: ev.IncidentDeclared, version: int) -> Incident:
-    return Incident(
+def _declared(e: ev.IncidentDeclared, version: int) -> _Draft:
+    return _Draft(
         id=e.incident_id,
         title=e.title,
         severity=e.severity,
@@ -547,12 +554,13 @@ def decide(state: Incident | None, event: ev.Event, *, incident_id: str) -> Inci
     return decide_all(state, [event], incident_id=incident_id)[0]
 
 
-def decide_all(state: Incident | None, events: Iterable[ev.Event], *, incident_id: str
-               ) -> tuple[Incident, list[ev.Event]]:
+def decide_all(state: Incident | None, events: Iterable[ev.Event], *, incident_id: str,
+               recorded_at: datetime | None = None) -> tuple[Incident, list[ev.Event]]:
     """Check events as one command, each against the state the ones before it lead to.
 
     Returns the final state and the events with every field of its declared type (what is
-    stored). Linear in the events, like :func:`fold`.
+    stored), stamped with ``recorded_at`` when given. Linear in the events, like
+    :func:`fold`.
     """
     def refuse(rule: str, message: str) -> RuleViolation:
         return RuleViolation(rule, message, incident_id=incident_id)
@@ -561,14 +569,17 @@ def decide_all(state: Incident | None, events: Iterable[ev.Event], *, incident_i
     version = state.version if state is not None else 0
     checked: list[ev.Event] = []
     for event in events:
-        event = check_types(event)
+        event = check_types(event, recorded_at=recorded_at)
         version += 1
         _check_command(draft, event, incident_id, refuse)
         if draft is None:
-            draft = _Draft(_first(event, version))
+            draft = _first(event, version)
+            _check_lifecycle(draft, refuse)
         else:
+            before = _lifecycle_times(draft)
             _apply(draft, event, version)
-        _check_lifecycle(draft, refuse)
+            if _lifecycle_times(draft) != before:
+                _check_lifecycle(draft, refuse)
         checked.append(event)
     if draft is None:
         raise RuleViolation("not-declared", "nothing to decide", incident_id=incident_id)
@@ -590,45 +601,67 @@ def _check_command(state: Any, event: ev.Event, incident_id: str, refuse: _Refus
     elif state.is_closed and not isinstance(event, ev.Reopened):
         raise refuse("closed", f"the record is closed; only Reopened may follow, not "
                      f"{type(event).__name__}")
-    _check_event_rules(state, event, refuse)
+    kind = type(event)
+    if kind in _NEEDS_TIME and event.occurred_at is None:
+        raise refuse("missing-time", f"{kind.__name__} needs occurred_at")
+    rule = _EVENT_RULES.get(kind)
+    if rule is not None:
+        rule(state, event, refuse)
 
 
-def _check_event_rules(state: Any, event: ev.Event, refuse: _Refuse) -> None:
-    needs_time = (ev.IncidentDeclared, ev.Mitigated, ev.Resolved, ev.Closed, ev.SignedOff,
-                  ev.SeverityChanged, ev.Reopened)
-    if isinstance(event, needs_time) and event.occurred_at is None:
-        raise refuse("missing-time", f"{type(event).__name__} needs occurred_at")
-    if isinstance(event, ev.IncidentDeclared | ev.SeverityChanged) and (
-        event.severity not in ev.SEVERITIES
-    ):
-        raise refuse("severity-range", f"severity {event.severity!r} is not one of "
-                         f"{', '.join(ev.SEVERITIES)}")
-    if state is None:
-        return
-    if isinstance(event, ev.SeverityChanged) and event.severity == state.severity:
+_NEEDS_TIME = frozenset({ev.IncidentDeclared, ev.Mitigated, ev.Resolved, ev.Closed,
+                         ev.SignedOff, ev.SeverityChanged, ev.Reopened})
+
+
+def _severity_in_range(severity: str | None, refuse: _Refuse) -> None:
+    if severity not in ev.SEVERITIES:
+        raise refuse("severity-range", f"severity {severity!r} is not one of "
+                     f"{', '.join(ev.SEVERITIES)}")
+
+
+def _rule_declared(state: Any, event: ev.IncidentDeclared, refuse: _Refuse) -> None:
+    _severity_in_range(event.severity, refuse)
+
+
+def _rule_severity(state: Any, event: ev.SeverityChanged, refuse: _Refuse) -> None:
+    _severity_in_range(event.severity, refuse)
+    if state is not None and event.severity == state.severity:
         raise refuse("severity-unchanged", f"severity is {state.severity} already")
-    if isinstance(event, ev.Reopened) and not state.is_closed:
+
+
+def _rule_reopened(state: Any, event: ev.Reopened, refuse: _Refuse) -> None:
+    if not state.is_closed:
         raise refuse("not-closed", "only a closed record can be reopened")
-    if (isinstance(event, ev.Reopened) and event.occurred_at and state.closed_at
-            and event.occurred_at < state.closed_at):
+    if event.occurred_at and state.closed_at and event.occurred_at < state.closed_at:
         raise refuse("lifecycle-order", f"reopened at {event.occurred_at.isoformat()}, before "
                      f"it was closed at {state.closed_at.isoformat()}")
-    if isinstance(event, ev.Resolved) and state.resolved_at is not None:
+
+
+def _rule_resolved(state: Any, event: ev.Resolved, refuse: _Refuse) -> None:
+    if state.resolved_at is not None:
         raise refuse("already-resolved", "the incident is resolved already; reopen it first")
-    if isinstance(event, ev.SignedOff | ev.Closed) and state.resolved_at is None:
+
+
+def _rule_after_resolution(state: Any, event: ev.SignedOff | ev.Closed, refuse: _Refuse
+                           ) -> None:
+    if state.resolved_at is None:
         what = "sign-off" if isinstance(event, ev.SignedOff) else "close"
         raise refuse(f"{what}-before-resolution", f"no {what} before the incident is resolved")
-    if (isinstance(event, ev.SignedOff) and event.occurred_at and state.resolved_at
+    if (isinstance(event, ev.SignedOff) and event.occurred_at
             and event.occurred_at < state.resolved_at):
         raise refuse("sign-off-before-resolution",
                      f"signed at {event.occurred_at.isoformat()}, before resolution at "
                      f"{state.resolved_at.isoformat()}")
-    if isinstance(event, ev.ActionItemAdded) and state.action_item(event.item_id):
+
+
+def _rule_item_added(state: Any, event: ev.ActionItemAdded, refuse: _Refuse) -> None:
+    if state.action_item(event.item_id):
         raise refuse("duplicate-action-item", f"action item {event.item_id!r} exists already")
-    if isinstance(event, ev.ActionItemUpdated) and not state.action_item(event.item_id):
+
+
+def _rule_item_updated(state: Any, event: ev.ActionItemUpdated, refuse: _Refuse) -> None:
+    if not state.action_item(event.item_id):
         raise refuse("unknown-action-item", f"no action item {event.item_id!r}")
-    if isinstance(event, ev.Corrected):
-        _check_correction(state, event, refuse)
 
 
 def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
@@ -662,29 +695,52 @@ def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
                      f"{', '.join(ev.SEVERITIES)}")
 
 
+_EVENT_RULES: dict[type[ev.Event], Callable[[Any, Any, _Refuse], None]] = {
+    ev.IncidentDeclared: _rule_declared,
+    ev.SeverityChanged: _rule_severity,
+    ev.Reopened: _rule_reopened,
+    ev.Resolved: _rule_resolved,
+    ev.SignedOff: _rule_after_resolution,
+    ev.Closed: _rule_after_resolution,
+    ev.ActionItemAdded: _rule_item_added,
+    ev.ActionItemUpdated: _rule_item_updated,
+    ev.Corrected: _check_correction,
+}
+"""The rules particular to each event type, checked against the state before it (``None``
+only before an IncidentDeclared: nothing else may come first)."""
+
+
 def _check_lifecycle(state: Any, refuse: _Refuse) -> None:
     for problem in lifecycle_problems(state):
         raise refuse("lifecycle-order", problem)
 
 
+_ORDER = (
+    ("began_at", "detected_at"),
+    ("began_at", "declared_at"),
+    ("detected_at", "declared_at"),
+    ("detected_at", "acknowledged_at"),
+    ("declared_at", "mitigated_at"),
+    ("acknowledged_at", "mitigated_at"),
+    ("mitigated_at", "resolved_at"),
+    ("declared_at", "resolved_at"),
+    ("resolved_at", "closed_at"),
+    ("reopened_at", "resolved_at"),
+    ("reopened_at", "closed_at"),
+)
+"""Pairs of lifecycle times: the second may not be earlier than the first."""
+
+_TIMED = (*LIFECYCLE, "reopened_at")
+_lifecycle_times = operator.attrgetter(*_TIMED)
+_ORDER_AT = tuple((_TIMED.index(a), _TIMED.index(b), a, b) for a, b in _ORDER)
+
+
 def lifecycle_problems(state: Incident | Any) -> list[str]:
     """Each pair of lifecycle times out of order, as a sentence."""
+    times = _lifecycle_times(state)
     problems = []
-    pairs = (
-        ("began_at", "detected_at"),
-        ("began_at", "declared_at"),
-        ("detected_at", "declared_at"),
-        ("detected_at", "acknowledged_at"),
-        ("declared_at", "mitigated_at"),
-        ("acknowledged_at", "mitigated_at"),
-        ("mitigated_at", "resolved_at"),
-        ("declared_at", "resolved_at"),
-        ("resolved_at", "closed_at"),
-        ("reopened_at", "resolved_at"),
-        ("reopened_at", "closed_at"),
-    )
-    for first, then in pairs:
-        a, b = getattr(state, first), getattr(state, then)
+    for i, j, first, then in _ORDER_AT:
+        a, b = times[i], times[j]
         if a is not None and b is not None and b < a:
             problems.append(
                 f"{then.removesuffix('_at')} at {b.isoformat()} is before "
@@ -693,11 +749,15 @@ def lifecycle_problems(state: Incident | Any) -> list[str]:
     return problems
 
 
-def check_types(event: ev.Event) -> ev.Event:
+def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.Event:
     """The event with every field of its declared type (an int given for a float becomes a
-    float), or InvalidEventError naming the field: constructors do not check types."""
+    float), or InvalidEventError naming the field: constructors do not check types.
+    ``recorded_at``: stamp the event with that recording time too."""
+    fields = msgspec.to_builtins(event, builtin_types=(datetime, date))
+    if recorded_at is not None:
+        fields["recorded_at"] = recorded_at
     try:
-        return msgspec.convert(msgspec.to_builtins(event), type=type(event))
+        return msgspec.convert(fields, type=type(event))
     except msgspec.ValidationError as exc:
         raise InvalidEventError(f"{type(event).__name__}: {exc}") from None
 

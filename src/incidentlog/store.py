@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
-import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -263,13 +262,13 @@ class IncidentLog:
         before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
         now = self._clock()
-        stamped = [msgspec.structs.replace(e, recorded_at=now) for e in events]
-        if validate:
-            # Checked as one command; canonical types, so the chain hashes exactly what
-            # decoding will give back.
-            state, stamped = decide_all(before, stamped, incident_id=incident_id)
+        # Canonical types and the recording time, so the chain hashes exactly what decoding
+        # will give back.
+        if validate:  # checked as one command
+            state, stamped = decide_all(before, events, incident_id=incident_id,
+                                        recorded_at=now)
         else:
-            stamped = [check_types(e) for e in stamped]
+            stamped = [check_types(e, recorded_at=now) for e in events]
             for n, e in enumerate(stamped):
                 if isinstance(e, ev.IncidentDeclared):
                     if before is not None or n:
