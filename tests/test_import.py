@@ -228,3 +228,33 @@ def test_mutated_seeds_raise_only_the_documented_error(edits: list[tuple[int, st
         return
     render_markdown(result.incident, "a")
     render_markdown(result.incident, "b")
+
+
+@pytest.mark.parametrize(("text", "zone"), [
+    ("All times in CET.", "CET"),
+    ("ALL TIMES ARE IN pst", "PST"),
+    ("Times shown in (UTC) below", "UTC"),
+    ("| Time (EDT) | Event |", "EDT"),
+    ("A timeline of events; time\t ( cest ) ", "CEST"),
+    ("Timeline: times vary", None),
+    ("Downtime in EST was long", None),  # "downtime" is not "time"
+    ("", None),
+])
+def test_stated_zone_reads_the_zone_a_document_names(text: str, zone: str | None) -> None:
+    from incidentlog.parse.text import stated_zone
+
+    found = stated_zone(text)
+    assert (found.tzname(None) if found else None) == zone
+
+
+def test_list_items_are_read_once_per_block_and_callers_cannot_spoil_them() -> None:
+    from incidentlog.parse.lists import items
+    from incidentlog.parse.source import parse
+
+    doc = parse("# T\n\n- [x] one\n- two\n  more\n")
+    block = next(b for s in doc.sections() for b in s.blocks if b.type == "list")
+    first = items(doc, block)
+    first.clear()
+    again = items(doc, block)
+    assert [(i.text, i.checked, i.body) for i in again] == [("one", True, ""),
+                                                           ("two", None, "more")]

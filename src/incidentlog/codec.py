@@ -125,13 +125,8 @@ def encode_event(event: ev.Event) -> bytes:
 
 def link(previous: str, incident_id: str, version: int, event: bytes) -> str:
     """The chain link of an event's stored bytes at ``version``, given the link before it."""
-    h = hashlib.sha256()
-    h.update(previous.encode())
-    h.update(b"\x00")
-    h.update(incident_id.encode())
-    h.update(b"\x00%d\x00" % version)
-    h.update(event)
-    return h.hexdigest()
+    prefix = f"{previous}\x00{incident_id}\x00{version}\x00".encode()
+    return hashlib.sha256(prefix + event).hexdigest()
 
 
 class IncidentMapper(Mapper[str]):
@@ -144,7 +139,7 @@ class IncidentMapper(Mapper[str]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, Recorded):
-            topic = ev.tag_of(domain_event.event)
+            topic = ev.TAGS[type(domain_event.event)]
             data = _event_encoder.encode(Envelope(msgspec.Raw(domain_event.raw),
                                                   domain_event.chain,
                                                   v=EVENT_VERSIONS.get(topic, 1)))

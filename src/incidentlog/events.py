@@ -58,12 +58,13 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
         for name in names:
             value = getattr(self, name)
             if isinstance(value, datetime):
-                if value.tzinfo is None or value.utcoffset() is None:
+                offset = value.utcoffset()
+                if offset is None:
                     raise InvalidEventError(
                         f"{type(self).__name__}.{name}: naive datetime {value.isoformat()} "
                         "refused; give a timezone-aware time (e.g. datetime(..., tzinfo=UTC))"
                     )
-                if value.utcoffset():
+                if offset:
                     msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
         if not isinstance(self.actor, str) or not self.actor.strip():
             raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")

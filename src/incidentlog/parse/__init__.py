@@ -18,7 +18,7 @@ import attrs
 from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
-from incidentlog.incident import INCIDENT_ID, Incident, fold
+from incidentlog.incident import INCIDENT_ID, Incident
 from incidentlog.parse import keyevents
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
@@ -85,9 +85,7 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     builder.declared["incident_id"] = ident
     if layout == "headed":
         layout = _layout_name(doc, builder)
-    events = builder.finish()
-    incident = fold(events)
-    assert incident is not None
+    events, incident = builder.finish()
     return ImportResult(incident, events, check(incident), layout, source)
 
 

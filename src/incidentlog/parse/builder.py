@@ -107,8 +107,9 @@ class Builder:
 
     # ----------------------------------------------------------------------------- result
 
-    def finish(self) -> list[ev.Event]:
-        """The incident's events, oldest first: declaration, timeline, the rest."""
+    def finish(self) -> tuple[list[ev.Event], Incident]:
+        """The incident's events, oldest first (declaration, timeline, the rest), and the
+        state they fold to."""
         rows = self._merge_rows()
         if self.declared.get("severity") is None:
             self.declared["severity"] = self._first_severity(rows)
@@ -132,25 +133,29 @@ class Builder:
                                             source=self.src(self.impact_line or 0),
                                             **self.impact))
         events += self.others
+        events = [_shown_html(e) for e in events]
         state = fold(events)
         assert state is not None
+        # What the document states now, where its history says otherwise.
+        fixes: list[ev.Event] = []
         if self.stated_severity and state.severity != self.stated_severity:
-            events.append(ev.Corrected(
+            fixes.append(ev.Corrected(
                 occurred_at=None, actor=self.actor, field="severity",
                 value=self.stated_severity, reason="the severity the document states now",
                 source=declared.source))
         if self.stated_status is not None:
-            events += self._status(state)
-        state = fold(events)
-        assert state is not None
-        events += [f for f in self.figures if not is_derivable(state, _as_stated(f))]
-        events = [_shown_html(e) for e in events]
+            fixes += self._status(state)
+        fixes = [_shown_html(e) for e in fixes]
+        state = fold(fixes, state) or state
+        tail: list[ev.Event] = [_shown_html(f) for f in self.figures
+                                if not is_derivable(state, _as_stated(f))]
         for kept in self.kept:
             markdown = "\n\n".join(balance_fences(c.lstrip("\n").rstrip()) for c in kept.chunks)
-            events.append(ev.SectionNoted(
+            tail.append(_shown_html(ev.SectionNoted(
                 occurred_at=None, actor=self.actor, heading=kept.heading, markdown=markdown,
-                level=kept.level, anchor=kept.anchor, source=self.src(kept.line)))
-        return events
+                level=kept.level, anchor=kept.anchor, source=self.src(kept.line))))
+        state = fold(tail, state) or state
+        return [*events, *fixes, *tail], state
 
     def _summary_key(self) -> object:
         found = next((k for k in self.kept if k.heading == "Executive Summary"), None)
@@ -196,24 +201,33 @@ class Builder:
 
 
 _UNSCRIPT = re.compile(r"\]\\\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+_encode = msgspec.json.Encoder().encode
 _VERBATIM = {"markdown", "commands", "commands_language", "incident_id", "actor"}
 
 
 def _unhtml(value: Any) -> Any:
+    """``value`` with shown HTML read back; the very same object when nothing changes."""
     if isinstance(value, str):
+        if "&lt;" not in value and "]\\(" not in value:
+            return value
         return _UNSCRIPT.sub("](", value.replace("&lt;", "<"))
     if isinstance(value, tuple):
-        return tuple(_unhtml(v) for v in value)
+        items = tuple(_unhtml(v) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     if isinstance(value, msgspec.Struct) and not isinstance(value, ev.Source):
-        return msgspec.structs.replace(value, **{
-            f: _unhtml(getattr(value, f)) for f in value.__struct_fields__})
+        changed = {f: new for f in value.__struct_fields__
+                   if (new := _unhtml(old := getattr(value, f))) is not old}
+        return msgspec.structs.replace(value, **changed) if changed else value
     return value
 
 
 def _shown_html(event: ev.Event) -> ev.Event:
     """Text a report showed as ``&lt;tag`` read back as the ``<tag`` it stands for."""
-    changed = {f: _unhtml(getattr(event, f)) for f in event.__struct_fields__
-               if f not in _VERBATIM and isinstance(getattr(event, f), str | tuple)}
+    shown = _encode(event)  # one C-speed pass finds the rare event that needs it
+    if b"&lt;" not in shown and b"]\\\\(" not in shown:
+        return event
+    changed = {f: new for f in event.__struct_fields__ if f not in _VERBATIM
+               and (new := _unhtml(old := getattr(event, f))) is not old}
     return msgspec.structs.replace(event, **changed) if changed else event
 
 

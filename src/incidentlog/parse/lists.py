@@ -31,7 +31,15 @@ class Item:
 
 
 def items(doc: Document, block: Block) -> list[Item]:
-    """The top-level items of a list block."""
+    """The top-level items of a list block (read once per block, however often asked)."""
+    key = ("items", block.start, block.end)
+    found = doc.memo.get(key)
+    if found is None:
+        found = doc.memo[key] = _items(doc, block)
+    return list(found)
+
+
+def _items(doc: Document, block: Block) -> list[Item]:
     out: list[Item] = []
     current: dict[str, object] | None = None
     body: list[str] = []

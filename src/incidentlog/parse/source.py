@@ -163,6 +163,8 @@ class Document:
     front_matter: dict[str, str]
     front_matter_end: int
     root: Section
+    memo: dict[object, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    """Views derived from blocks (list items), computed once however many readers ask."""
 
     def raw(self, start: int, end: int) -> str:
         """The source lines ``[start, end)`` joined, surrounding blank lines trimmed."""

@@ -27,18 +27,23 @@ ZONES: dict[str, tzinfo] = {
     "PDT": timezone(timedelta(hours=-7), "PDT"),
 }
 _ZONE_NAMES = "|".join(sorted(ZONES, key=len, reverse=True))
+# Matched against the lowercased text, at each "time" in it: far faster than searching
+# the whole document with IGNORECASE.
 _ZONE_STATEMENT = re.compile(
-    rf"\b(?:all\s+)?times?\s+(?:are\s+|shown\s+|given\s+)?(?:in\s+)?\(?({_ZONE_NAMES})\b",
-    re.IGNORECASE)
-_ZONE_HEADER = re.compile(rf"\btime\s*\(\s*({_ZONE_NAMES})\s*\)", re.IGNORECASE)
+    rf"\btimes?\s+(?:are\s+|shown\s+|given\s+)?(?:in\s+)?\(?({_ZONE_NAMES.lower()})\b")
+_ZONE_HEADER = re.compile(rf"\btime\s*\(\s*({_ZONE_NAMES.lower()})\s*\)")
 
 
 def stated_zone(text: str) -> tzinfo | None:
     """The time zone a document names for its times ("All times in UTC", "Time (CET)")."""
+    low = text[:200_000].lower()
     for pattern in (_ZONE_STATEMENT, _ZONE_HEADER):
-        match = pattern.search(text[:200_000])
-        if match:
-            return ZONES[match.group(1).upper()]
+        at = low.find("time")
+        while at != -1:
+            match = pattern.match(low, at)
+            if match:
+                return ZONES[match.group(1).upper()]
+            at = low.find("time", at + 4)
     return None
 
 
