@@ -293,7 +293,7 @@ class IncidentLog:
         if not records:
             return
         try:
-            self._app.events.put(records)
+            self._insert(records)
         except IntegrityError:
             if first_version == 1:
                 raise IncidentExistsError(f"incident {label} was declared already") from None
@@ -303,6 +303,12 @@ class IncidentLog:
             ) from None
         except OperationalError as exc:
             raise StoreError(f"{self.url}: {redact(str(exc))}") from None
+
+    def _insert(self, records: Sequence[Recorded]) -> None:
+        # Straight to the recorder: eventsourcing's EventStore.put would also build a
+        # notification object per event, which nothing here reads.
+        to_stored = self.mapper.to_stored_event
+        self._app.recorder.insert_events([to_stored(r) for r in records])
 
     def _snapshot_if_due(self, state: Incident, records: list[Recorded]) -> None:
         if self._snapshot_interval <= 0 or not records or self._app.snapshots is None:
@@ -347,7 +353,7 @@ class IncidentLog:
         for incident_id in list(source.ids()):
             records = source.records(incident_id)
             try:
-                self._app.events.put(records)
+                self._insert(records)
             except IntegrityError:
                 raise IncidentExistsError(f"incident {incident_id} is in the target already"
                                           ) from None
