@@ -430,12 +430,12 @@ class IncidentLog:
         if interval > 0 and (version is None or version <= interval):
             # Most incidents are shorter than one snapshot interval: one round trip reads
             # them whole, and only a longer one goes on to its latest snapshot.
-            head = [rec for rec in self._app.events.get(incident_id, lte=version,
-                                                         limit=interval + 1)
-                    if isinstance(rec, Recorded)]
-            if len(head) <= interval or version is not None:
-                if not head:
+            rows = self._app.recorder.select_events(incident_id, lte=version,
+                                                    limit=interval + 1)
+            if len(rows) <= interval or version is not None:
+                if not rows:
                     return None
+                head = [self.mapper.to_domain_event(row) for row in rows]
                 whole = fold(r.event for r in head)
                 assert whole is not None
                 return Loaded(whole, head[-1].chain)
