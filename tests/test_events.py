@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 
 from incidentlog import events as ev
-from incidentlog.codec import Envelope, IncidentMapper, Recorded
+from incidentlog.codec import Envelope, IncidentMapper, Recorded, encode_event
 from incidentlog.errors import InvalidEventError, StoreError
 
 from strategies import any_event, declared
@@ -100,3 +100,21 @@ def test_mapper_refuses_a_newer_format_clearly() -> None:
     data = msgspec.json.encode(Envelope(event, "0" * 64, f=99))
     with pytest.raises(StoreError, match="newer incidentlog"):
         mapper.to_domain_event(StoredEvent("X-1", 3, "closed", data))
+
+
+def test_replay_decodes_in_one_pass_what_decode_gives_and_hands_off_the_rest() -> None:
+    from eventsourcing.persistence import StoredEvent
+
+    mapper = IncidentMapper()
+    event = ev.Closed(occurred_at=AT, actor="@a", note="done")
+    row = mapper.to_stored_event(Recorded("X-1", 3, event, "c" * 64))
+    assert mapper.replay(row) == (event, "c" * 64)
+    assert mapper.replay(row)[0] == mapper.to_domain_event(row).event
+    newer = StoredEvent("X-1", 3, "closed",
+                        msgspec.json.encode(Envelope(msgspec.Raw(encode_event(event)),
+                                                     "0" * 64, f=99)))
+    with pytest.raises(StoreError, match="newer incidentlog"):
+        mapper.replay(newer)
+    unknown = StoredEvent("X-1", 1, "os:system", b"{}")
+    with pytest.raises(StoreError, match="unknown event type 'os:system'"):
+        mapper.replay(unknown)

@@ -407,13 +407,12 @@ class IncidentLog:
               ) -> Loaded | None:
         cached = self._cache.get(incident_id) if version is None else None
         if cached is not None:
-            newer = [rec for rec in self._app.events.get(incident_id, gt=cached.state.version)
-                     if isinstance(rec, Recorded)]
+            newer = self._replay(incident_id, gt=cached.state.version)
             if not newer:
                 return cached
-            state = fold((r.event for r in newer), cached.state)
+            state = fold((e for e, _ in newer), cached.state)
             assert state is not None
-            current = Loaded(state, newer[-1].chain)
+            current = Loaded(state, newer[-1][1])
             self._remember(current)
             return current
         found = self._load_from_store(incident_id, version=version)
@@ -435,10 +434,11 @@ class IncidentLog:
             if len(rows) <= interval or version is not None:
                 if not rows:
                     return None
-                head = [self.mapper.to_domain_event(row) for row in rows]
-                whole = fold(r.event for r in head)
+                replay = self.mapper.replay
+                head = [replay(row) for row in rows]
+                whole = fold(e for e, _ in head)
                 assert whole is not None
-                return Loaded(whole, head[-1].chain)
+                return Loaded(whole, head[-1][1])
         state: Incident | None = None
         chain = GENESIS
         gt = None
@@ -446,14 +446,20 @@ class IncidentLog:
             for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
                 assert isinstance(snap, Snapshot)
                 state, chain, gt = snap.state, snap.chain, snap.originator_version
-        records = [rec for rec in self._app.events.get(incident_id, gt=gt, lte=version)
-                   if isinstance(rec, Recorded)]
-        if records:
-            state = fold((r.event for r in records), state)
-            chain = records[-1].chain
+        after = self._replay(incident_id, gt=gt, lte=version)
+        if after:
+            state = fold((e for e, _ in after), state)
+            chain = after[-1][1]
         if state is None:
             return None
         return Loaded(state, chain)
+
+    def _replay(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
+                ) -> list[tuple[ev.Event, str]]:
+        """Events and chain links of one incident, decoded for folding."""
+        replay = self.mapper.replay
+        return [replay(row) for row in self._app.recorder.select_events(incident_id, gt=gt,
+                                                                       lte=lte)]
 
     def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[Recorded]:
