@@ -236,6 +236,7 @@ class IncidentLog:
             raise ValueError("append_many takes each incident at most once per batch")
         states: list[Incident] = []
         records: list[Recorded] = []
+        spans: list[tuple[int, int]] = []  # each incident's records, for snapshots
         for incident_id, events in batch:
             declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
             # A new stream needs no read: if it exists after all, the store refuses the row.
@@ -243,6 +244,7 @@ class IncidentLog:
                                                        missing_ok=True)
             state, recs = self._prepare(incident_id, loaded, events, validate=validate)
             states.append(state)
+            spans.append((len(records), len(records) + len(recs)))
             records.extend(recs)
         try:
             self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""), records,
@@ -253,8 +255,8 @@ class IncidentLog:
                     "an incident of this batch was declared already; nothing was stored"
                 ) from None
             raise
-        for state in states:
-            self._snapshot_if_due(state, [r for r in records if r.originator_id == state.id])
+        for state, (start, end) in zip(states, spans, strict=True):
+            self._snapshot_if_due(state, records[start:end])
         return states
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],

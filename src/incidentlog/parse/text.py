@@ -184,6 +184,9 @@ def split_label(text: str) -> tuple[str, str] | None:
     return label.strip(), (rest or "").strip()
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def norm(text: str) -> str:
     """A label or heading folded for comparison: lower case, words only."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())

@@ -65,9 +65,14 @@ def unescape_heading(text: str) -> str:
     return re.sub(r"(^|\s)\\(#+)$", r"\1\2", text)
 
 
+_LINE_START_ESCAPE = re.compile(r"^( {0,3})\\(?=#|>|[-+*]|\d|=|_|`|~|<)")
+
+
 def unescape_inline(text: str) -> str:
     """The inverse of :func:`inline`'s escaping of a line start."""
-    return re.sub(r"^( {0,3})\\(?=#|>|[-+*]|\d|=|_|`|~|<)", r"\1", text)
+    if "\\" not in text[:4]:
+        return text
+    return _LINE_START_ESCAPE.sub(r"\1", text)
 
 
 def unescape_cell(text: str) -> str:
