@@ -199,3 +199,23 @@ def test_imported_history_is_stored_as_stated(mem: IncidentLog) -> None:
     state = mem.append(ID, *history, validate=False)
     assert state.status == "closed" and state.detected_at == at(10)
     assert all(e.imported for e in mem.events(ID))
+
+
+def test_history_with_times_out_of_order_takes_commands_that_add_no_new_disorder(
+        mem: IncidentLog) -> None:
+    # Imported as the document states it: resolved before it was declared, and mitigated
+    # before it was detected. The checker reports that; commands must still be possible.
+    mem.append(ID, ev.IncidentDeclared(incident_id=ID, title="t", severity="P2",
+                                       occurred_at=at(10), actor="@import", detected_at=at(5)),
+               ev.Mitigated(occurred_at=at(1), actor="@import"),
+               ev.Resolved(occurred_at=at(8), actor="@import"), validate=False)
+    mem.append(ID, ev.ActionItemAdded(occurred_at=None, actor="@b", item_id="A1",
+                                      title="add an alert"))
+    # Fixing one problem is accepted although another remains ...
+    mem.append(ID, ev.Corrected(occurred_at=None, actor="@b", field="resolved_at",
+                                value=at(40).isoformat(), reason="typo in the report"))
+    # ... and a command that puts another pair out of order is refused, naming it.
+    refusal = refused(mem, "lifecycle-order",
+                      ev.Corrected(occurred_at=None, actor="@b", field="closed_at",
+                                   value=at(20).isoformat(), reason="x"))
+    assert "closed at" in str(refusal) and "resolved at" in str(refusal)
