@@ -279,15 +279,17 @@ def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident 
 
     Linear in the number of events: collections grow in place and are frozen once.
     """
-    draft = _Draft(state) if state is not None else None
+    draft: _Draft | None = None
     version = state.version if state is not None else 0
     for event in events:
         version += 1
-        if draft is None:
-            draft = _first(event, version)
-        else:
-            _apply(draft, event, version)
-    return draft.freeze() if draft is not None else None
+        if draft is None:  # made at the first event: folding nothing returns ``state``
+            if state is None:
+                draft = _first(event, version)
+                continue
+            draft = _Draft(state)
+        _apply(draft, event, version)
+    return draft.freeze() if draft is not None else state
 
 
 def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
