@@ -155,6 +155,27 @@ def test_cloudevents_export() -> None:
     assert event["type"] == "incidentlog.declared" and event["id"] == f"{ID}/1"
 
 
+def test_stored_events_leave_out_defaults_but_exports_carry_every_field(tmp_path: Path
+                                                                        ) -> None:
+    path = tmp_path / "e.db"
+    log, _ = recorded_incident(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        (state,) = conn.execute("SELECT state FROM stored_events WHERE originator_version=1"
+                                ).fetchone()
+    stored = msgspec.json.decode(state)["event"]
+    assert "source" not in stored and "commander" not in stored, "defaults are not stored"
+    declared = log.events(ID)[0]
+    assert isinstance(declared, ev.IncidentDeclared) and declared.source is None
+    exported = audit.cloudevent(next(iter(log.feed())))["data"]
+    every = set(ev.IncidentDeclared.__struct_fields__) | {"type", "position", "version"}
+    assert set(exported) == every and exported["source"] is None
+    out = io.StringIO()
+    assert main(["export", "--db", f"sqlite:///{path}"], out=out) == 0
+    first = json.loads(out.getvalue().splitlines()[0])
+    assert set(first["event"]) == set(ev.IncidentDeclared.__struct_fields__) | {"type"}
+    assert log.verify().ok
+
+
 def test_stats_name_what_they_cannot_count() -> None:
     log, _ = recorded_incident()
     log.declare(ev.IncidentDeclared(incident_id="B-1", title="b", severity="P3",

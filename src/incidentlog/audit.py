@@ -396,7 +396,7 @@ def cloudevent(item: FeedItem) -> dict[str, Any]:
         "subject": item.incident_id,
         "time": (e.recorded_at or e.occurred_at or datetime.min).isoformat(),
         "datacontenttype": "application/json",
-        "data": msgspec.to_builtins(e) | {"position": item.position, "version": item.version},
+        "data": e.as_dict() | {"position": item.position, "version": item.version},
     }
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TextIO
 
 import attrs
-import msgspec
 
 from incidentlog import audit
 from incidentlog import figures as fg
@@ -156,7 +155,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
                 data = audit.cloudevent(item)
             else:
                 data = {"position": item.position, "incident": item.incident_id,
-                        "version": item.version, "event": msgspec.to_builtins(item.event)}
+                        "version": item.version, "event": item.event.as_dict()}
             out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     return EXIT_OK
 

@@ -56,7 +56,7 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 """How an event stored in an older schema version becomes the next version."""
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     """What is stored for one event: the event's own bytes, chain link, format and version.
 
     The chain hashes ``event`` exactly as stored, so an event upcast on reading still

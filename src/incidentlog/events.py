@@ -41,8 +41,11 @@ _TIME_FIELDS: dict[type, tuple[str, ...]] = {}
 """For each event type, the fields that may hold a datetime (checked on every event)."""
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
-    """Fields every event has. Not stored by itself: use a subclass."""
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True):
+    """Fields every event has. Not stored by itself: use a subclass.
+
+    Encoded without the fields left at their default (a fifth of the bytes on disk);
+    decoding fills them in. :meth:`as_dict` gives every field, for export."""
 
     occurred_at: datetime | None
     actor: str
@@ -68,6 +71,14 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
                     msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
         if not isinstance(self.actor, str) or not self.actor.strip():
             raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, defaults included, as JSON-ready values with the tag as ``type``
+        (what is stored leaves out fields at their default)."""
+        out: dict[str, Any] = {"type": tag_of(self)}
+        for name in self.__struct_fields__:
+            out[name] = msgspec.to_builtins(getattr(self, name))
+        return out
 
     @property
     def imported(self) -> bool:
