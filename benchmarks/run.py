@@ -3,7 +3,8 @@
 Run: python benchmarks/run.py [--incidents 2000] [--repeats 3] [--quick]
 
 Each figure is the median of ``--repeats`` runs and, where it has one, a ratio against its
-baseline measured in the same run (above 1: incidentlog is faster). Nothing is asserted.
+baseline measured in the same run (above 1: incidentlog is faster): the median of each
+repeat's own ratio, the two sides run back to back. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -219,55 +221,83 @@ def _floor(env: dict[str, str], n: int, rows: int) -> tuple[float, float]:
     return written - start, read
 
 
-Row = tuple[str, float, float, float | None]
-"""(name, incidentlog seconds, raw eventsourcing seconds, the floor both pay, if any)."""
+@dataclass
+class Row:
+    """One comparison: medians of each side, and the median of each repeat's own ratio
+    (the two sides of a repeat run back to back, in alternating order, so a change of
+    the machine's speed between repeats moves both alike)."""
+
+    name: str
+    ours: float
+    raw: float
+    ratio: float
+    floor: float | None = None
+    above: float | None = None
+
+
+def _row(name: str, ours: list[float], raw: list[float], floor: list[float] | None = None
+         ) -> Row:
+    ratio = median([r / o for o, r in zip(ours, raw, strict=True)])
+    if not floor:
+        return Row(name, median(ours), median(raw), ratio)
+    above = median([(r - f) / (o - f) if o > f else float("inf")
+                    for o, r, f in zip(ours, raw, floor, strict=True)])
+    return Row(name, median(ours), median(raw), ratio, median(floor), above)
 
 
 def bench_append_replay(kind: str, n: int, repeats: int) -> list[Row]:
     """Append (one commit per incident, then 100 a commit) and replay, both stacks, plus
-    the commit and round-trip floor of the database."""
+    the database's floor: the same commits, rows and reads with tiny rows."""
     work = workload(n)
     runs: dict[str, list[float]] = {k: [] for k in (
         "ours_w", "ours_r", "ours_c", "raw_w", "raw_r", "ours_b", "raw_b", "floor_w",
         "floor_r")}
 
-    def one(ours_url: str | None, env: dict[str, str], batched_url: str | None,
+    def one(turn: int, ours_url: str | None, env: dict[str, str], batched_url: str | None,
             batched_env: dict[str, str], floor_env: dict[str, str]) -> None:
-        w, r, c = _ours(ours_url, work)
-        runs["ours_w"].append(w)
-        runs["ours_r"].append(r)
-        runs["ours_c"].append(c)
-        w, r = _raw(env, work)
-        runs["raw_w"].append(w)
-        runs["raw_r"].append(r)
-        runs["ours_b"].append(_ours(batched_url, work, batch=100)[0])
-        runs["raw_b"].append(_raw(batched_env, work, batch=100)[0])
+        def ours() -> None:
+            w, r, c = _ours(ours_url, work)
+            runs["ours_w"].append(w)
+            runs["ours_r"].append(r)
+            runs["ours_c"].append(c)
+            runs["ours_b"].append(_ours(batched_url, work, batch=100)[0])
+
+        def raw() -> None:
+            w, r = _raw(env, work)
+            runs["raw_w"].append(w)
+            runs["raw_r"].append(r)
+            runs["raw_b"].append(_raw(batched_env, work, batch=100)[0])
+
+        for side in ((ours, raw) if turn % 2 == 0 else (raw, ours)):
+            side()
         if kind != "memory":
             fw, fr = _floor(floor_env, n, len(work[0]))
             runs["floor_w"].append(fw)
             runs["floor_r"].append(fr)
 
-    for _ in range(repeats):
+    # Memory runs are cheap and the noisiest relative to their size: three times the runs.
+    for turn in range(repeats * 3 if kind == "memory" else repeats):
         if kind == "postgres":
             with _Schema() as a, _Schema() as b, _Schema() as c, _Schema() as d, \
                     _Schema() as f:
                 floor_env = raw_env(kind, f)
                 floor_env["ORIGINATOR_ID_TYPE"] = "text"
-                one(f"{POSTGRES}?schema={a}", raw_env(kind, b), f"{POSTGRES}?schema={c}",
-                    raw_env(kind, d), floor_env)
+                one(turn, f"{POSTGRES}?schema={a}", raw_env(kind, b),
+                    f"{POSTGRES}?schema={c}", raw_env(kind, d), floor_env)
             continue
         with tempfile.TemporaryDirectory() as tmp:
             memory = kind == "memory"
-            one(None if memory else f"sqlite:///{tmp}/ours.db", raw_env(kind, f"{tmp}/raw.db"),
+            one(turn, None if memory else f"sqlite:///{tmp}/ours.db",
+                raw_env(kind, f"{tmp}/raw.db"),
                 None if memory else f"sqlite:///{tmp}/ours_b.db",
                 raw_env(kind, f"{tmp}/raw_b.db"), raw_env(kind, f"{tmp}/floor.db"))
-    m = {k: median(v) if v else None for k, v in runs.items()}
     return [
-        (f"append {n}x6 events, {kind}, a commit each", m["ours_w"], m["raw_w"],
-         m["floor_w"]),
-        (f"append {n}x6 events, {kind}, 100 a commit", m["ours_b"], m["raw_b"], None),
-        (f"replay {n} incidents, {kind}, warm", m["ours_r"], m["raw_r"], None),
-        (f"replay {n} incidents, {kind}, cold", m["ours_c"], m["raw_r"], m["floor_r"]),
+        _row(f"append {n}x6 events, {kind}, a commit each", runs["ours_w"], runs["raw_w"],
+             runs["floor_w"]),
+        _row(f"append {n}x6 events, {kind}, 100 a commit", runs["ours_b"], runs["raw_b"]),
+        _row(f"replay {n} incidents, {kind}, warm", runs["ours_r"], runs["raw_r"]),
+        _row(f"replay {n} incidents, {kind}, cold", runs["ours_c"], runs["raw_r"],
+             runs["floor_r"]),
     ]
 
 
@@ -485,13 +515,13 @@ def main() -> None:
     global POSTGRES
     POSTGRES = args.postgres
     for kind in ("memory", "sqlite", *(["postgres"] if POSTGRES else [])):
-        for name, ours, raw, floor in bench_append_replay(kind, n, repeats):
-            print(f"{name:<44} {ours:>11.3f}s {raw:>11.3f}s {raw / ours:>6.2f}x")
-            if floor is not None:
-                above = (raw - floor) / (ours - floor) if ours > floor else float("inf")
-                print(f"{'  the same, above the database floor':<44} {ours - floor:>11.3f}s "
-                      f"{raw - floor:>11.3f}s {above:>6.2f}x  (floor {floor:.3f}s: {n} "
-                      f"{'commits' if 'append' in name else 'reads'} of 6 tiny rows)")
+        for row in bench_append_replay(kind, n, repeats):
+            print(f"{row.name:<44} {row.ours:>11.3f}s {row.raw:>11.3f}s {row.ratio:>6.2f}x")
+            if row.floor is not None:
+                print(f"{'  the same, above the database floor':<44} "
+                      f"{row.ours - row.floor:>11.3f}s {row.raw - row.floor:>11.3f}s "
+                      f"{row.above:>6.2f}x  (floor {row.floor:.3f}s: {n} "
+                      f"{'commits' if 'append' in row.name else 'reads'} of 6 tiny rows)")
     print(f"\n{'replay one incident (ms)':<44} {'warm':>8} {'cold':>8} {'cold, no snapshots':>19}")
     for name, warm, cold, bare in bench_replay_length(lengths, repeats):
         print(f"{name:<44} {warm * 1000:>8.2f} {cold * 1000:>8.2f} {bare * 1000:>19.2f}")
