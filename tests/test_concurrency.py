@@ -164,3 +164,18 @@ def test_a_thread_killed_midway_leaves_no_trace() -> None:
     thread.start()
     thread.join()
     assert errors and len(log.events(ID)) == 1
+
+
+def test_a_log_keeps_no_lock_for_incidents_nobody_is_writing() -> None:
+    import gc
+    from datetime import UTC, datetime
+
+    T = datetime(2025, 7, 1, tzinfo=UTC)
+    log = IncidentLog()
+    for i in range(200):
+        log.declare(ev.IncidentDeclared(incident_id=f"L-{i}", title="t", severity="P3",
+                                        occurred_at=T, actor="@a"))
+        log.update(f"L-{i}", lambda s: [ev.TimelineEntryAdded(occurred_at=T, actor="@a",
+                                                               text="x")])
+    gc.collect()
+    assert len(log._locks) == 0

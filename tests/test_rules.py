@@ -214,6 +214,9 @@ def test_history_with_times_out_of_order_takes_commands_that_add_no_new_disorder
     # Fixing one problem is accepted although another remains ...
     mem.append(ID, ev.Corrected(occurred_at=None, actor="@b", field="resolved_at",
                                 value=at(40).isoformat(), reason="typo in the report"))
+    # Moving a time of a pair already out of order adds no new disorder either ...
+    mem.append(ID, ev.Corrected(occurred_at=None, actor="@b", field="mitigated_at",
+                                value=at(2).isoformat(), reason="the pager log says 14:02"))
     # ... and a command that puts another pair out of order is refused, naming it.
     refusal = refused(mem, "lifecycle-order",
                       ev.Corrected(occurred_at=None, actor="@b", field="closed_at",

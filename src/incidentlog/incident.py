@@ -715,12 +715,12 @@ only before an IncidentDeclared: nothing else may come first)."""
 
 def _check_lifecycle(before: tuple[datetime | None, ...], after: tuple[datetime | None, ...],
                      refuse: _Refuse) -> None:
-    """Refuse a command that puts two lifecycle times out of order. History imported with
-    times out of order (the checker reports it) still takes commands that add no new
-    disorder, corrections of one of its problems included."""
-    known = set(_order_problems(before))
-    for problem in _order_problems(after):
-        if problem not in known:
+    """Refuse a command that puts a pair of lifecycle times out of order that was in order
+    before it. History imported with times out of order (the checker reports it) still
+    takes commands that add no new disorder, corrections of one of its problems included."""
+    known = {pair for pair, _ in _disorder(before)}
+    for pair, problem in _disorder(after):
+        if pair not in known:
             raise refuse("lifecycle-order", problem)
 
 
@@ -746,18 +746,18 @@ _ORDER_AT = tuple((_TIMED.index(a), _TIMED.index(b), a, b) for a, b in _ORDER)
 
 def lifecycle_problems(state: Incident | Any) -> list[str]:
     """Each pair of lifecycle times out of order, as a sentence."""
-    return _order_problems(_lifecycle_times(state))
+    return [problem for _, problem in _disorder(_lifecycle_times(state))]
 
 
-def _order_problems(times: tuple[datetime | None, ...]) -> list[str]:
+def _disorder(times: tuple[datetime | None, ...]) -> list[tuple[int, str]]:
+    """Each pair of :data:`_ORDER` out of order in ``times``: its index and a sentence."""
     problems = []
-    for i, j, first, then in _ORDER_AT:
+    for pair, (i, j, first, then) in enumerate(_ORDER_AT):
         a, b = times[i], times[j]
         if a is not None and b is not None and b < a:
-            problems.append(
-                f"{then.removesuffix('_at')} at {b.isoformat()} is before "
-                f"{first.removesuffix('_at')} at {a.isoformat()}"
-            )
+            sentence = (f"{then.removesuffix('_at')} at {b.isoformat()} is before "
+                        f"{first.removesuffix('_at')} at {a.isoformat()}")
+            problems.append((pair, sentence))
     return problems
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -105,7 +106,10 @@ class IncidentLog:
             ) from None
         self._clock = clock
         self._snapshot_interval = snapshot_interval
-        self._locks: dict[str, threading.RLock] = {}
+        # One lock per incident being written now: a lock goes when no writer holds it, so
+        # a process that touches many incidents does not keep one for each.
+        self._locks: weakref.WeakValueDictionary[str, threading.RLock] = (
+            weakref.WeakValueDictionary())
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._index: Any = None
