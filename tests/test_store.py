@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -237,3 +237,22 @@ def test_copy_to_another_database_keeps_everything(tmp_path: Path, store_url: st
             assert target.events("INC-20251023-0001") == source.events("INC-20251023-0001")
             with pytest.raises(IncidentExistsError):
                 target.copy_from(source)
+
+
+def test_a_clock_that_gives_naive_times_and_values_that_are_no_json_are_refused() -> None:
+    from incidentlog.errors import InvalidEventError
+
+    naive = IncidentLog(clock=lambda: datetime(2025, 1, 1, 12, 0))
+    with pytest.raises(InvalidEventError, match=r"recorded_at.*timezone-aware"):
+        naive.declare(ev.IncidentDeclared(incident_id="N-1", title="t", severity="P3",
+                                          occurred_at=T, actor="@a"))
+    assert not naive.exists("N-1")
+    log = IncidentLog(clock=lambda: datetime(2025, 1, 1, 13, 0, tzinfo=timezone(timedelta(
+        hours=1))))
+    log.declare(ev.IncidentDeclared(incident_id="N-2", title="t", severity="P3",
+                                    occurred_at=T, actor="@a"))
+    assert log.events("N-2")[0].recorded_at == datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+    with pytest.raises(InvalidEventError, match=r"TimelineEntryAdded: .*unsupported"):
+        log.append("N-2", ev.TimelineEntryAdded(occurred_at=T, actor="@a",
+                                                text=object()))  # type: ignore[arg-type]
+    assert len(log.events("N-2")) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
@@ -718,10 +718,13 @@ def _check_lifecycle(before: tuple[datetime | None, ...], after: tuple[datetime 
     """Refuse a command that puts a pair of lifecycle times out of order that was in order
     before it. History imported with times out of order (the checker reports it) still
     takes commands that add no new disorder, corrections of one of its problems included."""
-    known = {pair for pair, _ in _disorder(before)}
-    for pair, problem in _disorder(after):
-        if pair not in known:
-            raise refuse("lifecycle-order", problem)
+    for pair, (i, j) in enumerate(_ORDER_AT):
+        first, then = after[i], after[j]
+        if first is None or then is None or not then < first:
+            continue
+        was_first, was_then = before[i], before[j]
+        if was_first is None or was_then is None or not was_then < was_first:
+            raise refuse("lifecycle-order", _sentence(after, pair))
 
 
 _ORDER = (
@@ -741,36 +744,48 @@ _ORDER = (
 
 _TIMED = (*LIFECYCLE, "reopened_at")
 _lifecycle_times = operator.attrgetter(*_TIMED)
-_ORDER_AT = tuple((_TIMED.index(a), _TIMED.index(b), a, b) for a, b in _ORDER)
+_ORDER_AT = tuple((_TIMED.index(a), _TIMED.index(b)) for a, b in _ORDER)
+
+
+def _out_of_order(times: tuple[datetime | None, ...], pair: int) -> bool:
+    i, j = _ORDER_AT[pair]
+    a, b = times[i], times[j]
+    return a is not None and b is not None and b < a
+
+
+def _sentence(times: tuple[datetime | None, ...], pair: int) -> str:
+    (first, then), (i, j) = _ORDER[pair], _ORDER_AT[pair]
+    a, b = times[i], times[j]
+    assert a is not None and b is not None
+    return (f"{then.removesuffix('_at')} at {b.isoformat()} is before "
+            f"{first.removesuffix('_at')} at {a.isoformat()}")
 
 
 def lifecycle_problems(state: Incident | Any) -> list[str]:
     """Each pair of lifecycle times out of order, as a sentence."""
-    return [problem for _, problem in _disorder(_lifecycle_times(state))]
+    times = _lifecycle_times(state)
+    return [_sentence(times, pair) for pair in range(len(_ORDER)) if _out_of_order(times, pair)]
 
 
-def _disorder(times: tuple[datetime | None, ...]) -> list[tuple[int, str]]:
-    """Each pair of :data:`_ORDER` out of order in ``times``: its index and a sentence."""
-    problems = []
-    for pair, (i, j, first, then) in enumerate(_ORDER_AT):
-        a, b = times[i], times[j]
-        if a is not None and b is not None and b < a:
-            sentence = (f"{then.removesuffix('_at')} at {b.isoformat()} is before "
-                        f"{first.removesuffix('_at')} at {a.isoformat()}")
-            problems.append((pair, sentence))
-    return problems
+_encode = msgspec.json.Encoder().encode
+_decoders = {cls: msgspec.json.Decoder(cls) for cls in ev.EVENT_TYPES}
 
 
 def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.Event:
-    """The event with every field of its declared type (an int given for a float becomes a
-    float), or InvalidEventError naming the field: constructors do not check types.
-    ``recorded_at``: stamp the event with that recording time too."""
-    fields = msgspec.to_builtins(event, builtin_types=(datetime, date))
-    if recorded_at is not None:
-        fields["recorded_at"] = recorded_at
+    """The event as decoding its stored JSON gives it back: every field of its declared type
+    (an int given for a float becomes a float), or InvalidEventError naming the field, since
+    constructors do not check types. ``recorded_at``: stamp it with that recording time."""
+    name = type(event).__name__
     try:
-        return msgspec.convert(fields, type=type(event))
-    except msgspec.ValidationError as exc:
-        raise InvalidEventError(f"{type(event).__name__}: {exc}") from None
-
-
+        checked = _decoders[type(event)].decode(_encode(event))
+    except (msgspec.ValidationError, TypeError) as exc:
+        raise InvalidEventError(f"{name}: {exc}") from None
+    if recorded_at is not None:
+        offset = recorded_at.utcoffset() if isinstance(recorded_at, datetime) else None
+        if offset is None:
+            raise InvalidEventError(f"{name}.recorded_at: {recorded_at!r} refused; the clock "
+                                    "must give timezone-aware times")
+        # A new object no one else holds yet: stamping it in place is safe.
+        msgspec.structs.force_setattr(checked, "recorded_at",
+                                      recorded_at.astimezone(UTC) if offset else recorded_at)
+    return checked
