@@ -141,9 +141,9 @@ def median(runs: list[float]) -> float:
 
 
 def _ours(url: str | None, work: list[list[ev.Event]], batch: int = 1
-          ) -> tuple[float, float, float]:
-    """Seconds to append (``batch`` incidents a commit), to read back warm (cache kept
-    fresh), and cold (no cache)."""
+          ) -> tuple[float, float, float, float]:
+    """Seconds to append (``batch`` incidents a commit), to read each back warm (cache kept
+    fresh) and cold (no cache), and to read them all in one pass (``list()``)."""
     ids = [w[0].incident_id for w in work]  # type: ignore[attr-defined]
     # A cache that holds them all: "warm" means every state is cached (the default keeps
     # 1,000, which a sequential scan of more incidents would evict one by one).
@@ -171,8 +171,15 @@ def _ours(url: str | None, work: list[list[ev.Event]], batch: int = 1
         for ident in ids:
             log.get(ident)
         cold = time.perf_counter() - start
+        every = IncidentLog(url, cache_size=0) if url is not None else IncidentLog(None)
+        if url is None:
+            every._app = log._app
+        start = time.perf_counter()
+        assert len(every.list()) == len(ids)
+        one_pass = time.perf_counter() - start
+        every.close()
         log.close()
-        return append, warm, cold
+        return append, warm, cold, one_pass
 
 
 def log_app(ids: list[str], work: list[list[ev.Event]]) -> Any:
@@ -250,16 +257,17 @@ def bench_append_replay(kind: str, n: int, repeats: int) -> list[Row]:
     the database's floor: the same commits, rows and reads with tiny rows."""
     work = workload(n)
     runs: dict[str, list[float]] = {k: [] for k in (
-        "ours_w", "ours_r", "ours_c", "raw_w", "raw_r", "ours_b", "raw_b", "floor_w",
-        "floor_r")}
+        "ours_w", "ours_r", "ours_c", "ours_l", "raw_w", "raw_r", "ours_b", "raw_b",
+        "floor_w", "floor_r")}
 
     def one(turn: int, ours_url: str | None, env: dict[str, str], batched_url: str | None,
             batched_env: dict[str, str], floor_env: dict[str, str]) -> None:
         def ours() -> None:
-            w, r, c = _ours(ours_url, work)
+            w, r, c, every = _ours(ours_url, work)
             runs["ours_w"].append(w)
             runs["ours_r"].append(r)
             runs["ours_c"].append(c)
+            runs["ours_l"].append(every)
             runs["ours_b"].append(_ours(batched_url, work, batch=100)[0])
 
         def raw() -> None:
@@ -298,6 +306,7 @@ def bench_append_replay(kind: str, n: int, repeats: int) -> list[Row]:
         _row(f"replay {n} incidents, {kind}, warm", runs["ours_r"], runs["raw_r"]),
         _row(f"replay {n} incidents, {kind}, cold", runs["ours_c"], runs["raw_r"],
              runs["floor_r"]),
+        _row(f"replay all {n}, {kind}, list() in one pass", runs["ours_l"], runs["raw_r"]),
     ]
 
 

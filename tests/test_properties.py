@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from random import Random
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -66,3 +68,29 @@ def test_an_invalid_command_is_refused_and_the_history_is_unchanged(
             log.append(ID, candidate)
         assert log.events(ID) == before
         assert log.get(ID) == fold(before)
+
+
+@given(st.lists(histories(max_size=12), min_size=1, max_size=4), st.randoms())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_reading_every_incident_in_one_pass_equals_reading_each(
+        streams: list[list[ev.Event]], rnd: Random) -> None:
+    """list() folds the whole log as it comes, interleaved; get() reads one incident from
+    its snapshot. They agree, whatever the interleaving and the snapshot interval."""
+    log = IncidentLog(snapshot_interval=3)
+    ids = [f"INC-{n}" for n in range(len(streams))]
+    queues = [[msgspec.structs.replace(e, incident_id=ident) if isinstance(
+        e, ev.IncidentDeclared) else e for e in events]
+        for ident, events in zip(ids, streams, strict=True)]
+    declared = []
+    while any(queues):
+        n = rnd.choice([k for k, q in enumerate(queues) if q])
+        take = rnd.randint(1, 3)
+        log.append(ids[n], *queues[n][:take], validate=False)
+        if ids[n] not in declared:
+            declared.append(ids[n])
+        del queues[n][:take]
+    fresh = IncidentLog(cache_size=0, snapshot_interval=3)
+    fresh._app = log._app
+    assert fresh.list() == [fresh.get(ident) for ident in declared]
+    positions = [position for position, *_ in fresh.changes(page=2)]
+    assert positions == sorted(positions) and len(positions) == sum(map(len, streams))

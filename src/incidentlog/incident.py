@@ -292,6 +292,38 @@ def fold(events: Iterable[ev.Event], state: Incident | None = None) -> Incident 
     return draft.freeze() if draft is not None else state
 
 
+class Folding:
+    """Many incidents folded at once from their events as they come (in recording order),
+    each kept as a draft until its state is asked for: linear in the events however the
+    streams interleave. For reading every incident and rebuilding read models."""
+
+    def __init__(self) -> None:
+        self._drafts: dict[str, _Draft] = {}
+
+    def __contains__(self, incident_id: object) -> bool:
+        return incident_id in self._drafts
+
+    def resume(self, state: Incident) -> None:
+        """Go on from ``state``: the next event of that incident is the one after it."""
+        self._drafts[state.id] = _Draft(state)
+
+    def add(self, incident_id: str, event: ev.Event, version: int) -> None:
+        """Fold the event stored at ``version`` of ``incident_id``."""
+        draft = self._drafts.get(incident_id)
+        if draft is None:
+            self._drafts[incident_id] = _first(event, version)
+        else:
+            _apply(draft, event, version)
+
+    def state(self, incident_id: str) -> Incident:
+        """The incident as folded so far."""
+        return self._drafts[incident_id].freeze()
+
+    def states(self) -> list[Incident]:
+        """Every incident folded so far, in the order each was first met."""
+        return [draft.freeze() for draft in self._drafts.values()]
+
+
 def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
     """The state after ``event``, stored at ``version``. Total: never raises on history."""
     if state is None:

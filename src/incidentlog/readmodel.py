@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from incidentlog import figures as fg
-from incidentlog.incident import Incident, evolve
+from incidentlog.incident import Folding, Incident
 from incidentlog.store import IncidentLog
 
 PAGE = 1000
@@ -109,23 +109,24 @@ class IncidentIndex:
         Events are folded as they come, so rebuilding reads each event once; an incident
         met halfway through its stream starts from its stored state before that event.
         """
-        states: dict[str, Incident] = {}
-        pending: dict[str, Incident] = {}
+        folding = Folding()
+        pending: set[str] = set()
+        changed = 0
         last = start = self.position()
-        for rec in self.log.notifications(after=start, page=PAGE):
-            ident = rec.originator_id
-            state = states.get(ident)
-            if state is None and rec.originator_version > 1:
-                state = self.log.get(ident, version=rec.originator_version - 1)
-            state = evolve(state, rec.event, rec.originator_version)
-            states[ident] = pending[ident] = state
-            last = rec.position or last
+        for position, ident, version, event in self.log.changes(after=start, page=PAGE):
+            if ident not in folding:
+                changed += 1
+                if version > 1:
+                    folding.resume(self.log.get(ident, version=version - 1))
+            folding.add(ident, event, version)
+            pending.add(ident)
+            last = position
             if len(pending) >= PAGE:
-                self._write([row_of(s) for s in pending.values()], last)
+                self._write([row_of(folding.state(i)) for i in pending], last)
                 pending.clear()
         if pending or last != start:
-            self._write([row_of(s) for s in pending.values()], last)
-        return len(states)
+            self._write([row_of(folding.state(i)) for i in pending], last)
+        return changed
 
     def rebuild(self) -> int:
         """Forget every row and catch up from the start of the log."""

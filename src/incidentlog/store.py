@@ -34,7 +34,7 @@ from incidentlog.errors import (
     IncidentNotFoundError,
     StoreError,
 )
-from incidentlog.incident import Incident, check_types, decide_all, fold
+from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import events_for, structure_incident
 from incidentlog.urls import persistence_env, redact
 
@@ -488,23 +488,43 @@ class IncidentLog:
             yield rec.originator_id
 
     def list(self) -> list[Incident]:
-        """The current state of every incident, in the order they were declared."""
-        return [self.get(incident_id) for incident_id in self.ids()]
+        """The current state of every incident, in the order they were declared.
+
+        One pass over the whole log, a page of events per query, rather than a query per
+        incident: folded as the events come (:class:`~incidentlog.incident.Folding`).
+        """
+        folding = Folding()
+        for _, incident_id, version, event in self.changes():
+            folding.add(incident_id, event, version)
+        return folding.states()
+
+    def changes(self, *, after: int = 0, page: int = 1000
+                ) -> Iterator[tuple[int, str, int, ev.Event]]:
+        """``(position, incident id, version, event)`` for every event stored after
+        position ``after``, in the order recorded: the feed decoded for folding, without
+        the stored bytes and chain links :meth:`notifications` carries."""
+        replay = self.mapper.replay
+        for row in self._notification_rows(after=after, topics=(), page=page):
+            yield row.id, str(row.originator_id), row.originator_version, replay(row)[0]
 
     def notifications(self, *, after: int = 0, topics: Sequence[str] = (),
                       page: int = 500) -> Iterator[Recorded]:
         """Every stored event of every incident, in the order recorded, from ``after``."""
+        for row in self._notification_rows(after=after, topics=topics, page=page):
+            rec = self.mapper.decode(row.originator_id, row.originator_version, row.topic,
+                                     row.state)
+            assert isinstance(rec, Recorded)
+            rec.position = row.id
+            yield rec
+
+    def _notification_rows(self, *, after: int, topics: Sequence[str], page: int
+                           ) -> Iterator[Any]:
         recorder = self._app.recorder
         start = after
         while True:
             rows = recorder.select_notifications(start, page, topics=topics,
                                                  inclusive_of_start=False)
-            for row in rows:
-                rec = self.mapper.decode(row.originator_id, row.originator_version,
-                                         row.topic, row.state)
-                assert isinstance(rec, Recorded)
-                rec.position = row.id
-                yield rec
+            yield from rows
             if len(rows) < page:
                 return
             start = rows[-1].id
