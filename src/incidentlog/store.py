@@ -484,8 +484,9 @@ class IncidentLog:
 
     def ids(self) -> Iterator[str]:
         """Every incident id, in the order they were declared."""
-        for rec in self.notifications(topics=(ev.tag_of(ev.IncidentDeclared),)):
-            yield rec.originator_id
+        for row in self._notification_rows(after=0, topics=(ev.tag_of(ev.IncidentDeclared),),
+                                           page=1000):
+            yield str(row.originator_id)  # no need to decode the declaration itself
 
     def list(self) -> list[Incident]:
         """The current state of every incident, in the order they were declared.
