@@ -45,3 +45,18 @@ def test_benchmarks_smoke_run() -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "append 20x6 events, sqlite" in result.stdout and "x" in result.stdout
+
+
+@pytest.mark.parametrize("mode", ["none", "ours-append", "raw-append", "ours-replay",
+                                  "raw-replay"])
+def test_instruction_count_workloads_run(mode: str) -> None:
+    """benchmarks/instructions.py runs these under valgrind, which CI lacks: run them bare."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import instructions
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    result = subprocess.run([sys.executable, "-c", instructions._CHILD,
+                             str(ROOT / "benchmarks"), mode, "3"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
