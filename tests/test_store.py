@@ -69,7 +69,7 @@ def test_declaring_the_same_id_twice_is_refused_by_the_store(log: IncidentLog) -
     racing = log._prepare("INC-20251023-0001", None, [declared(title="second")], validate=True)
     log.declare(declared())
     with pytest.raises(IncidentExistsError):
-        log._put("INC-20251023-0001", racing[1], first_version=1)
+        log._put("INC-20251023-0001", racing.rows, first_version=1)
     with pytest.raises(IncidentExistsError):
         log.append("INC-20251023-0001", declared(), validate=False)
     assert [e.title for e in log.events("INC-20251023-0001")] == ["Checkout errors"]  # type: ignore[attr-defined]
@@ -100,7 +100,7 @@ def test_two_stores_on_one_database_conflict_on_the_row(log: IncidentLog, store_
     # Both read version 1; the other writer lands first at version 2.
     other.append(state.id, entry(6, "other"))
     records = log._prepare(state.id, log._load(state.id, version=1, missing_ok=False),
-                           [entry(7, "mine")], validate=True)[1]
+                           [entry(7, "mine")], validate=True).rows
     with pytest.raises(ConflictError, match="another writer appended first"):
         log._put(state.id, records, first_version=2)
     assert [e.text for e in log.events(state.id)[1:]] == ["other"]  # type: ignore[attr-defined]

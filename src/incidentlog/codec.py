@@ -153,11 +153,9 @@ class IncidentMapper(Mapper[str]):
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, Recorded):
-            topic = ev.TAGS[type(domain_event.event)]
-            data = _event_encoder.encode(Envelope(msgspec.Raw(domain_event.raw),
-                                                  domain_event.chain,
-                                                  v=EVENT_VERSIONS.get(topic, 1)))
-        elif isinstance(domain_event, Snapshot):
+            return self.stored(domain_event.originator_id, domain_event.originator_version,
+                               domain_event.event, domain_event.raw, domain_event.chain)
+        if isinstance(domain_event, Snapshot):
             topic = SNAPSHOT_TOPIC
             data = _event_encoder.encode(SnapshotEnvelope(domain_event.state, domain_event.chain))
         else:  # pragma: no cover - programming error
@@ -168,6 +166,16 @@ class IncidentMapper(Mapper[str]):
             topic=topic,
             state=self._protect(data),
         )
+
+    def stored(self, incident_id: str, version: int, event: ev.Event, raw: bytes, chain: str
+               ) -> StoredEvent:
+        """The row for an event at ``version`` of an incident, given its stored bytes and
+        chain link."""
+        topic = ev.TAGS[type(event)]
+        data = _event_encoder.encode(Envelope(msgspec.Raw(raw), chain,
+                                              v=EVENT_VERSIONS.get(topic, 1)))
+        return StoredEvent(originator_id=incident_id, originator_version=version, topic=topic,
+                           state=self._protect(data))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.decode(stored_event.originator_id, stored_event.originator_version,

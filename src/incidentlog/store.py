@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     Mapper,
     OperationalError,
     PersistenceError,
+    StoredEvent,
 )
 
 from incidentlog import events as ev
@@ -63,6 +64,17 @@ class _EventStoreApp(Application[str]):
 
     def construct_mapper(self) -> Mapper[str]:
         return IncidentMapper(cipher=self.factory.cipher(), compressor=self.factory.compressor())
+
+
+@attrs.frozen
+class _Prepared:
+    """An append made ready: the state it leads to, the rows to insert, the chain link of
+    the last of them, and the version of the first."""
+
+    state: Incident
+    rows: list[StoredEvent]
+    chain: str
+    first_version: int
 
 
 @attrs.frozen
@@ -196,15 +208,15 @@ class IncidentLog:
                 raise ConflictError(
                     f"{incident_id}: expected version {expected_version}, store has {version}"
                 )
-            state, records = self._prepare(incident_id, loaded, events, validate=validate)
+            prepared = self._prepare(incident_id, loaded, events, validate=validate)
             try:
-                self._put(incident_id, records, first_version=version + 1)
+                self._put(incident_id, prepared.rows, first_version=version + 1)
             except IncidentLogError:
                 self._cache.pop(incident_id, None)
                 raise
-            self._remember(Loaded(state, records[-1].chain) if records else loaded)
-            self._snapshot_if_due(state, records)
-            return state
+            self._remember(Loaded(prepared.state, prepared.chain) if prepared.rows else loaded)
+            self._snapshot_if_due(prepared)
+            return prepared.state
 
     def update(self, incident_id: str, decision: Decision, *, retries: int = 10) -> Incident:
         """Append what ``decision(state)`` returns, re-reading and retrying on conflict.
@@ -238,33 +250,28 @@ class IncidentLog:
         ids = [incident_id for incident_id, _ in batch]
         if len(set(ids)) != len(ids):
             raise ValueError("append_many takes each incident at most once per batch")
-        states: list[Incident] = []
-        records: list[Recorded] = []
-        spans: list[tuple[int, int]] = []  # each incident's records, for snapshots
+        prepared: list[_Prepared] = []
         for incident_id, events in batch:
             declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
             # A new stream needs no read: if it exists after all, the store refuses the row.
             loaded = None if declaring else self._load(incident_id, version=None,
                                                        missing_ok=True)
-            state, recs = self._prepare(incident_id, loaded, events, validate=validate)
-            states.append(state)
-            spans.append((len(records), len(records) + len(recs)))
-            records.extend(recs)
+            prepared.append(self._prepare(incident_id, loaded, events, validate=validate))
         try:
-            self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""), records,
-                      first_version=None)
+            self._put(", ".join(ids[:3]) + ("..." if len(ids) > 3 else ""),
+                      [row for p in prepared for row in p.rows], first_version=None)
         except ConflictError:
-            if any(r.originator_version == 1 for r in records):
+            if any(p.first_version == 1 and p.rows for p in prepared):
                 raise IncidentExistsError(
                     "an incident of this batch was declared already; nothing was stored"
                 ) from None
             raise
-        for state, (start, end) in zip(states, spans, strict=True):
-            self._snapshot_if_due(state, records[start:end])
-        return states
+        for p in prepared:
+            self._snapshot_if_due(p)
+        return [p.state for p in prepared]
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
-                 *, validate: bool) -> tuple[Incident, list[Recorded]]:
+                 *, validate: bool) -> _Prepared:
         before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
         now = self._clock()
@@ -286,20 +293,21 @@ class IncidentLog:
             if folded is None:
                 raise IncidentNotFoundError(incident_id)
             state = folded
-        records = []
-        version = before.version if before else 0
+        rows = []
+        first = version = before.version if before else 0
+        stored = self.mapper.stored
         for e in stamped:
             version += 1
             raw = encode_event(e)
             chain = link(chain, incident_id, version, raw)
-            records.append(Recorded(incident_id, version, e, chain, raw=raw))
-        return state, records
+            rows.append(stored(incident_id, version, e, raw, chain))
+        return _Prepared(state, rows, chain, first + 1)
 
-    def _put(self, label: str, records: list[Recorded], first_version: int | None) -> None:
-        if not records:
+    def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:
+        if not rows:
             return
         try:
-            self._insert(records)
+            self._app.recorder.insert_events(rows)
         except IntegrityError:
             if first_version == 1:
                 raise IncidentExistsError(f"incident {label} was declared already") from None
@@ -310,19 +318,12 @@ class IncidentLog:
         except OperationalError as exc:
             raise StoreError(f"{self.url}: {redact(str(exc))}") from None
 
-    def _insert(self, records: Sequence[Recorded]) -> None:
-        # Straight to the recorder: eventsourcing's EventStore.put would also build a
-        # notification object per event, which nothing here reads.
-        to_stored = self.mapper.to_stored_event
-        self._app.recorder.insert_events([to_stored(r) for r in records])
-
-    def _snapshot_if_due(self, state: Incident, records: list[Recorded]) -> None:
-        if self._snapshot_interval <= 0 or not records or self._app.snapshots is None:
+    def _snapshot_if_due(self, prepared: _Prepared) -> None:
+        if self._snapshot_interval <= 0 or not prepared.rows or self._app.snapshots is None:
             return
-        first = records[0].originator_version
-        last = records[-1].originator_version
+        first, last = prepared.first_version, prepared.state.version
         if last // self._snapshot_interval > (first - 1) // self._snapshot_interval:
-            self._app.snapshots.put([Snapshot(state, records[-1].chain)])
+            self._app.snapshots.put([Snapshot(prepared.state, prepared.chain)])
 
     def _lock(self, incident_id: str) -> threading.RLock:
         with self._locks_guard:
@@ -359,7 +360,8 @@ class IncidentLog:
         for incident_id in list(source.ids()):
             records = source.records(incident_id)
             try:
-                self._insert(records)
+                self._app.recorder.insert_events(
+                    [self.mapper.to_stored_event(r) for r in records])
             except IntegrityError:
                 raise IncidentExistsError(f"incident {incident_id} is in the target already"
                                           ) from None
