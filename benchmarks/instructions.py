@@ -13,6 +13,7 @@ that only starts, imports and builds the same events, per incident. Nothing is a
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -54,10 +55,13 @@ elif mode == "raw-replay":
 
 def count(mode: str, n: int) -> int:
     """Instructions callgrind counts for one child run."""
+    # A fixed hash seed: string hashing is otherwise salted per process, which moves the
+    # count by a few hundred instructions per incident from run to run.
     done = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
          "-c", _CHILD, str(HERE), mode, str(n)],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"})
     found = re.search(r"Collected : (\d+)", done.stderr)
     if not found:
         raise RuntimeError(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
