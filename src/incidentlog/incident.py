@@ -239,6 +239,8 @@ COLLECTIONS = ("timeline", "action_items", "lessons", "sign_offs", "sections", "
 
 _FIELDS = tuple(a.name for a in attrs.fields(Incident))
 _DEFAULTS = {a.name: a.default for a in attrs.fields(Incident) if a.default is not attrs.NOTHING}
+"""A new incident's fields before its declaration sets any (plain values: no factories)."""
+assert not any(hasattr(v, "takes_self") for v in _DEFAULTS.values()), "no attrs.Factory"
 
 
 class _Draft:
