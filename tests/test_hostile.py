@@ -168,3 +168,22 @@ def test_the_api_refuses_bad_values_with_its_own_errors() -> None:
         log.declare(ev.IncidentDeclared(incident_id="A-1", title=["not", "text"],  # type: ignore[arg-type]
                                         severity="P1", occurred_at=T, actor="@a"))
     assert list(log.ids()) == []
+
+
+@pytest.mark.parametrize("text", ["&lt;", "&lt;b>", "&amp;", "&amp;lt;", "&#92;", "AT&T",
+                                  "[x]\\(javascript:alert(1))", "[x](javascript:alert(1))",
+                                  "<b>x</b> & y", "]&#92;(data:x)"])
+@pytest.mark.parametrize("template", ["a", "b"])
+def test_text_that_looks_escaped_reads_back_as_typed(text: str, template: str) -> None:
+    """The renderer shows HTML as &lt; and breaks script links; text that already holds
+    such sequences is escaped first, so a report reads back exactly as it was typed."""
+    from incidentlog.parse.compare import differences
+
+    incident = IncidentLog()
+    incident.declare(ev.IncidentDeclared(incident_id="INC-20250501-0001", title=text,
+                                         severity="P1", occurred_at=T, actor="@a"))
+    state = incident.append("INC-20250501-0001",
+                            ev.TimelineEntryAdded(occurred_at=T, actor="@a", text=text),
+                            ev.Resolved(occurred_at=T, actor="@a", summary=text))
+    back = import_markdown(render_markdown(state, template)).incident
+    assert differences(state, back, seconds=template == "b") == []

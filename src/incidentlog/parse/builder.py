@@ -200,7 +200,9 @@ class Builder:
                              reason="the status the document states", source=self.src(line))]
 
 
-_UNSCRIPT = re.compile(r"\]\\\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+_SHOWN = re.compile(r"&lt;|&amp;|&#92;|\]\\\((?=\s*(?:javascript|vbscript|data):)",
+                    re.IGNORECASE)
+_MEANT = {"&lt;": "<", "&amp;": "&", "&#92;": "\\"}
 _encode = msgspec.json.Encoder().encode
 _VERBATIM = {"markdown", "commands", "commands_language", "incident_id", "actor"}
 
@@ -208,9 +210,10 @@ _VERBATIM = {"markdown", "commands", "commands_language", "incident_id", "actor"
 def _unhtml(value: Any) -> Any:
     """``value`` with shown HTML read back; the very same object when nothing changes."""
     if isinstance(value, str):
-        if "&lt;" not in value and "]\\(" not in value:
+        if "&" not in value and "]\\(" not in value:
             return value
-        return _UNSCRIPT.sub("](", value.replace("&lt;", "<"))
+        # One pass, so what one replacement gives is never read again (&amp;lt; is &lt;).
+        return _SHOWN.sub(lambda m: _MEANT.get(m[0].lower(), "]("), value)
     if isinstance(value, tuple):
         items = tuple(_unhtml(v) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
@@ -222,9 +225,10 @@ def _unhtml(value: Any) -> Any:
 
 
 def _shown_html(event: ev.Event) -> ev.Event:
-    """Text a report showed as ``&lt;tag`` read back as the ``<tag`` it stands for."""
+    """Text a report showed as ``&lt;tag`` (or ``&amp;``, ``&#92;``, a broken script link)
+    read back as what it stands for (see :func:`incidentlog.render.emit.no_html`)."""
     shown = _encode(event)  # one C-speed pass finds the rare event that needs it
-    if b"&lt;" not in shown and b"]\\\\(" not in shown:
+    if b"&" not in shown and b"]\\\\(" not in shown:
         return event
     changed = {f: new for f in event.__struct_fields__ if f not in _VERBATIM
                and (new := _unhtml(old := getattr(event, f))) is not old}

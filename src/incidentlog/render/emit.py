@@ -23,14 +23,20 @@ def has(text: str | None) -> TypeGuard[str]:
 
 
 _TAG = re.compile(r"<(?=[A-Za-z/!?])")
-
-
 _SCRIPT_LINK = re.compile(r"\]\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+_BROKEN_LINK = re.compile(r"\]\\\((?=\s*(?:javascript|vbscript|data):)", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?=(?:lt|amp|#92);)")
 
 
 def no_html(text: str) -> str:
     """Text whose ``<tag`` openings are written ``&lt;tag`` and whose script links are
-    broken (``]\\(javascript:``): shown, never run."""
+    broken (``]\\(javascript:``): shown, never run.
+
+    The importer reads ``&lt;``, ``&amp;``, ``&#92;`` and a broken script link back, so
+    text that holds them already is escaped first (``&amp;lt;``, ``]&#92;(javascript:``)
+    and reads back as written.
+    """
+    text = _BROKEN_LINK.sub("]&#92;(", _ENTITY.sub("&amp;", text))
     return _SCRIPT_LINK.sub("]\\(", _TAG.sub("&lt;", text))
 
 

@@ -44,7 +44,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {heading(inline(i.title))}", ""]
+    lines = [f"# Incident Report: {heading(i.title)}", ""]
     lines.append(f"**Incident ID**: {i.id}")
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")

@@ -43,7 +43,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {heading(inline(i.title))}", "", f"**Incident ID**: #{i.id}"]
+    lines = [f"# Incident Report: {heading(i.title)}", "", f"**Incident ID**: #{i.id}"]
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
     if i.severity:
