@@ -104,6 +104,15 @@ class Reader:
     def raw(self, block: Block) -> str:
         return self.doc.raw(block.start, block.end)
 
+    def label_before_list(self, blocks: list[Block], i: int) -> tuple[str, Block] | None:
+        """``**Label**:`` alone in paragraph ``i`` with a list right after it: the label,
+        folded for comparison, and the list block."""
+        block = blocks[i]
+        if block.type != "paragraph" or i + 1 >= len(blocks) or blocks[i + 1].type != "list":
+            return None
+        pair = split_label(self.raw(block))
+        return (norm(pair[0]), blocks[i + 1]) if pair and not pair[1] else None
+
     # -------------------------------------------------------------- header
 
     def header(self, title_section: Section) -> None:
@@ -163,9 +172,9 @@ class Reader:
             block = blocks[i]
             text = self.raw(block)
             pair = split_label(text) if block.type == "paragraph" else None
-            if pair and norm(pair[0]) == "impact" and not pair[1] and i + 1 < len(blocks) \
-                    and blocks[i + 1].type == "list":
-                leftover += self.impact_bullets(blocks[i + 1])
+            labelled = self.label_before_list(blocks, i)
+            if labelled and labelled[0] == "impact":
+                leftover += self.impact_bullets(labelled[1])
                 i += 2
                 continue
             first = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None
@@ -273,10 +282,10 @@ class Reader:
         i = 0
         while i < len(blocks):
             block = blocks[i]
-            pair = split_label(self.raw(block)) if block.type == "paragraph" else None
-            if pair and not pair[1] and i + 1 < len(blocks) and blocks[i + 1].type == "list":
-                key = norm(pair[0])
-                lst = items(self.doc, blocks[i + 1])
+            labelled = self.label_before_list(blocks, i)
+            if labelled:
+                key, after = labelled
+                lst = items(self.doc, after)
                 if key == "affected services" and all(not x.body for x in lst):
                     self.services(lst)
                     i += 2
@@ -478,8 +487,10 @@ class Reader:
                 self.b.set_root(block.start, causes=tuple(causes))
                 i += 1
                 continue
-            if pair and not pair[1] and i + 1 < len(blocks) and blocks[i + 1].type == "list":
-                lst = items(self.doc, blocks[i + 1])
+            labelled = self.label_before_list(blocks, i)
+            if labelled:
+                key, after = labelled
+                lst = items(self.doc, after)
                 plain = all(x.ordered and not x.body for x in lst)
                 field = {"root causes": "causes", "contributing factors": "contributing_factors"}
                 if key in field and plain and field[key] not in self.b.root:
