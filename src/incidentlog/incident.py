@@ -610,7 +610,7 @@ def decide_all(state: Incident | None, events: Iterable[ev.Event], *, incident_i
         _check_command(draft, event, incident_id, refuse)
         if draft is None:
             draft = _first(event, version)
-            _check_lifecycle((None,) * len(_TIMED), _lifecycle_times(draft), refuse)
+            _check_lifecycle(_NO_TIMES, _lifecycle_times(draft), refuse)
         else:
             before = _lifecycle_times(draft)
             _apply(draft, event, version)
@@ -778,6 +778,8 @@ _ORDER = (
 
 _TIMED = (*LIFECYCLE, "reopened_at")
 _lifecycle_times = operator.attrgetter(*_TIMED)
+_NO_TIMES: tuple[datetime | None, ...] = (None,) * len(_TIMED)
+"""The lifecycle times before a declaration: none."""
 _ORDER_AT = tuple((_TIMED.index(a), _TIMED.index(b)) for a, b in _ORDER)
 
 
