@@ -77,11 +77,24 @@ def test_check_exit_status(db: str, tmp_path: Path) -> None:
 def test_errors_are_one_line_with_exit_2(db: str) -> None:
     code, out, err = run("--db", db, "show", "NOPE-1")
     assert code == 2 and out == ""
-    assert err == "incidentlog show: error: no incident 'NOPE-1' in this log\n"
+    assert err == f"incidentlog show: error: no incident 'NOPE-1' in {db}\n"
     code, _, err = run("--db", "postgresql://u:secret@127.0.0.1:1/x?connect_timeout=1", "list")
     assert code == 2 and "secret" not in err and err.count("\n") == 1
-    code, _, err = run("show")
-    assert code == 2 and "usage:" in err and "required: id" in err
+    code, out, err = run("show")
+    assert code == 2 and out == ""
+    assert err == ("incidentlog show: error: the following arguments are required: id "
+                   "(see incidentlog show --help)\n")
+    code, _, err = run("--db", db, "list", "--limit", "many")
+    assert code == 2 and err.count("\n") == 1 and "invalid int value: 'many'" in err
+    code, _, err = run("nosuch")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("incidentlog: error: ")
+
+
+def test_version() -> None:
+    from incidentlog import __version__
+
+    code, out, _ = run("--version")
+    assert code == 0 and out == f"incidentlog {__version__}\n"
 
 
 def test_help_has_an_example_for_every_command() -> None:

@@ -17,8 +17,8 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog import figures as fg
 from incidentlog.codec import GENESIS, Recorded, Snapshot, link
-from incidentlog.errors import IncidentNotFoundError, StoreError
-from incidentlog.incident import Incident, fold
+from incidentlog.errors import IncidentNotFoundError, NotYetRecordedError, StoreError
+from incidentlog.incident import Folding, Incident, fold
 from incidentlog.render.json import document
 from incidentlog.store import IncidentLog
 
@@ -104,26 +104,45 @@ def describe(e: ev.Event, before: Incident | None) -> str:
 
 def as_of(log: IncidentLog, incident_id: str, when: datetime) -> Incident:
     """The incident as the record stood at ``when`` (recorded time): "what did we know?"."""
-    events = [e for e in log.events(incident_id) if e.recorded_at and e.recorded_at <= when]
-    state = fold(events)
-    if state is None:
-        raise IncidentNotFoundError(incident_id)
-    return state
+    return _fold_kept(log, incident_id, as_of_records(log, incident_id, when), when)
+
+
+def as_of_records(log: IncidentLog, incident_id: str, when: datetime) -> list[Recorded]:
+    """The stored records of an incident that were recorded by ``when``."""
+    return [r for r in log.records(incident_id)
+            if r.event.recorded_at and r.event.recorded_at <= when]
 
 
 def occurred_by(log: IncidentLog, incident_id: str, when: datetime) -> Incident:
     """What had happened by ``when`` (world time), as we know it now.
 
     Takes the declaration, every correction, and the events that happened by ``when``;
-    events of unknown time are left out.
+    events of unknown time are left out. Each keeps its stored version, so a correction
+    still finds the entry it names.
     """
-    events = [e for e in log.events(incident_id)
-              if isinstance(e, ev.IncidentDeclared | ev.Corrected)
-              or (e.occurred_at is not None and e.occurred_at <= when)]
-    state = fold(events)
-    if state is None:
-        raise IncidentNotFoundError(incident_id)
-    return state
+    return _fold_kept(log, incident_id, occurred_by_records(log, incident_id, when), when)
+
+
+def occurred_by_records(log: IncidentLog, incident_id: str, when: datetime
+                        ) -> list[Recorded]:
+    """The stored records :func:`occurred_by` folds: the declaration, every correction and
+    what happened by ``when``."""
+    return [r for r in log.records(incident_id)
+            if isinstance(r.event, ev.IncidentDeclared | ev.Corrected)
+            or (r.event.occurred_at is not None and r.event.occurred_at <= when)]
+
+
+def _fold_kept(log: IncidentLog, incident_id: str, kept: list[Recorded], when: datetime
+               ) -> Incident:
+    if not kept or not isinstance(kept[0].event, ev.IncidentDeclared):
+        first = log.records(incident_id)[0].event.recorded_at
+        raise NotYetRecordedError(
+            f"{incident_id} has nothing recorded by {when.isoformat()} in {log.url}: its "
+            f"first event was recorded at {first.isoformat() if first else 'an unknown time'}")
+    folding = Folding()
+    for r in kept:
+        folding.add(incident_id, r.event, r.originator_version)
+    return folding.state(incident_id)
 
 
 # --------------------------------------------------------------------------- diff
@@ -260,7 +279,7 @@ def blame(log: IncidentLog, incident_id: str) -> list[Blame]:
                                       e.actor, e.recorded_at, reason)
         previous = doc
     if state is None:
-        raise IncidentNotFoundError(incident_id)
+        raise IncidentNotFoundError(incident_id, log.url)
     current = {c.path for c in diff_documents({}, as_document(state))}
     return [b for path, b in sorted(last.items()) if path in current]
 
@@ -298,7 +317,7 @@ def verify(log: IncidentLog, incident_id: str | None = None) -> Verification:
     if incident_id is not None:
         found = log.recorder.select_events(incident_id)
         if not found:
-            raise IncidentNotFoundError(incident_id)
+            raise IncidentNotFoundError(incident_id, log.url)
         rows[incident_id] = list(found)
     else:
         start = 0

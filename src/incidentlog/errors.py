@@ -28,12 +28,18 @@ class RuleViolation(IncidentLogError):
 class IncidentNotFoundError(IncidentLogError, KeyError):
     """No incident with that id is stored."""
 
-    def __init__(self, incident_id: str) -> None:
+    def __init__(self, incident_id: str, store: str | None = None) -> None:
         self.incident_id = incident_id
+        self.store = store
+        """The store searched (its URL, password redacted), when known."""
         super().__init__(incident_id)
 
     def __str__(self) -> str:
-        return f"no incident {self.incident_id!r} in this log"
+        return f"no incident {self.incident_id!r} in {self.store or 'this log'}"
+
+
+class NotYetRecordedError(IncidentLogError, LookupError):
+    """The incident exists, but nothing of it was recorded by the time asked about."""
 
 
 class IncidentExistsError(IncidentLogError):

@@ -291,7 +291,7 @@ class IncidentLog:
                                          f"{incident_id!r}")
             folded = fold(stamped, before)
             if folded is None:
-                raise IncidentNotFoundError(incident_id)
+                raise IncidentNotFoundError(incident_id, self.url)
             state = folded
         rows = []
         first = version = before.version if before else 0
@@ -427,7 +427,7 @@ class IncidentLog:
         if found is None:
             if missing_ok:
                 return None
-            raise IncidentNotFoundError(incident_id)
+            raise IncidentNotFoundError(incident_id, self.url)
         if version is None:
             self._remember(found)
         return found
@@ -477,7 +477,7 @@ class IncidentLog:
             assert isinstance(rec, Recorded)
             out.append(rec)
         if not out and gt is None and not self.exists(incident_id):
-            raise IncidentNotFoundError(incident_id)
+            raise IncidentNotFoundError(incident_id, self.url)
         return out
 
     def events(self, incident_id: str) -> list[ev.Event]:

@@ -10,9 +10,10 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
-from incidentlog.cli import history, legacy, records, storage
+from incidentlog import __version__
+from incidentlog.cli import history, legacy, records, storage, write
 from incidentlog.cli.common import (
     DB_ENV,
     DEFAULT_DB,
@@ -24,19 +25,27 @@ from incidentlog.cli.common import (
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
 
-MODULES = (records, legacy, history, storage)
+MODULES = (write, records, legacy, history, storage)
 """The command modules, in the order their commands are listed in ``--help``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are a one-line :class:`UsageError`, not a usage text and an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
     """The argument parser, and each command's function by name."""
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="incidentlog", formatter_class=fmt,
         description="Incident records kept as append-only event streams.",
         epilog="exit status: 0 ok, 1 error-level findings, 2 usage or input error\n"
                f"database: --db URL, else ${DB_ENV}, else {DEFAULT_DB}")
     parser.add_argument("--db", help=f"database URL (default: ${DB_ENV} or {DEFAULT_DB})")
+    parser.add_argument("--version", action="version", version=f"incidentlog {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: dict[str, Run] = {}
 
@@ -61,8 +70,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = parser.parse_args(argv)
-    except SystemExit as exc:
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
+    except UsageError as exc:
+        err.write(f"{_prog(argv)}: error: {exc}\n")
+        return EXIT_USAGE
     try:
         return commands[args.command](args, out)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say
@@ -74,6 +86,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("incidentlog: interrupted\n")
         return 130
+
+
+def _prog(argv: Sequence[str] | None) -> str:
+    """``incidentlog`` and the command named in ``argv``, if any, for an error line."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    _, commands = build_parser()
+    name = next((w for w in words if w in commands), None)
+    return f"incidentlog {name}" if name else "incidentlog"
 
 
 __all__ = ["main"]

@@ -24,6 +24,14 @@ from incidentlog.render.mermaid import mttr_chart
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
         if args.version is not None:
+            records = log.records(args.id, lte=args.version)
+        elif args.as_of:
+            records = audit.as_of_records(log, args.id, parse_time(args.as_of))
+        elif args.occurred_by:
+            records = audit.occurred_by_records(log, args.id, parse_time(args.occurred_by))
+        else:
+            records = log.records(args.id)
+        if args.version is not None:
             incident = log.get(args.id, version=args.version)
         elif args.as_of:
             incident = log.get(args.id, as_of=parse_time(args.as_of))
@@ -34,7 +42,8 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         if args.format == "json":
             out.write(to_json(incident).decode() + "\n")
         else:
-            history = log.events(args.id)[: incident.version]
+            # The Document History lists exactly the events the state was folded from.
+            history = [r.event for r in records]
             out.write(render_markdown(incident, args.template, history, chart=args.chart))
     return EXIT_OK
 
