@@ -169,3 +169,40 @@ def test_writers_in_several_processes_all_land(db: str, tmp_path: Path) -> None:
         texts = [t.text for t in log.get(ID).timeline][1:]
         assert sorted(texts) == sorted(f"p{p}-{n}" for p in range(4) for n in range(8))
         assert log.verify(ID).ok
+
+
+def _history_section(markdown: str) -> str:
+    return markdown.split("## Document History", 1)[1]
+
+
+def test_show_occurred_by_lists_the_events_it_folded(db: str) -> None:
+    declare()
+    ok("note", ID, "Alert fired", "--at", T.format(25), "--actor", "@early")
+    ok("mitigate", ID, "--at", T.format(40), "--actor", "@mitigator")
+    ok("correct", ID, "title", "Checkout 5xx", "--reason", "precise", "--actor", "@fixer")
+    out = ok("show", ID, "--occurred-by", T.format(30))
+    history = _history_section(out)
+    assert "@fixer" in history, "a correction made before is in"
+    assert "@mitigator" not in history, "a mitigation after the time is out"
+    assert "# Incident Report: Checkout 5xx" in out
+
+
+def test_occurred_by_keeps_the_versions_corrections_name(db: str) -> None:
+    declare()
+    ok("note", ID, "later", "--at", T.format(50))   # v2, after the time asked about
+    ok("note", ID, "Alert fired", "--at", T.format(25))   # v3
+    ok("correct", ID, "timeline.text", "Alert fired on 5xx", "--target-version", "3",
+       "--reason", "precise")
+    with IncidentLog(db) as log:
+        from datetime import datetime
+
+        state = log.get(ID, occurred_by=datetime.fromisoformat(T.format(30)))
+    assert [t.text for t in state.timeline if t.version == 3] == ["Alert fired on 5xx"]
+
+
+def test_as_of_before_anything_was_recorded_says_so(db: str) -> None:
+    declare()
+    code, out, err = run("show", ID, "--as-of", "2000-01-01T00:00:00Z")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{ID} has nothing recorded by 2000-01-01T00:00:00+00:00" in err
+    assert "no incident" not in err
