@@ -1,15 +1,26 @@
-"""An incident's past and the whole log's feed: history, diff, blame, export."""
+"""An incident's past and the whole log's feed: history, diff, blame, export, load."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import TextIO
 
 import attrs
 
 from incidentlog import audit
-from incidentlog.cli.common import EXIT_OK, Command, open_log, print_json, state_at
+from incidentlog.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Command,
+    UsageError,
+    open_log,
+    print_json,
+    state_at,
+)
+from incidentlog.restore import export, load
 
 
 def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
@@ -56,18 +67,35 @@ def cmd_blame(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
-        for item in audit.feed(log, after=args.after):
-            if args.format == "cloudevents":
-                data = audit.cloudevent(item)
-            else:
-                data = {"position": item.position, "incident": item.incident_id,
-                        "version": item.version, "event": item.event.as_dict()}
-            out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        if args.format == "cloudevents":
+            for item in audit.feed(log, after=args.after):
+                out.write(json.dumps(audit.cloudevent(item), ensure_ascii=False, default=str)
+                          + "\n")
+        else:
+            for line in export(log, after=args.after):
+                out.write(line + "\n")
     return EXIT_OK
 
 
+def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{args.file}: not UTF-8 text: {exc.reason}") from None
+    with open_log(args) as log:
+        done = load(log, text.splitlines(), source=args.file, relink=args.relink)
+        ok = audit.verify(log).ok
+    relinked = f", {done.relinked} relinked" if done.relinked else ""
+    out.write(f"loaded {done.events} event(s) of {done.incidents} incident(s){relinked}; "
+              f"verify: {'intact' if ok else 'FAILED'}\n")
+    return EXIT_OK if ok else EXIT_FINDINGS
+
+
 def register(command: Command) -> None:
-    """Add history, diff, blame and export."""
+    """Add history, diff, blame, export and load."""
     hist = command("history", "Every event of an incident with a one-line summary.",
                    "incidentlog history INC-20251023-0001 --json", cmd_history)
     hist.add_argument("id")
@@ -89,3 +117,11 @@ def register(command: Command) -> None:
                   "incidentlog export --format cloudevents --after 1200", cmd_export)
     exp.add_argument("--format", choices=("jsonl", "cloudevents"), default="jsonl")
     exp.add_argument("--after", type=int, default=0, help="resume after this position")
+
+    ld = command("load", "Restore 'export' output into an empty database, keeping ids, times, "
+                 "actors and hash chains.", "incidentlog --db sqlite:///restored.db load "
+                 "backup.jsonl", cmd_load)
+    ld.add_argument("file", metavar="FILE.jsonl", help="export output, or - for standard input")
+    ld.add_argument("--relink", action="store_true",
+                    help="accept events whose exported chain link does not follow (stored in "
+                    "an older schema version) and give them new links")
