@@ -58,3 +58,37 @@ def test_rules_still_apply_and_nothing_is_stored() -> None:
 def test_not_json() -> None:
     with pytest.raises(InputError, match="not JSON"):
         IncidentLog().record("{nope", actor="@form")
+
+
+def test_record_accepts_to_json_output() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from incidentlog.audit import diff
+    from incidentlog.render import to_json
+
+    import seed_incidents
+
+    source = IncidentLog()
+    seed_incidents.record(source)
+    for ident in source.ids():
+        before = source.get(ident)
+        after = IncidentLog().record(to_json(before), actor="@restore")
+        # Figures from request counts and SLO numbers: the document states them but not
+        # the numbers they come from, so the new record cannot derive them.
+        changed = {c.path for c in diff(before, after)} - {
+            "$.success_rate_pct", "$.error_budget_minutes", "$.error_budget_consumed_pct",
+            "$.slo_breached"}
+        assert changed == set(), ident
+        assert after.status == before.status and after.sign_offs == before.sign_offs
+
+
+def test_a_document_with_bad_fields_lists_every_problem() -> None:
+    doc = {"schema_version": 1, "id": "INC-1", "title": 3, "severity": "P9",
+           "declared_at": "2025-10-23T14:00:00", "status": "whatever", "nonsense": 1}
+    with pytest.raises(InputError) as caught:
+        IncidentLog().record(doc, actor="@x")
+    where = {w for w, _ in caught.value.problems}
+    assert {"$.title", "$.severity", "$.declared_at"} <= where
+    assert any("nonsense" in m for _, m in caught.value.problems)

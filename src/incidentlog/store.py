@@ -36,7 +36,7 @@ from incidentlog.errors import (
     StoreError,
 )
 from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
-from incidentlog.inputs import events_for, structure_incident
+from incidentlog.inputs import incident_events
 from incidentlog.urls import persistence_env, redact
 
 Clock = Callable[[], datetime]
@@ -173,14 +173,16 @@ class IncidentLog:
         return self.append(event.incident_id, event)
 
     def record(self, data: object, *, actor: str) -> Incident:
-        """Declare an incident from untrusted data (a dict, or JSON text or bytes).
+        """Declare an incident from untrusted data (a dict, or JSON text or bytes): an
+        :class:`~incidentlog.inputs.IncidentInput`, or an incident as
+        :func:`~incidentlog.render.to_json` writes it (what its events derive is ignored).
 
         Every problem in the data is reported at once with its path
         (:class:`~incidentlog.errors.InputError`); the events are checked by the rules like
         any command; nothing is stored unless all of it is.
         """
-        spec = structure_incident(data)
-        return self.append(spec.id, *events_for(spec, actor=actor))
+        incident_id, events = incident_events(data, actor=actor)
+        return self.append(incident_id, *events)
 
     def append(
         self,
