@@ -1,7 +1,8 @@
 """The incident index: a read model for listing and filtering, kept from the event stream.
 
 One row per incident (id, title, severity, status, services, start, resolution, duration,
-version) in a table beside the events, with the notification-log position it has caught up
+version), and one per follow-up (action item) with its incident's context, in tables
+beside the events, with the notification-log position it has caught up
 to. :meth:`IncidentIndex.catch_up` follows the log from that position and rewrites the rows
 of the incidents that changed; :meth:`IncidentIndex.rebuild` starts again from nothing.
 Queries never replay events, so their cost does not grow with how many events an incident
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -39,6 +40,35 @@ class IndexRow:
     version: int
 
 
+@attrs.frozen
+class ActionRow:
+    """A follow-up as the index lists it across incidents, with its incident's context."""
+
+    incident_id: str
+    item_id: str
+    title: str
+    owner: str | None
+    due: date | None
+    status: str
+    priority: str | None
+    ticket: str | None
+    horizon: str | None
+    incident_title: str
+    incident_status: str
+    services: tuple[str, ...]
+
+    def overdue(self, today: date) -> bool:
+        """Not done and due before ``today``."""
+        return self.status != "done" and self.due is not None and self.due < today
+
+
+def actions_of(incident: Incident) -> list[ActionRow]:
+    """The index rows of an incident's action items."""
+    return [ActionRow(incident.id, a.id, a.title, a.owner, a.due, a.status, a.priority,
+                      a.ticket, a.horizon, incident.title, incident.status, incident.services)
+            for a in incident.action_items]
+
+
 def row_of(incident: Incident) -> IndexRow:
     """The index row of an incident."""
     return IndexRow(incident.id, incident.title, incident.severity, incident.status,
@@ -57,17 +87,17 @@ class IncidentIndex:
         self._kind = "sqlite" if "sqlite" in module else "postgres" if "postgres" in module \
             else "memory"
         self._rows: dict[str, IndexRow] = {}
+        self._actions: dict[str, list[ActionRow]] = {}
         self._position = 0
+        self._stale = False
+        """True when a table was added to an index already caught up: rebuild it first."""
         if self._kind != "memory":
             self._create()
 
     # ------------------------------------------------------------------ SQL plumbing
 
     def _table(self, name: str) -> str:
-        if self._kind == "postgres":
-            schema = getattr(self._datastore, "schema", "public") or "public"
-            return f'"{schema}".{name}'
-        return name
+        return f'"{self._schema()}".{name}' if self._kind == "postgres" else name
 
     def _sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self._kind == "postgres" else statement
@@ -91,6 +121,27 @@ class IncidentIndex:
                       "(started_at)")
             c.execute(f"CREATE TABLE IF NOT EXISTS {position} (one INTEGER PRIMARY KEY, "
                       "position BIGINT)")
+            if self._kind == "postgres":
+                c.execute("SELECT COUNT(*) AS n FROM information_schema.tables WHERE "
+                          "table_name = 'action_index' AND table_schema = %s", (self._schema(),))
+            else:
+                c.execute("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND "
+                          "name = 'action_index'")
+            had_actions = int(c.fetchone()["n"])
+            c.execute(f"CREATE TABLE IF NOT EXISTS {self._table('action_index')} ("
+                      "incident_id TEXT, item_id TEXT, title TEXT, owner TEXT, due TEXT, "
+                      "status TEXT, priority TEXT, ticket TEXT, horizon TEXT, "
+                      "incident_title TEXT, incident_status TEXT, services TEXT, "
+                      "PRIMARY KEY (incident_id, item_id))")
+            for column in ("owner", "ticket", "due"):
+                c.execute(f"CREATE INDEX IF NOT EXISTS action_index_{column} ON "
+                          f"{self._table('action_index')} ({column})")
+        # An index kept before follow-ups were indexed: its position says it is up to date,
+        # but the follow-ups table is empty.
+        self._stale = not had_actions
+
+    def _schema(self) -> str:
+        return str(getattr(self._datastore, "schema", "public") or "public")
 
     # ------------------------------------------------------------------ keeping up
 
@@ -109,6 +160,9 @@ class IncidentIndex:
         Events are folded as they come, so rebuilding reads each event once; an incident
         met halfway through its stream starts from its stored state before that event.
         """
+        if self._stale:
+            self._stale = False
+            return self.rebuild()
         folding = Folding()
         pending: set[str] = set()
         changed = 0
@@ -122,26 +176,31 @@ class IncidentIndex:
             pending.add(ident)
             last = position
             if len(pending) >= PAGE:
-                self._write([row_of(folding.state(i)) for i in pending], last)
+                self._write([folding.state(i) for i in pending], last)
                 pending.clear()
         if pending or last != start:
-            self._write([row_of(folding.state(i)) for i in pending], last)
+            self._write([folding.state(i) for i in pending], last)
         return changed
 
     def rebuild(self) -> int:
         """Forget every row and catch up from the start of the log."""
+        self._stale = False
         if self._kind == "memory":
             self._rows.clear()
+            self._actions.clear()
             self._position = 0
         else:
             with self._cursor(commit=True) as c:
                 c.execute(f"DELETE FROM {self._table('incident_index')}")
+                c.execute(f"DELETE FROM {self._table('action_index')}")
                 c.execute(f"DELETE FROM {self._table('incident_index_position')}")
         return self.catch_up()
 
-    def _write(self, rows: list[IndexRow], position: int) -> None:
+    def _write(self, incidents: list[Incident], position: int) -> None:
+        rows = [row_of(i) for i in incidents]
         if self._kind == "memory":
             self._rows.update({r.id: r for r in rows})
+            self._actions.update({i.id: actions_of(i) for i in incidents})
             self._position = position
             return
         index, pos = self._table("incident_index"), self._table("incident_index_position")
@@ -156,8 +215,21 @@ class IncidentIndex:
                 c.execute(upsert, (r.id, r.title, r.severity, r.status,
                                    "|" + "|".join(r.services) + "|", _iso(r.started_at),
                                    _iso(r.resolved_at), r.duration_minutes, r.version))
+            self._write_actions(c, incidents)
             c.execute(self._sql(f"INSERT INTO {pos} VALUES (1, ?) ON CONFLICT (one) DO UPDATE "
                                 "SET position=excluded.position"), (position,))
+
+    def _write_actions(self, c: Any, incidents: list[Incident]) -> None:
+        table = self._table("action_index")
+        delete = self._sql(f"DELETE FROM {table} WHERE incident_id = ?")
+        insert = self._sql(f"INSERT INTO {table} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+        for incident in incidents:
+            c.execute(delete, (incident.id,))
+            for a in actions_of(incident):
+                c.execute(insert, (a.incident_id, a.item_id, a.title, a.owner,
+                                   a.due.isoformat() if a.due else None, a.status, a.priority,
+                                   a.ticket, a.horizon, a.incident_title, a.incident_status,
+                                   "|" + "|".join(a.services) + "|"))
 
     # ------------------------------------------------------------------ queries
 
@@ -202,6 +274,56 @@ class IncidentIndex:
         with self._cursor(commit=False) as c:
             c.execute(self._sql(sql), params)
             return [_row(r) for r in c.fetchall()]
+
+
+    def actions(self, *, open: bool = False, overdue: bool = False,
+                owner: str | None = None, ticket: str | None = None,
+                service: str | None = None, incident: str | None = None,
+                today: date | None = None) -> list[ActionRow]:
+        """Follow-ups across incidents matching every filter given, soonest due first
+        (no due date last). ``open``: not done; ``overdue``: not done and due before
+        ``today`` (default: today in UTC)."""
+        today = today or datetime.now(UTC).date()
+        if self._kind == "memory":
+            found = [a for rows in self._actions.values() for a in rows
+                     if (not open or a.status != "done")
+                     and (not overdue or a.overdue(today))
+                     and (owner is None or a.owner == owner)
+                     and (ticket is None or a.ticket == ticket)
+                     and (service is None or service in a.services)
+                     and (incident is None or a.incident_id == incident)]
+            found.sort(key=lambda a: (a.due is None, a.due or today, a.incident_id,
+                                      a.item_id))
+            return found
+        where: list[str] = []
+        params: list[str] = []
+        if open or overdue:
+            where.append("status <> 'done'")
+        if overdue:
+            where.append("due < ?")
+            params.append(today.isoformat())
+        for column, value in (("owner", owner), ("ticket", ticket), ("incident_id", incident)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if service is not None:
+            where.append("services LIKE ?")
+            params.append("%|" + service.replace("%", "").replace("_", "") + "|%")
+        sql = f"SELECT * FROM {self._table('action_index')}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY due IS NULL, due, incident_id, item_id"
+        with self._cursor(commit=False) as c:
+            c.execute(self._sql(sql), params)
+            return [_action(r) for r in c.fetchall()]
+
+
+def _action(r: Any) -> ActionRow:
+    return ActionRow(r["incident_id"], r["item_id"], r["title"], r["owner"],
+                     date.fromisoformat(r["due"]) if r["due"] else None, r["status"],
+                     r["priority"], r["ticket"], r["horizon"], r["incident_title"],
+                     r["incident_status"],
+                     tuple(s for s in str(r["services"] or "").split("|") if s))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,8 +13,8 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from eventsourcing.application import Application
@@ -38,6 +38,9 @@ from incidentlog.errors import (
 from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import incident_events
 from incidentlog.urls import persistence_env, redact
+
+if TYPE_CHECKING:
+    from incidentlog.readmodel import ActionRow, IncidentIndex
 
 Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
@@ -124,7 +127,7 @@ class IncidentLog:
             weakref.WeakValueDictionary())
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
-        self._index: Any = None
+        self._index: IncidentIndex | None = None
         self._cache_size = cache_size
 
     def _open(self, env: dict[str, str]) -> _EventStoreApp:
@@ -374,13 +377,26 @@ class IncidentLog:
         """Incidents from the index (:class:`incidentlog.readmodel.IncidentIndex`), brought
         up to date first: ``severity=``, ``status=``, ``service=``, ``since=``, ``until=``,
         ``limit=``."""
+        found: list[Any] = self._caught_up_index().find(**filters)
+        return found
+
+    def actions(self, *, open: bool = False, overdue: bool = False, owner: str | None = None,
+                ticket: str | None = None, service: str | None = None,
+                incident: str | None = None, today: date | None = None) -> list[ActionRow]:
+        """Follow-ups across incidents from the index, brought up to date first (no replay
+        per query): ``open`` (not done), ``overdue`` (not done, due before ``today``),
+        ``owner``, ``ticket``, ``service`` (of the incident), ``incident``."""
+        return self._caught_up_index().actions(
+            open=open, overdue=overdue, owner=owner, ticket=ticket, service=service,
+            incident=incident, today=today)
+
+    def _caught_up_index(self) -> IncidentIndex:
         from incidentlog.readmodel import IncidentIndex
 
         if self._index is None:
             self._index = IncidentIndex(self)
         self._index.catch_up()
-        found: list[Any] = self._index.find(**filters)
-        return found
+        return self._index
 
     def history(self, incident_id: str) -> list[Any]:
         """Every event of an incident with a one-line summary (:func:`audit.history`)."""

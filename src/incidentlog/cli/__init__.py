@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from incidentlog import __version__
-from incidentlog.cli import history, legacy, records, storage, write
+from incidentlog.cli import followups, history, legacy, records, storage, write
 from incidentlog.cli.common import (
     DB_ENV,
     DEFAULT_DB,
@@ -25,7 +25,7 @@ from incidentlog.cli.common import (
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
 
-MODULES = (write, records, legacy, history, storage)
+MODULES = (write, records, followups, legacy, history, storage)
 """The command modules, in the order their commands are listed in ``--help``."""
 
 
