@@ -286,7 +286,7 @@ def test_cli_audit_commands(tmp_path: Path) -> None:
     code, out = run("show", ID, "--as-of", "2025-10-23T14:35:00Z", "--format", "json")
     assert json.loads(out)["resolved_at"] is None
     code, out = run("diff", ID, "2", "5")
-    assert code == 0 and "~ $.title: 'Transfers failing' -> 'All transfers failing'" in out
+    assert code == 0 and '~ $.title: "Transfers failing" -> "All transfers failing"' in out
     code, out = run("blame", ID)
     assert "corrected: title understated" in out
     code, out = run("export", "--after", "2")

@@ -20,6 +20,7 @@ from incidentlog.errors import (
     InputError,
     InvalidEventError,
     RuleViolation,
+    StateNotFoundError,
     StoreError,
 )
 from incidentlog.incident import Incident, decide, evolve, fold
@@ -35,6 +36,7 @@ __all__ = [
     "InputError",
     "InvalidEventError",
     "RuleViolation",
+    "StateNotFoundError",
     "StoreError",
     "decide",
     "events",

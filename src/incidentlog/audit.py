@@ -17,7 +17,7 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog import figures as fg
 from incidentlog.codec import GENESIS, Recorded, Snapshot, link
-from incidentlog.errors import IncidentNotFoundError, NotYetRecordedError, StoreError
+from incidentlog.errors import IncidentNotFoundError, StateNotFoundError, StoreError
 from incidentlog.incident import Folding, Incident, fold
 from incidentlog.render.json import document
 from incidentlog.store import IncidentLog
@@ -136,7 +136,7 @@ def _fold_kept(log: IncidentLog, incident_id: str, kept: list[Recorded], when: d
                ) -> Incident:
     if not kept or not isinstance(kept[0].event, ev.IncidentDeclared):
         first = log.records(incident_id)[0].event.recorded_at
-        raise NotYetRecordedError(
+        raise StateNotFoundError(
             f"{incident_id} has nothing recorded by {when.isoformat()} in {log.url}: its "
             f"first event was recorded at {first.isoformat() if first else 'an unknown time'}")
     folding = Folding()

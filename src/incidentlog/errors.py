@@ -38,8 +38,9 @@ class IncidentNotFoundError(IncidentLogError, KeyError):
         return f"no incident {self.incident_id!r} in {self.store or 'this log'}"
 
 
-class NotYetRecordedError(IncidentLogError, LookupError):
-    """The incident exists, but nothing of it was recorded by the time asked about."""
+class StateNotFoundError(IncidentLogError, LookupError):
+    """The incident exists, but not in the state asked for: no such version, or nothing
+    of it was recorded by the time asked about."""
 
 
 class IncidentExistsError(IncidentLogError):

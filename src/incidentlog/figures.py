@@ -126,6 +126,17 @@ def format_hhmm(minutes: float) -> str:
     return f"{sign}{hours:02d}:{mins:02d}"
 
 
+def format_duration(minutes: float) -> str:
+    """``00:27`` under a day; ``3d 03:41`` from a day on (``format_hhmm`` keeps counting
+    hours, as reports write them)."""
+    total = round(minutes)
+    if abs(total) < 24 * 60:
+        return format_hhmm(total)
+    sign = "-" if total < 0 else ""
+    days, rest = divmod(abs(total), 24 * 60)
+    return f"{sign}{days}d {format_hhmm(rest)}"
+
+
 def format_number(value: float, places: int = 1) -> str:
     """A number with at most ``places`` decimals and no trailing zeros (88, 43.8)."""
     text = f"{value:.{places}f}".rstrip("0").rstrip(".")

@@ -13,7 +13,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 import attrs
 import msgspec
@@ -807,6 +807,22 @@ _encode = msgspec.json.Encoder().encode
 _decoders = {cls: msgspec.json.Decoder(cls) for cls in ev.EVENT_TYPES}
 
 
+def _allowed(cls: type[ev.Event], message: str) -> str:
+    """``; allowed: a, b, c`` when ``message`` refuses an enum value of a field of ``cls``."""
+    found = re.search(r"Invalid enum value .* at `\$\.(\w+)`", message)
+    if not found:
+        return ""
+    field = next((f for f in msgspec.structs.fields(cls) if f.name == found.group(1)), None)
+    values = _literal_values(field.type) if field else ()
+    return f"; allowed: {', '.join(values)}" if values else ""
+
+
+def _literal_values(kind: Any) -> tuple[str, ...]:
+    if get_origin(kind) is Literal:
+        return tuple(str(v) for v in get_args(kind))
+    return tuple(v for arg in get_args(kind) for v in _literal_values(arg))
+
+
 def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.Event:
     """The event as decoding its stored JSON gives it back: every field of its declared type
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
@@ -815,7 +831,7 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     try:
         checked = _decoders[type(event)].decode(_encode(event))
     except (msgspec.ValidationError, TypeError) as exc:
-        raise InvalidEventError(f"{name}: {exc}") from None
+        raise InvalidEventError(f"{name}: {exc}{_allowed(type(event), str(exc))}") from None
     if recorded_at is not None:
         offset = recorded_at.utcoffset() if isinstance(recorded_at, datetime) else None
         if offset is None:

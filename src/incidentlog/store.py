@@ -33,6 +33,8 @@ from incidentlog.errors import (
     IncidentExistsError,
     IncidentLogError,
     IncidentNotFoundError,
+    InputError,
+    StateNotFoundError,
     StoreError,
 )
 from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
@@ -40,7 +42,8 @@ from incidentlog.inputs import incident_events
 from incidentlog.urls import persistence_env, redact
 
 if TYPE_CHECKING:
-    from incidentlog.readmodel import ActionRow, IncidentIndex
+    from incidentlog.audit import FeedItem, HistoryLine, Verification
+    from incidentlog.readmodel import ActionRow, IncidentIndex, IndexRow
 
 Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
@@ -49,9 +52,20 @@ DEFAULT_SNAPSHOT_INTERVAL = 100
 
 
 def _aware(value: datetime, name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise InputError(f"{name}: expected a datetime, got {type(value).__name__}")
     if value.tzinfo is None:
-        raise ValueError(f"{name}: naive datetime refused; give a timezone-aware time")
+        raise InputError(f"{name}: naive datetime {value.isoformat()} refused; give a "
+                         "timezone-aware time (e.g. datetime(..., tzinfo=UTC))")
     return value
+
+
+def _events_only(events: Sequence[object]) -> None:
+    for event in events:
+        if not isinstance(event, ev.Event):
+            hint = (" (pass events as separate arguments: append(id, *events))"
+                    if isinstance(event, list | tuple) else "")
+            raise TypeError(f"append takes events, not {type(event).__name__}{hint}")
 
 
 def utc_now() -> datetime:
@@ -201,6 +215,7 @@ class IncidentLog:
         :class:`ConflictError` unless the incident is at that version now. Another writer
         appending first also gives :class:`ConflictError`; nothing is stored then.
         """
+        _events_only(events)
         with self._lock(incident_id):
             declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
             if declaring and not expected_version:
@@ -257,6 +272,7 @@ class IncidentLog:
             raise ValueError("append_many takes each incident at most once per batch")
         prepared: list[_Prepared] = []
         for incident_id, events in batch:
+            _events_only(events)
             declaring = bool(events) and isinstance(events[0], ev.IncidentDeclared)
             # A new stream needs no read: if it exists after all, the store refuses the row.
             loaded = None if declaring else self._load(incident_id, version=None,
@@ -353,8 +369,14 @@ class IncidentLog:
                 return audit.as_of(self, incident_id, _aware(as_of, "as_of"))
             assert occurred_by is not None
             return audit.occurred_by(self, incident_id, _aware(occurred_by, "occurred_by"))
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)
+                                    or version < 1):
+            raise InputError(f"version: {version!r} is not a version (1, 2, ...)")
         loaded = self._load(incident_id, version=version, missing_ok=False)
         assert loaded is not None
+        if version is not None and loaded.state.version != version:
+            raise StateNotFoundError(f"{incident_id} has {loaded.state.version} version(s) in "
+                                     f"{self.url}; there is no version {version}")
         return loaded.state
 
     def copy_from(self, source: IncidentLog) -> int:
@@ -373,12 +395,13 @@ class IncidentLog:
             copied += len(records)
         return copied
 
-    def find(self, **filters: Any) -> list[Any]:
-        """Incidents from the index (:class:`incidentlog.readmodel.IncidentIndex`), brought
-        up to date first: ``severity=``, ``status=``, ``service=``, ``since=``, ``until=``,
-        ``limit=``."""
-        found: list[Any] = self._caught_up_index().find(**filters)
-        return found
+    def find(self, **filters: Any) -> list[IndexRow]:
+        """Index rows (:class:`incidentlog.readmodel.IndexRow`: id, title, severity, status,
+        services, times, duration) of the incidents matching every filter, newest first,
+        from the index brought up to date first: ``severity=``, ``status=``, ``service=``,
+        ``since=``, ``until=``, ``limit=``. Rows, not incidents: a query reads a table and
+        folds nothing; ``get(row.id)`` gives the incident, :meth:`list` every incident."""
+        return self._caught_up_index().find(**filters)
 
     def actions(self, *, open: bool = False, overdue: bool = False, owner: str | None = None,
                 ticket: str | None = None, service: str | None = None,
@@ -398,19 +421,19 @@ class IncidentLog:
         self._index.catch_up()
         return self._index
 
-    def history(self, incident_id: str) -> list[Any]:
+    def history(self, incident_id: str) -> list[HistoryLine]:
         """Every event of an incident with a one-line summary (:func:`audit.history`)."""
         from incidentlog import audit
 
         return audit.history(self, incident_id)
 
-    def feed(self, *, after: int = 0) -> Iterator[Any]:
+    def feed(self, *, after: int = 0) -> Iterator[FeedItem]:
         """Every event of every incident in the order recorded, after a position."""
         from incidentlog import audit
 
         return audit.feed(self, after=after)
 
-    def verify(self, incident_id: str | None = None) -> Any:
+    def verify(self, incident_id: str | None = None) -> Verification:
         """Recompute the hash chains (:func:`audit.verify`)."""
         from incidentlog import audit
 
@@ -509,7 +532,8 @@ class IncidentLog:
             yield str(row.originator_id)  # no need to decode the declaration itself
 
     def list(self) -> list[Incident]:
-        """The current state of every incident, in the order they were declared.
+        """The current state of every incident (folded :class:`Incident` objects), in the
+        order they were declared; :meth:`find` gives index rows, cheaper to filter.
 
         One pass over the whole log, a page of events per query, rather than a query per
         incident: folded as the events come (:class:`~incidentlog.incident.Folding`).

@@ -88,5 +88,5 @@ def state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:
 
 
 def hhmm(minutes: float | None) -> str:
-    """Minutes as HH:MM, or ``-`` when unknown."""
-    return "-" if minutes is None else fg.format_hhmm(minutes)
+    """Minutes as HH:MM (``3d 03:41`` from a day on), or ``-`` when unknown."""
+    return "-" if minutes is None else fg.format_duration(minutes)

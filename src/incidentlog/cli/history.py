@@ -44,12 +44,28 @@ def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
         print_json([attrs.asdict(c) for c in changes], out)
         return EXIT_OK
     for c in changes:
-        sign = {"added": "+", "removed": "-", "changed": "~"}[c.kind]
-        detail = c.after if c.kind == "added" else c.before if c.kind == "removed" else \
-            f"{c.before!r} -> {c.after!r}"
-        out.write(f"{sign} {c.path}: {detail}\n")
+        for line in diff_lines(c):
+            out.write(line + "\n")
     out.write(f"{len(changes)} change(s)\n")
     return EXIT_OK
+
+
+def _value(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def diff_lines(c: audit.Change) -> list[str]:
+    """A change as lines of text, values as JSON; a changed item shows only the fields
+    that changed (``~ $.action_items[AI-1].status: "open" -> "done"``)."""
+    if c.kind == "added":
+        return [f"+ {c.path}: {_value(c.after)}"]
+    if c.kind == "removed":
+        return [f"- {c.path}: {_value(c.before)}"]
+    if isinstance(c.before, dict) and isinstance(c.after, dict):
+        return [f"~ {c.path}.{key}: {_value(c.before.get(key))} -> {_value(c.after.get(key))}"
+                for key in (*c.before, *(k for k in c.after if k not in c.before))
+                if c.before.get(key) != c.after.get(key)]
+    return [f"~ {c.path}: {_value(c.before)} -> {_value(c.after)}"]
 
 
 def cmd_blame(args: argparse.Namespace, out: TextIO) -> int:

@@ -8,7 +8,6 @@ from typing import TextIO
 import attrs
 
 from incidentlog import audit
-from incidentlog import figures as fg
 from incidentlog.cli.common import (
     EXIT_OK,
     Command,
@@ -17,6 +16,7 @@ from incidentlog.cli.common import (
     parse_time,
     print_json,
 )
+from incidentlog.incident import INCIDENT_STATUSES
 from incidentlog.render import json_schema, render_markdown, to_json
 from incidentlog.render.mermaid import mttr_chart
 
@@ -85,14 +85,14 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     def cell(metric: audit.Metric) -> str:
         if metric.median_minutes is None:
             return f"- (0/{metric.count + len(metric.missing)})"
-        return (f"{fg.format_hhmm(metric.median_minutes)}/{fg.format_hhmm(metric.p90_minutes or 0)}"
+        return (f"{hhmm(metric.median_minutes)}/{hhmm(metric.p90_minutes or 0)}"
                 f" ({metric.count}/{metric.count + len(metric.missing)})")
 
     out.write(f"{'GROUP':<14} {'N':>4}  {'MTTD':<18} {'MTTA':<18} {'MITIGATE':<18} MTTR\n")
     for g in groups:
         out.write(f"{g.group:<14} {g.incidents:>4}  {cell(g.mttd):<18} {cell(g.mtta):<18} "
                   f"{cell(g.time_to_mitigate):<18} {cell(g.mttr)}\n")
-    out.write("median/p90 as HH:MM (incidents with the times / all); "
+    out.write("median/p90 as HH:MM, or days and HH:MM (incidents with the times / all); "
               "--json names the incidents without them\n")
     return EXIT_OK
 
@@ -123,7 +123,7 @@ def register(command: Command) -> None:
                   cmd_list)
     lst.add_argument("--json", action="store_true", help="rows as JSON")
     lst.add_argument("--severity", choices=("P0", "P1", "P2", "P3"))
-    lst.add_argument("--status")
+    lst.add_argument("--status", choices=INCIDENT_STATUSES)
     lst.add_argument("--service")
     lst.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO 8601)")
     lst.add_argument("--until", metavar="TIME", help="started before TIME (ISO 8601)")
@@ -136,4 +136,5 @@ def register(command: Command) -> None:
                  "incidentlog stats --by month --json", cmd_stats)
     st.add_argument("--by", choices=("severity", "service", "month"), default=None)
     st.add_argument("--json", action="store_true")
-    st.add_argument("--chart", choices=("mermaid",), help="a Mermaid bar chart of median MTTR")
+    st.add_argument("--chart", nargs="?", const="mermaid", choices=("mermaid",),
+                    help="a Mermaid bar chart of median MTTR (a flag, like show --chart)")
