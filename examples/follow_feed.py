@@ -1,19 +1,18 @@
 """A tiny tool that embeds incidentlog: follow the feed, one line per new event.
 
 Run: python examples/follow_feed.py sqlite:///incidents.db [--watch]
-It remembers where it stopped (in FILE.position next to the database, or .feed-position),
-so each run prints only what was recorded since; --watch keeps polling every second.
+It only reads the database it follows. It remembers where it stopped (in FILE.position
+next to an SQLite database, else .feed-position), so each run prints only what was
+recorded since; --watch keeps polling every second.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from incidentlog import IncidentLog, audit
-from incidentlog import events as ev
+from incidentlog import Incident, IncidentLog, audit, evolve
 
 
 def position_file(url: str) -> Path:
@@ -24,20 +23,21 @@ def position_file(url: str) -> Path:
 
 def main(url: str = "sqlite:///incidents.db", *flags: str) -> None:
     with IncidentLog(url) as log:
-        if not list(log.ids()):  # something to follow on a first run
-            at = datetime(2025, 10, 23, 14, 25, tzinfo=UTC)
-            log.declare(ev.IncidentDeclared(incident_id="INC-20251023-0001", title="Demo",
-                                            severity="P2", occurred_at=at, actor="@demo"))
-            log.append("INC-20251023-0001", ev.Resolved(occurred_at=at, actor="@demo"))
         saved = position_file(url)
         after = int(saved.read_text()) if saved.exists() else 0
+        # Each incident as it stood before the event being described, so "escalated P2 ->
+        # P1" can be told from "set": the state before the first new event is read once.
+        state: dict[str, Incident | None] = {}
         while True:
-            state: dict[str, object] = {}
             for item in log.feed(after=after):
-                before = state.get(item.incident_id)
-                summary = audit.describe(item.event, before)  # type: ignore[arg-type]
-                print(f"[{item.position}] {item.incident_id} v{item.version} "
-                      f"{item.event.actor}: {summary}")
+                ident = item.incident_id
+                if ident not in state:
+                    state[ident] = (log.get(ident, version=item.version - 1)
+                                    if item.version > 1 else None)
+                before = state[ident]
+                print(f"[{item.position}] {ident} v{item.version} {item.event.actor}: "
+                      f"{audit.describe(item.event, before)}")
+                state[ident] = evolve(before, item.event, item.version)
                 after = item.position
                 saved.write_text(str(after))
             if "--watch" not in flags:

@@ -31,13 +31,40 @@ def test_mypy_strict_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")
+                                           if p.name != "follow_feed.py"))
 def test_example_runs(script: str, tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "examples" / script),
                              f"sqlite:///{tmp_path / 'example.db'}"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip()
+
+
+def test_follow_feed_only_reads_and_describes_each_change(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'followed.db'}"
+    seed = [sys.executable, str(ROOT / "examples" / "seed_incidents.py"), url]
+    follow = [sys.executable, str(ROOT / "examples" / "follow_feed.py"), url]
+    empty = subprocess.run(follow, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 0 and empty.stdout == "", "nothing declared into what it follows"
+    subprocess.run(seed, cwd=tmp_path, capture_output=True, check=True, timeout=120)
+    first = subprocess.run(follow, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0].startswith("[1] INC-20251023-0001 v1 ")
+    from incidentlog import IncidentLog
+    from incidentlog import events as ev
+
+    with IncidentLog(url) as log:
+        before = len(list(log.changes()))
+        at = log.get("INC-20251023-0001").resolved_at
+        log.append("INC-20251023-0001", ev.SeverityChanged(occurred_at=at, actor="@x",
+                                                           severity="P0"))
+    again = subprocess.run(follow, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        f"[{before + 1}] INC-20251023-0001 v34 @x: escalated P1 -> P0"], "resumes, knows P1"
+    with IncidentLog(url) as log:
+        assert len(list(log.changes())) == before + 1, "the follower wrote nothing"
 
 
 def test_benchmarks_smoke_run() -> None:
