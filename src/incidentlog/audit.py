@@ -321,7 +321,8 @@ def _verify_snapshots(log: IncidentLog, ident: str) -> list[Problem]:
     records = log.records(ident)
     out = []
     for snap in store.get(ident):
-        assert isinstance(snap, Snapshot)
+        if not isinstance(snap, Snapshot):
+            continue  # stored for another shape of the state: never used, nothing to check
         v = snap.originator_version
         if v > len(records) or records[v - 1].chain != snap.chain or \
                 snap.state != fold(r.event for r in records[:v]):
