@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
@@ -91,8 +92,11 @@ any_event: st.SearchStrategy[ev.Event] = st.one_of(
               name=actors, approved=st.booleans(), occurred_at=times, actor=actors),
     st.builds(ev.Closed, occurred_at=times, actor=actors),
     st.builds(ev.Reopened, reason=words, occurred_at=times, actor=actors),
+    # A kept section is what the importer found between two headings, so it never holds a
+    # heading line of its own (a bare "#" is an empty heading).
     st.builds(ev.SectionNoted, heading=words,
-              markdown=text.filter(lambda s: s.strip(" -*_") != "" or not s.strip()),
+              markdown=text.filter(lambda s: s.strip(" -*_") != "" or not s.strip()).filter(
+                  lambda s: not re.search(r"^ {0,3}#{1,6}(\s|$)", s, re.M)),
               occurred_at=times, actor=actors),
     st.builds(ev.FigureStated, figure=st.sampled_from(ev.STATED_FIGURES),
               value=st.floats(0, 1000, allow_nan=False), text=text, occurred_at=times,
