@@ -148,7 +148,8 @@ def test_every_event_type_has_a_command() -> None:
               "root_cause": "root-cause", "resolved": "resolve", "action_item_added": "action",
               "action_item_updated": "action", "lesson": "lesson", "signed_off": "sign-off",
               "closed": "close", "reopened": "reopen", "corrected": "correct",
-              "section": "section", "figure_stated": "figure"}
+              "section": "section", "figure_stated": "figure", "teams_changed": "team",
+              "tags_changed": "tag", "field_set": "field", "role_assigned": "role"}
     for tag in ev.EVENT_TYPES_BY_TAG:
         assert by_tag.get(tag) in commands, f"no command writes {tag}"
 

@@ -37,6 +37,10 @@ def test_tags_are_explicit_stable_and_unique() -> None:
         "corrected": "Corrected",
         "section": "SectionNoted",
         "figure_stated": "FigureStated",
+        "teams_changed": "TeamsChanged",
+        "tags_changed": "TagsChanged",
+        "field_set": "FieldSet",
+        "role_assigned": "RoleAssigned",
     }
 
 

@@ -96,6 +96,14 @@ def describe(e: ev.Event, before: Incident | None) -> str:
             f" ({e.reason})"
     if isinstance(e, ev.SectionNoted):
         return f"section noted: {e.heading or '(untitled)'}"
+    if isinstance(e, ev.TeamsChanged | ev.TagsChanged):
+        kind = "team" if isinstance(e, ev.TeamsChanged) else "tag"
+        return "; ".join([*(f"{kind} {x} added" for x in e.added),
+                          *(f"{kind} {x} removed" for x in e.removed)])
+    if isinstance(e, ev.FieldSet):
+        return f"field {e.name} " + ("unset" if e.value is None else f"set to {e.value}")
+    if isinstance(e, ev.RoleAssigned):
+        return f"{e.role}: {e.person}" if e.person else f"{e.role}: nobody"
     if isinstance(e, ev.FigureStated):
         return f"stated {e.label or e.figure}: {e.text}"
     return type(e).__name__  # pragma: no cover - every type is described above
@@ -421,8 +429,9 @@ def _metric(values: dict[str, float | None]) -> Metric:
 def stats(incidents: Sequence[Incident], by: str | None = None) -> list[GroupStats]:
     """MTTD, MTTA, time to mitigate and MTTR (median and p90) by group, from events.
 
-    ``by``: ``severity``, ``service`` (an incident counts in each of its services) or
-    ``month`` (of detection, else declaration). Incidents that lack a needed time are
+    ``by``: ``severity``, ``service``, ``team`` or ``tag`` (an incident counts in each of
+    its services, teams or tags), ``field:NAME`` (a custom field's value) or ``month`` (of
+    detection, else declaration). Incidents that lack a needed time are
     counted and named in each metric's ``missing``.
     """
     groups: dict[str, list[Incident]] = defaultdict(list)
@@ -450,7 +459,14 @@ def _groups(incident: Incident, by: str | None) -> list[str]:
         return [incident.severity or "unrated"]
     if by == "service":
         return list(incident.services) or ["(none)"]
+    if by == "team":
+        return list(incident.teams) or ["(none)"]
+    if by == "tag":
+        return list(incident.tags) or ["(none)"]
+    if by.startswith("field:"):
+        return [incident.field(by.removeprefix("field:")) or "(unset)"]
     if by == "month":
         start = incident.began_at or incident.started_at
         return [start.strftime("%Y-%m") if start else "(unknown)"]
-    raise ValueError(f"cannot group by {by!r}; use severity, service or month")
+    raise ValueError(f"cannot group by {by!r}; use severity, service, team, tag, "
+                     "field:NAME or month")

@@ -333,6 +333,37 @@ STATED_FIGURES: tuple[str, ...] = (
     "total_requests",
 )
 
+class TeamsChanged(Event, frozen=True, tag="teams_changed"):
+    """Teams joined (``added``) or left (``removed``) the response."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class TagsChanged(Event, frozen=True, tag="tags_changed"):
+    """Labels put on (``added``) or taken off (``removed``) the incident."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class FieldSet(Event, frozen=True, tag="field_set"):
+    """A custom field of the team's own (``customer_tier``, ``region``): ``value`` is text,
+    ``None`` to unset it."""
+
+    name: str
+    value: str | None
+
+
+class RoleAssigned(Event, frozen=True, tag="role_assigned"):
+    """Someone took a role in the response (``commander``, ``scribe``, ``communications``,
+    or a team's own); ``person=None`` leaves the role empty. ``commander`` is the incident's
+    commander."""
+
+    role: str
+    person: str | None
+
+
 AnyEvent = (
     IncidentDeclared
     | SeverityChanged
@@ -351,6 +382,10 @@ AnyEvent = (
     | Corrected
     | SectionNoted
     | FigureStated
+    | TeamsChanged
+    | TagsChanged
+    | FieldSet
+    | RoleAssigned
 )
 """Every event type, as a tagged union msgspec can decode into."""
 

@@ -42,6 +42,11 @@ _Refuse = Callable[[str, str], RuleViolation]
 
 INCIDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#-]{0,99}")
 
+COMMANDER = "commander"
+"""The role :attr:`Incident.commander` holds."""
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}")
+"""A custom field's name: lower case letters, digits and ``_``, at most 50."""
+
 
 @attrs.frozen
 class TimelineEntry:
@@ -210,6 +215,21 @@ class Incident:
     status_history: tuple[tuple[int, str], ...] = ()
     reopened: int = 0
     imported_from: str | None = None
+    teams: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
+    """Custom fields as ``(name, value)`` pairs, by name."""
+    roles: tuple[tuple[str, str], ...] = ()
+    """Roles beyond the commander (``scribe``, ``communications``...) as ``(role, person)``
+    pairs, by role; the commander is :attr:`commander`."""
+
+    def field(self, name: str) -> str | None:
+        """The value of a custom field, if set."""
+        return dict(self.fields).get(name)
+
+    def role(self, role: str) -> str | None:
+        """Who holds a role (``commander`` included), if anyone."""
+        return self.commander if role == COMMANDER else dict(self.roles).get(role)
 
     def action_item(self, item_id: str) -> ActionItem | None:
         """The action item with that id, if any."""
@@ -263,6 +283,9 @@ class _Draft:
 
     def action_item(self, item_id: str) -> ActionItem | None:
         return next((a for a in self.action_items if a.id == item_id), None)
+
+    def field(self, name: str) -> str | None:
+        return dict(self.fields).get(name)
 
     def freeze(self) -> Incident:
         fields = self.__dict__.copy()
@@ -531,6 +554,41 @@ def _on_figure(d: _Draft, e: ev.FigureStated, v: int) -> None:
     d.stated.append(StatedFigure(e.figure, e.value, e.text, e.source, e.label, v))
 
 
+def _relabelled(current: tuple[str, ...], e: ev.TeamsChanged | ev.TagsChanged
+                ) -> tuple[str, ...]:
+    kept = [x for x in current if x not in e.removed]
+    return (*kept, *(x for x in dict.fromkeys(e.added) if x not in kept))
+
+
+def _on_teams(d: _Draft, e: ev.TeamsChanged, v: int) -> None:
+    d.teams = _relabelled(d.teams, e)
+
+
+def _on_tags(d: _Draft, e: ev.TagsChanged, v: int) -> None:
+    d.tags = _relabelled(d.tags, e)
+
+
+def _on_field(d: _Draft, e: ev.FieldSet, v: int) -> None:
+    fields = dict(d.fields)
+    if e.value is None:
+        fields.pop(e.name, None)
+    else:
+        fields[e.name] = e.value
+    d.fields = tuple(sorted(fields.items()))
+
+
+def _on_role(d: _Draft, e: ev.RoleAssigned, v: int) -> None:
+    if e.role == COMMANDER:
+        d.commander = e.person
+        return
+    roles = dict(d.roles)
+    if e.person is None:
+        roles.pop(e.role, None)
+    else:
+        roles[e.role] = e.person
+    d.roles = tuple(sorted(roles.items()))
+
+
 def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:
     field = e.field
     if field == "retract":
@@ -587,6 +645,10 @@ _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
     ev.SectionNoted: _on_section,
     ev.FigureStated: _on_figure,
     ev.Corrected: _on_corrected,
+    ev.TeamsChanged: _on_teams,
+    ev.TagsChanged: _on_tags,
+    ev.FieldSet: _on_field,
+    ev.RoleAssigned: _on_role,
 }
 
 
@@ -723,6 +785,44 @@ def _rule_item_updated(state: Any, event: ev.ActionItemUpdated, refuse: _Refuse)
         raise refuse("unknown-action-item", f"no action item {event.item_id!r}")
 
 
+def _label(kind: str, text: str, refuse: _Refuse) -> None:
+    if not text.strip() or text != text.strip() or "|" in text or len(text) > 100:
+        raise refuse("label", f"{kind} {text!r}: give 1 to 100 characters, no '|', no spaces "
+                     "around")
+
+
+def _rule_relabel(state: Any, event: ev.TeamsChanged | ev.TagsChanged, refuse: _Refuse
+                  ) -> None:
+    kind = "team" if isinstance(event, ev.TeamsChanged) else "tag"
+    current = state.teams if kind == "team" else state.tags
+    for text in (*event.added, *event.removed):
+        _label(kind, text, refuse)
+    missing = [x for x in event.removed if x not in current]
+    if missing:
+        raise refuse("label", f"no {kind} {missing[0]!r} to remove; {kind}s: "
+                     f"{', '.join(current) or 'none'}")
+    if not [x for x in event.added if x not in current] and not event.removed:
+        raise refuse("label", f"nothing changes: {kind}s are {', '.join(current) or 'none'}")
+
+
+def _rule_field(state: Any, event: ev.FieldSet, refuse: _Refuse) -> None:
+    if not FIELD_NAME.fullmatch(event.name):
+        raise refuse("field", f"field name {event.name!r}: lower case letters, digits and _, "
+                     "starting with a letter, at most 50")
+    if event.value is None and state.field(event.name) is None:
+        raise refuse("field", f"field {event.name} is not set; set: "
+                     f"{', '.join(name for name, _ in state.fields) or 'none'}")
+    if event.value is not None and (not event.value.strip() or len(event.value) > 1000):
+        raise refuse("field", f"field {event.name}: a value is 1 to 1000 characters "
+                     "(None unsets it)")
+
+
+def _rule_role(state: Any, event: ev.RoleAssigned, refuse: _Refuse) -> None:
+    _label("role", event.role, refuse)
+    if event.person is not None and not event.person.strip():
+        raise refuse("role", f"role {event.role}: name the person, or None to leave it empty")
+
+
 def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
     if event.field not in ev.CORRECTABLE_FIELDS:
         raise refuse("correction", f"{event.field!r} cannot be corrected; correctable: "
@@ -764,6 +864,10 @@ _EVENT_RULES: dict[type[ev.Event], Callable[[Any, Any, _Refuse], None]] = {
     ev.ActionItemAdded: _rule_item_added,
     ev.ActionItemUpdated: _rule_item_updated,
     ev.Corrected: _check_correction,
+    ev.TeamsChanged: _rule_relabel,
+    ev.TagsChanged: _rule_relabel,
+    ev.FieldSet: _rule_field,
+    ev.RoleAssigned: _rule_role,
 }
 """The rules particular to each event type, checked against the state before it (``None``
 only before an IncidentDeclared: nothing else may come first)."""

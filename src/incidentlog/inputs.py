@@ -239,6 +239,10 @@ class DocumentInput:
     lessons: tuple[LessonInput, ...] = ()
     sections: tuple[SectionInput, ...] = ()
     stated_figures: tuple[StatedInput, ...] = ()
+    teams: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: dict[str, str] = attrs.Factory(dict)
+    roles: dict[str, str] = attrs.Factory(dict)
 
 
 DERIVED = frozenset({
@@ -338,6 +342,14 @@ def events_for_document(doc: DocumentInput, *, actor: str) -> list[ev.Event]:
                             text=s.text) for s in doc.stated_figures]
     out += [ev.SignedOff(occurred_at=s.at, actor=actor, role=s.role, name=s.name,
                          approved=s.approved) for s in doc.sign_offs]
+    if doc.teams:
+        out.append(ev.TeamsChanged(occurred_at=at, actor=actor, added=doc.teams))
+    if doc.tags:
+        out.append(ev.TagsChanged(occurred_at=at, actor=actor, added=doc.tags))
+    out += [ev.FieldSet(occurred_at=at, actor=actor, name=name, value=value)
+            for name, value in sorted(doc.fields.items())]
+    out += [ev.RoleAssigned(occurred_at=at, actor=actor, role=role, person=person)
+            for role, person in sorted(doc.roles.items())]
     if doc.closed_at is not None:
         closed = rows.get("closed")
         out.append(ev.Closed(occurred_at=doc.closed_at, actor=actor,

@@ -38,6 +38,9 @@ class IndexRow:
     resolved_at: datetime | None
     duration_minutes: float | None
     version: int
+    teams: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -73,7 +76,14 @@ def row_of(incident: Incident) -> IndexRow:
     """The index row of an incident."""
     return IndexRow(incident.id, incident.title, incident.severity, incident.status,
                     incident.services, incident.started_at, incident.resolved_at,
-                    fg.derive(incident).duration_minutes, incident.version)
+                    fg.derive(incident).duration_minutes, incident.version,
+                    tuple(sorted(incident.teams)), tuple(sorted(incident.tags)), incident.fields)
+
+
+def labels_of(row: IndexRow) -> list[tuple[str, str, str]]:
+    """``(kind, name, value)`` of each team, tag and custom field, as the index keeps them."""
+    return [*(("team", t, "") for t in row.teams), *(("tag", t, "") for t in row.tags),
+            *(("field", name, value) for name, value in row.fields)]
 
 
 class IncidentIndex:
@@ -123,11 +133,17 @@ class IncidentIndex:
                       "position BIGINT)")
             if self._kind == "postgres":
                 c.execute("SELECT COUNT(*) AS n FROM information_schema.tables WHERE "
-                          "table_name = 'action_index' AND table_schema = %s", (self._schema(),))
+                          "table_name IN ('action_index', 'incident_labels') AND "
+                          "table_schema = %s", (self._schema(),))
             else:
                 c.execute("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND "
-                          "name = 'action_index'")
-            had_actions = int(c.fetchone()["n"])
+                          "name IN ('action_index', 'incident_labels')")
+            had_tables = int(c.fetchone()["n"])
+            c.execute(f"CREATE TABLE IF NOT EXISTS {self._table('incident_labels')} ("
+                      "incident_id TEXT, kind TEXT, name TEXT, value TEXT, "
+                      "PRIMARY KEY (incident_id, kind, name))")
+            c.execute(f"CREATE INDEX IF NOT EXISTS incident_labels_name ON "
+                      f"{self._table('incident_labels')} (kind, name, value)")
             c.execute(f"CREATE TABLE IF NOT EXISTS {self._table('action_index')} ("
                       "incident_id TEXT, item_id TEXT, title TEXT, owner TEXT, due TEXT, "
                       "status TEXT, priority TEXT, ticket TEXT, horizon TEXT, "
@@ -136,9 +152,9 @@ class IncidentIndex:
             for column in ("owner", "ticket", "due"):
                 c.execute(f"CREATE INDEX IF NOT EXISTS action_index_{column} ON "
                           f"{self._table('action_index')} ({column})")
-        # An index kept before follow-ups were indexed: its position says it is up to date,
-        # but the follow-ups table is empty.
-        self._stale = not had_actions
+        # An index kept before follow-ups and labels were indexed: its position says it is
+        # up to date, but their tables are empty.
+        self._stale = had_tables < 2
 
     def _schema(self) -> str:
         return str(getattr(self._datastore, "schema", "public") or "public")
@@ -193,6 +209,7 @@ class IncidentIndex:
             with self._cursor(commit=True) as c:
                 c.execute(f"DELETE FROM {self._table('incident_index')}")
                 c.execute(f"DELETE FROM {self._table('action_index')}")
+                c.execute(f"DELETE FROM {self._table('incident_labels')}")
                 c.execute(f"DELETE FROM {self._table('incident_index_position')}")
         return self.catch_up()
 
@@ -216,8 +233,18 @@ class IncidentIndex:
                                    "|" + "|".join(r.services) + "|", _iso(r.started_at),
                                    _iso(r.resolved_at), r.duration_minutes, r.version))
             self._write_actions(c, incidents)
+            self._write_labels(c, rows)
             c.execute(self._sql(f"INSERT INTO {pos} VALUES (1, ?) ON CONFLICT (one) DO UPDATE "
                                 "SET position=excluded.position"), (position,))
+
+    def _write_labels(self, c: Any, rows: list[IndexRow]) -> None:
+        table = self._table("incident_labels")
+        delete = self._sql(f"DELETE FROM {table} WHERE incident_id = ?")
+        insert = self._sql(f"INSERT INTO {table} VALUES (?,?,?,?)")
+        for r in rows:
+            c.execute(delete, (r.id,))
+            for kind, name, value in labels_of(r):
+                c.execute(insert, (r.id, kind, name, value))
 
     def _write_actions(self, c: Any, incidents: list[Incident]) -> None:
         table = self._table("action_index")
@@ -235,16 +262,25 @@ class IncidentIndex:
 
     def find(self, *, severity: str | None = None, status: str | None = None,
              service: str | None = None, since: datetime | None = None,
-             until: datetime | None = None, limit: int | None = None) -> list[IndexRow]:
+             until: datetime | None = None, limit: int | None = None,
+             team: str | None = None, tag: str | None = None,
+             field: tuple[str, str] | None = None) -> list[IndexRow]:
         """Incidents matching every filter given, most recent start first.
 
-        ``since``/``until`` bound when the incident started (detected, else declared).
+        ``since``/``until`` bound when the incident started (detected, else declared);
+        ``team``, ``tag``: one of the incident's; ``field``: ``(name, value)`` of a custom
+        field.
         """
+        wanted = [(kind, name, value) for kind, name, value in (
+            ("team", team, ""), ("tag", tag, ""),
+            ("field", *(field if field else (None, ""))))
+            if name is not None]
         if self._kind == "memory":
             found = [r for r in self._rows.values() if
                      (severity is None or r.severity == severity)
                      and (status is None or r.status == status)
                      and (service is None or service in r.services)
+                     and all(label in labels_of(r) for label in wanted)
                      and (since is None or (r.started_at is not None and r.started_at >= since))
                      and (until is None or (r.started_at is not None and r.started_at < until))]
             found.sort(key=lambda r: r.started_at.timestamp() if r.started_at else float("-inf"),
@@ -267,7 +303,12 @@ class IncidentIndex:
         if until is not None:
             where.append("started_at < ?")
             params.append(_iso(until))
-        sql = f"SELECT * FROM {self._table('incident_index')}"
+        labels = self._table("incident_labels")
+        for kind, name, value in wanted:
+            where.append(f"EXISTS (SELECT 1 FROM {labels} l WHERE l.incident_id = i.id AND "
+                         "l.kind = ? AND l.name = ? AND l.value = ?)")
+            params += [kind, name, value]
+        sql = f"SELECT * FROM {self._table('incident_index')} i"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_at DESC"
@@ -275,7 +316,31 @@ class IncidentIndex:
             sql += f" LIMIT {int(limit)}"
         with self._cursor(commit=False) as c:
             c.execute(self._sql(sql), params)
-            return [_row(r) for r in c.fetchall()]
+            found = [_row(r) for r in c.fetchall()]
+            return self._with_labels(c, found)
+
+    def _with_labels(self, c: Any, rows: list[IndexRow]) -> list[IndexRow]:
+        """The rows with their teams, tags and fields, read a page of incidents at a time."""
+        by_id: dict[str, list[tuple[str, str, str]]] = {}
+        ids = [r.id for r in rows]
+        for start in range(0, len(ids), 500):
+            page = ids[start:start + 500]
+            c.execute(self._sql(f"SELECT * FROM {self._table('incident_labels')} WHERE "
+                                f"incident_id IN ({','.join('?' * len(page))}) "
+                                "ORDER BY kind, name"), page)
+            for r in c.fetchall():
+                by_id.setdefault(r["incident_id"], []).append((r["kind"], r["name"],
+                                                               r["value"]))
+        if not by_id:
+            return rows
+        out = []
+        for row in rows:
+            found = by_id.get(row.id, [])
+            out.append(attrs.evolve(
+                row, teams=tuple(n for k, n, _ in found if k == "team"),
+                tags=tuple(n for k, n, _ in found if k == "tag"),
+                fields=tuple(sorted((n, v) for k, n, v in found if k == "field"))))
+        return out
 
 
     def actions(self, *, open: bool = False, overdue: bool = False,

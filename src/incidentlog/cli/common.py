@@ -80,6 +80,14 @@ def parse_time(text: str) -> datetime:
         raise UsageError(str(exc)) from None
 
 
+def name_value(text: str, option: str) -> tuple[str, str]:
+    """``NAME=VALUE`` from the command line, or a usage error naming the option."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"{option} {text!r}: write it as NAME=VALUE")
+    return name.strip(), value
+
+
 def state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:
     """A version number or an ISO time (recorded time) as a state of the incident."""
     if point.isdigit():

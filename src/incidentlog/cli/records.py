@@ -12,6 +12,7 @@ from incidentlog.cli.common import (
     EXIT_OK,
     Command,
     hhmm,
+    name_value,
     open_log,
     parse_time,
     print_json,
@@ -52,12 +53,15 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
         found = log.find(severity=args.severity, status=args.status, service=args.service,
                          since=parse_time(args.since) if args.since else None,
-                         until=parse_time(args.until) if args.until else None, limit=args.limit)
+                         until=parse_time(args.until) if args.until else None, limit=args.limit,
+                         team=args.team, tag=args.tag,
+                         field=name_value(args.field, "--field") if args.field else None)
     if args.json:
         print_json([{"id": r.id, "severity": r.severity, "status": r.status,
                      "duration_minutes": None if r.duration_minutes is None
                      else round(r.duration_minutes, 3), "title": r.title,
-                     "services": list(r.services),
+                     "services": list(r.services), "teams": list(r.teams),
+                     "tags": list(r.tags), "fields": dict(r.fields),
                      "started_at": r.started_at.isoformat() if r.started_at else None}
                     for r in found], out)
         return EXIT_OK
@@ -97,6 +101,14 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _grouping(text: str) -> str:
+    if text in ("severity", "service", "team", "tag", "month") or (
+            text.startswith("field:") and len(text) > 6):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"cannot group by {text!r}; use severity, service, team, tag, field:NAME or month")
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     print_json(json_schema(), out)
     return EXIT_OK
@@ -128,13 +140,17 @@ def register(command: Command) -> None:
     lst.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO 8601)")
     lst.add_argument("--until", metavar="TIME", help="started before TIME (ISO 8601)")
     lst.add_argument("--limit", type=int)
+    lst.add_argument("--team", help="incidents this team works on")
+    lst.add_argument("--tag", help="incidents with this tag")
+    lst.add_argument("--field", metavar="NAME=VALUE", help="incidents with this custom field")
 
     command("schema", "Print the JSON Schema of 'show --format json'.",
             "incidentlog schema > incident.schema.json", cmd_schema)
 
     st = command("stats", "MTTD, MTTA, time to mitigate and MTTR (median, p90).",
                  "incidentlog stats --by month --json", cmd_stats)
-    st.add_argument("--by", choices=("severity", "service", "month"), default=None)
+    st.add_argument("--by", type=_grouping, default=None,
+                    metavar="severity|service|team|tag|field:NAME|month")
     st.add_argument("--json", action="store_true")
     st.add_argument("--chart", nargs="?", const="mermaid", choices=("mermaid",),
                     help="a Mermaid bar chart of median MTTR (a flag, like show --chart)")

@@ -19,6 +19,7 @@ from incidentlog.cli.common import (
     EXIT_OK,
     Command,
     UsageError,
+    name_value,
     open_log,
     parse_time,
     print_json,
@@ -94,13 +95,24 @@ def _run_update(build: Build) -> Callable[[argparse.Namespace, TextIO], int]:
 
 def cmd_declare(args: argparse.Namespace, out: TextIO) -> int:
     actor, at = actor_of(args), time_of(args)
-    event = ev.IncidentDeclared(
+    events: list[ev.Event] = [ev.IncidentDeclared(
         incident_id=args.id, title=args.title, severity=args.severity, occurred_at=at,
         actor=actor, commander=args.commander, detected_at=_optional_time(args.detected_at),
-        services=tuple(args.service), summary=args.summary, by=args.by)
+        services=tuple(args.service), summary=args.summary, by=args.by)]
+    if args.team:
+        events.append(ev.TeamsChanged(occurred_at=at, actor=actor, added=tuple(args.team)))
+    if args.tag:
+        events.append(ev.TagsChanged(occurred_at=at, actor=actor, added=tuple(args.tag)))
+    for spec in args.field:
+        name, value = name_value(spec, "--field")
+        events.append(ev.FieldSet(occurred_at=at, actor=actor, name=name, value=value))
+    for spec in args.role:
+        role, person = name_value(spec, "--role")
+        events.append(ev.RoleAssigned(occurred_at=at, actor=actor, role=role, person=person))
     with open_log(args) as log:
-        state = log.declare(event)
-    return _report(args, out, state, [f"{state.version}: {describe(event, None)}"])
+        state = log.append(args.id, *events)
+    return _report(args, out, state,
+                   [f"{n}: {describe(event, None)}" for n, event in enumerate(events, 1)])
 
 
 def _note(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
@@ -207,6 +219,25 @@ def _figure(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> lis
                             text=a.text or f"{a.value:g}", label=a.label)]
 
 
+def _labels(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
+    if not a.add and not a.remove:
+        raise UsageError("give --add or --remove")
+    kind = ev.TeamsChanged if a.command == "team" else ev.TagsChanged
+    return [kind(occurred_at=at, actor=actor, added=tuple(a.add), removed=tuple(a.remove))]
+
+
+def _field(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
+    if (a.value is None) == (not a.clear):
+        raise UsageError(f"field {a.name}: give a VALUE or --clear")
+    return [ev.FieldSet(occurred_at=at, actor=actor, name=a.name, value=a.value)]
+
+
+def _role(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
+    if (a.person is None) == (not a.clear):
+        raise UsageError(f"role {a.role}: name a PERSON or --clear")
+    return [ev.RoleAssigned(occurred_at=at, actor=actor, role=a.role, person=a.person)]
+
+
 def _common(p: argparse.ArgumentParser, *, by: bool = True) -> None:
     p.add_argument("id", metavar="ID", help="the incident")
     _writer_options(p, by=by)
@@ -234,6 +265,12 @@ def register(command: Command) -> None:
     dec.add_argument("--service", action="append", default=[], metavar="NAME",
                      help="an affected service (repeat for more)")
     dec.add_argument("--summary", default="")
+    dec.add_argument("--team", action="append", default=[], help="a responding team (repeat)")
+    dec.add_argument("--tag", action="append", default=[], help="a tag (repeat)")
+    dec.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                     help="a custom field (repeat)")
+    dec.add_argument("--role", action="append", default=[], metavar="ROLE=PERSON",
+                     help="who holds a role: scribe=@ana, communications=@bo (repeat)")
     _writer_options(dec)
 
     def add(name: str, summary: str, example: str, build: Build, *, by: bool = True
@@ -364,6 +401,26 @@ def register(command: Command) -> None:
     sec.add_argument("heading", metavar="HEADING")
     sec.add_argument("markdown", metavar="MARKDOWN")
     sec.add_argument("--level", type=int, default=2, choices=range(1, 7), metavar="1-6")
+
+    for name, what in (("team", "teams working on the incident"),
+                       ("tag", "the incident's tags")):
+        lab = add(name, f"Add or remove {what}.",
+                  f"incidentlog {name} INC-20251023-0001 --add "
+                  f"{'payments' if name == 'team' else 'customer-facing'}", _labels, by=False)
+        lab.add_argument("--add", action="append", default=[], metavar=name.upper())
+        lab.add_argument("--remove", action="append", default=[], metavar=name.upper())
+
+    fld = add("field", "Set or clear a custom field of your own.",
+              "incidentlog field INC-20251023-0001 region eu-west-1", _field, by=False)
+    fld.add_argument("name", metavar="NAME", help="lower case letters, digits and _")
+    fld.add_argument("value", metavar="VALUE", nargs="?", default=None)
+    fld.add_argument("--clear", action="store_true", help="unset the field")
+
+    rol = add("role", "Assign a role (commander, scribe, communications, or your own).",
+              "incidentlog role INC-20251023-0001 scribe @ana", _role, by=False)
+    rol.add_argument("role", metavar="ROLE")
+    rol.add_argument("person", metavar="PERSON", nargs="?", default=None)
+    rol.add_argument("--clear", action="store_true", help="nobody holds the role now")
 
     fig = add("figure", "State a figure the record can also derive (the checker compares).",
               "incidentlog figure INC-20251023-0001 duration_minutes 27", _figure, by=False)

@@ -131,6 +131,10 @@ NOUNS = {
     "corrected": ("made a correction", "made {n} corrections"),
     "section": ("added a section", "added {n} sections"),
     "figure_stated": ("stated a figure", "stated {n} figures"),
+    "teams_changed": ("changed the teams", "changed the teams {n} times"),
+    "tags_changed": ("changed the tags", "changed the tags {n} times"),
+    "field_set": ("set a field", "set {n} fields"),
+    "role_assigned": ("assigned a role", "assigned {n} roles"),
 }
 
 

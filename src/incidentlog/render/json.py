@@ -100,6 +100,12 @@ class IncidentDoc(msgspec.Struct, frozen=True):
     sections: list[SectionDoc]
     stated_figures: list[StatedDoc]
     schema_version: int = SCHEMA_VERSION
+    teams: list[str] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+    fields: dict[str, str] = msgspec.field(default_factory=dict)
+    """Custom fields by name."""
+    roles: dict[str, str] = msgspec.field(default_factory=dict)
+    """Who holds each role beyond the commander (scribe, communications...)."""
 
 
 def document(incident: Incident) -> IncidentDoc:
@@ -143,6 +149,10 @@ def document(incident: Incident) -> IncidentDoc:
         lessons=[LessonDoc(x.kind, x.title, x.text) for x in incident.lessons],
         sections=[SectionDoc(s.heading, s.level, s.markdown) for s in incident.sections],
         stated_figures=[StatedDoc(s.figure, s.value, s.text) for s in incident.stated],
+        teams=list(incident.teams),
+        tags=list(incident.tags),
+        fields=dict(incident.fields),
+        roles=dict(incident.roles),
     )
 
 
