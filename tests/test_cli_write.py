@@ -154,11 +154,21 @@ def test_every_event_type_has_a_command() -> None:
         assert by_tag.get(tag) in commands, f"no command writes {tag}"
 
 
-def test_writers_in_several_processes_all_land(db: str, tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest, db: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "sqlite":
+        return db
+    url = str(request.getfixturevalue("pg_url"))
+    monkeypatch.setenv("INCIDENTLOG_DB", url)
+    return url
+
+
+def test_writers_in_several_processes_all_land(shared_db: str) -> None:
+    db = shared_db
     declare()
     env = {**os.environ, "INCIDENTLOG_DB": db, "INCIDENTLOG_ACTOR": "@w"}
     script = ("import sys\nfrom incidentlog.cli import main\n"
-              "for n in range(8):\n"
+              "for n in range(6):\n"
               "    code = main(['note', sys.argv[1], f'{sys.argv[2]}-{n}'])\n"
               "    assert code == 0, code\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, ID, f"p{p}"], env=env,
@@ -168,7 +178,7 @@ def test_writers_in_several_processes_all_land(db: str, tmp_path: Path) -> None:
         assert proc.returncode == 0, err
     with IncidentLog(db) as log:
         texts = [t.text for t in log.get(ID).timeline][1:]
-        assert sorted(texts) == sorted(f"p{p}-{n}" for p in range(4) for n in range(8))
+        assert sorted(texts) == sorted(f"p{p}-{n}" for p in range(4) for n in range(6))
         assert log.verify(ID).ok
 
 
