@@ -32,7 +32,8 @@ package index, and the second is this test suite itself. CI runs them (.ci/run).
 NOT_RUN = {
     "README.md": "the benchmarks take minutes",
     "docs/howto/index.md": "needs a PostgreSQL server",
-    "docs/performance.md": "the benchmarks take minutes; instruction counts need valgrind",
+    "docs/performance.md": "the benchmarks take minutes; instruction counts need valgrind "
+                           "(benchmarks/followups.py --quick runs in test_quality)",
     "docs/reliability.md": "runs the test suite itself",
 }
 """Files with a ``no-run`` block, and why."""

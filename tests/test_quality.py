@@ -74,6 +74,13 @@ def test_benchmarks_smoke_run() -> None:
     assert "append 20x6 events, sqlite" in result.stdout and "x" in result.stdout
 
 
+def test_followups_benchmark_smoke_run() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "followups.py"),
+                             "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "actions --overdue from the index" in result.stdout
+
+
 @pytest.mark.parametrize("mode", ["none", "ours-append", "raw-append", "ours-replay",
                                   "raw-replay"])
 def test_instruction_count_workloads_run(mode: str) -> None:

@@ -11,6 +11,7 @@ says, so a file edited after export is refused, naming the line.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -67,6 +68,13 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
 _line_decoder = msgspec.json.Decoder(_Line)
 
 
+@functools.cache
+def _defaults(cls: type[ev.Event]) -> dict[str, Any]:
+    """Each field's default as JSON-ready values (reading a class's fields is slow)."""
+    return {f.name: msgspec.to_builtins(f.default) for f in msgspec.structs.fields(cls)
+            if f.default is not msgspec.NODEFAULT}
+
+
 def event_of(data: dict[str, Any]) -> ev.Event:
     """An event from :meth:`~incidentlog.events.Event.as_dict` output.
 
@@ -75,10 +83,8 @@ def event_of(data: dict[str, Any]) -> ev.Event:
     cls = ev.EVENT_TYPES_BY_TAG.get(str(data.get("type")))
     if cls is None:
         raise ValueError(f"unknown event type {data.get('type')!r}")
-    defaults = {f.name: f.default for f in msgspec.structs.fields(cls)
-                if f.default is not msgspec.NODEFAULT}
-    kept = {k: v for k, v in data.items()
-            if k not in defaults or msgspec.to_builtins(defaults[k]) != v}
+    defaults = _defaults(cls)
+    kept = {k: v for k, v in data.items() if k not in defaults or defaults[k] != v}
     event: ev.Event = msgspec.convert(kept, type=cls)
     return event
 
