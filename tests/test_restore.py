@@ -114,3 +114,15 @@ def test_events_stored_in_an_older_schema_load_with_relink(tmp_path: Path) -> No
         assert target.verify().ok
         assert {i: target.get(i) for i in target.ids()} == states
     assert json.loads(lines[1])["event"]["ticket"] == "OPS-42", "exported upcast"
+
+
+def test_a_writer_that_gets_there_first_is_a_clear_refusal(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    lines = lines_of(tmp_path)
+    with IncidentLog(f"sqlite:///{tmp_path / 'race.db'}") as target:
+        seed_incidents.record(target)
+        # As if another loader stored its events between the emptiness check and ours.
+        monkeypatch.setattr(target, "changes", lambda **kwargs: iter(()))
+        with pytest.raises(RestoreError, match="another writer got there first"):
+            load(target, lines)

@@ -18,12 +18,14 @@ from typing import Any
 
 import attrs
 import msgspec
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from incidentlog import events as ev
 from incidentlog.audit import FeedItem
 from incidentlog.codec import GENESIS, encode_event, link
-from incidentlog.errors import IncidentLogError, InputError
+from incidentlog.errors import IncidentLogError, InputError, StoreError
 from incidentlog.store import IncidentLog
+from incidentlog.urls import redact
 
 
 class RestoreError(IncidentLogError, ValueError):
@@ -132,7 +134,13 @@ def load(log: IncidentLog, lines: Iterable[str | bytes], *, source: str = "-",
         links[ident], versions[ident] = chain, expected
         rows.append(log.mapper.stored(ident, expected, event, raw, chain))
     if rows:
-        log.recorder.insert_events(rows)
+        try:
+            log.recorder.insert_events(rows)
+        except IntegrityError:
+            raise RestoreError(f"{log.url} is not empty (another writer got there first); "
+                               "nothing was loaded") from None
+        except OperationalError as exc:
+            raise StoreError(f"{log.url}: {redact(str(exc))}") from None
     return Restored(len(rows), len(versions), relinked)
 
 

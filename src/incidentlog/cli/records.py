@@ -24,26 +24,24 @@ from incidentlog.render.mermaid import mttr_chart
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
-        if args.version is not None:
-            records = log.records(args.id, lte=args.version)
-        elif args.as_of:
-            records = audit.as_of_records(log, args.id, parse_time(args.as_of))
-        elif args.occurred_by:
-            records = audit.occurred_by_records(log, args.id, parse_time(args.occurred_by))
-        else:
-            records = log.records(args.id)
+        # The state, and the stored events it was folded from (its Document History).
         if args.version is not None:
             incident = log.get(args.id, version=args.version)
+            records = log.records(args.id, lte=args.version)
         elif args.as_of:
-            incident = log.get(args.id, as_of=parse_time(args.as_of))
+            when = parse_time(args.as_of)
+            incident = log.get(args.id, as_of=when)
+            records = audit.as_of_records(log, args.id, when)
         elif args.occurred_by:
-            incident = log.get(args.id, occurred_by=parse_time(args.occurred_by))
+            when = parse_time(args.occurred_by)
+            incident = log.get(args.id, occurred_by=when)
+            records = audit.occurred_by_records(log, args.id, when)
         else:
             incident = log.get(args.id)
+            records = log.records(args.id)
         if args.format == "json":
             out.write(to_json(incident).decode() + "\n")
         else:
-            # The Document History lists exactly the events the state was folded from.
             history = [r.event for r in records]
             out.write(render_markdown(incident, args.template, history, chart=args.chart))
     return EXIT_OK

@@ -337,7 +337,10 @@ def register(command: Command) -> None:
                   "--owner @ana --due 2025-11-15 --ticket OPS-42", _run_action)
     verbs = act.add_subparsers(dest="verb", required=True, metavar="add|update")
     act_add = verbs.add_parser("add", help="add an action item",
-                               description="Add an action item.")
+                               description="Add an action item.",
+                               formatter_class=argparse.RawDescriptionHelpFormatter,
+                               epilog="example:\n  incidentlog action add INC-20251023-0001 "
+                               'AI-1 "Alert on pool size" --owner @ana --due 2025-11-15')
     _common(act_add, by=False)
     act_add.add_argument("item", metavar="ITEM_ID", help="an id unique in the incident")
     act_add.add_argument("title", metavar="TITLE")
@@ -348,7 +351,10 @@ def register(command: Command) -> None:
     act_add.add_argument("--horizon")
     act_add.add_argument("--ticket", help="the tracker reference (OPS-42)")
     act_up = verbs.add_parser("update", help="change an action item",
-                              description="Change an action item; options not given stay.")
+                              description="Change an action item; options not given stay.",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog="example:\n  incidentlog action update INC-20251023-0001 "
+                              "AI-1 --status done")
     _common(act_up, by=False)
     act_up.add_argument("item", metavar="ITEM_ID")
     act_up.add_argument("--status", choices=ev.ACTION_STATUSES)
