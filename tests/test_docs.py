@@ -100,3 +100,15 @@ def test_every_block_runs_twice_in_a_fresh_copy(tmp_path: Path,
         monkeypatch.delenv(name)
     run_all(where, env)
     run_all(where, env)
+
+
+def test_readme_first_screen_keeps_its_two_set_up_commands() -> None:
+    shell = [code for lang, _, code in BLOCK.findall((ROOT / "README.md").read_text())
+             if lang == "bash"]
+    commands = [[line for line in block.splitlines() if not line.startswith("#")]
+                for block in shell[:2]]
+    assert commands[0] == ["python3 -m venv .venv && .venv/bin/pip install -q . && "
+                           ".venv/bin/incidentlog import examples/reports && "
+                           ".venv/bin/incidentlog list"]
+    assert commands[1] == ["python3 -m venv .venv && .venv/bin/pip install -q -e "
+                           "'.[test,postgres]' && .venv/bin/pytest"], "CI runs this one"

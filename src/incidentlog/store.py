@@ -399,8 +399,9 @@ class IncidentLog:
         """Index rows (:class:`incidentlog.readmodel.IndexRow`: id, title, severity, status,
         services, times, duration) of the incidents matching every filter, newest first,
         from the index brought up to date first: ``severity=``, ``status=``, ``service=``,
-        ``since=``, ``until=``, ``limit=``. Rows, not incidents: a query reads a table and
-        folds nothing; ``get(row.id)`` gives the incident, :meth:`list` every incident."""
+        ``since=``, ``until=``, ``limit=``, ``team=``, ``tag=``, ``field=(name, value)``.
+        Rows, not incidents: a query reads a table and folds nothing; ``get(row.id)`` gives
+        the incident, :meth:`list` every incident."""
         return self._caught_up_index().find(**filters)
 
     def actions(self, *, open: bool = False, overdue: bool = False, owner: str | None = None,
