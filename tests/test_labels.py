@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incidentlog import IncidentLog, RuleViolation
 from incidentlog import events as ev
@@ -148,3 +150,33 @@ def test_the_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                        (("tag", "I-9", "--add", "edge"), "nothing changes")]:
         code, out, err = run(*argv)
         assert code == 2 and out == "" and err.count("\n") == 1 and says in err, err
+
+NAMES = st.sampled_from(["a", "b", "c", "d"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.lists(NAMES, max_size=3), st.lists(NAMES, max_size=2)),
+                      max_size=12))
+def test_tags_follow_a_simple_model_and_refusals_store_nothing(
+        steps: list[tuple[list[str], list[str]]]) -> None:
+    log = IncidentLog()
+    log.declare(ev.IncidentDeclared(incident_id="P-1", title="t", severity="P3",
+                                    occurred_at=T, actor="@a"))
+    model: list[str] = []
+    for added, removed in steps:
+        event = ev.TagsChanged(occurred_at=T, actor="@a", added=tuple(added),
+                               removed=tuple(removed))
+        kept = [x for x in model if x not in removed]
+        valid = all(x in model for x in removed) and (
+            bool(removed) or any(x not in model for x in added))
+        before = log.get("P-1")
+        try:
+            log.append("P-1", event)
+        except RuleViolation:
+            assert not valid
+            assert log.get("P-1") == before
+            continue
+        assert valid
+        model = [*kept, *(x for x in dict.fromkeys(added) if x not in kept)]
+        assert log.get("P-1").tags == tuple(model)
+    assert [r.tags for r in log.find()] == [tuple(sorted(model))]
