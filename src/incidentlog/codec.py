@@ -4,7 +4,9 @@ The mapper is an eventsourcing :class:`~eventsourcing.persistence.Mapper` that n
 resolves a topic to a class: a stored topic is an event tag looked up in
 :data:`~incidentlog.events.EVENT_TYPES_BY_TAG` (or the snapshot topic), so a row in the
 database can only ever decode to one of our event types. Each event's envelope carries a
-SHA-256 link chained to the event before it in the same incident.
+SHA-256 link chained to the event before it in the same incident; from format 2 the link
+also covers the event's schema version, which drives upcasting. Each snapshot carries a
+digest of its state and chain link, checked before the snapshot is used.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from incidentlog import events as ev
 from incidentlog.errors import StoreError
 from incidentlog.incident import Incident
 
-FORMAT_VERSION = 1
-"""The newest stored format this version of incidentlog writes and reads."""
+FORMAT_VERSION = 2
+"""The newest stored format this version of incidentlog writes and reads (1: the chain link
+left out the event's schema version; 2: it covers it)."""
 
 E = TypeVar("E", bound=ev.Event)
 
@@ -60,12 +63,13 @@ class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     """What is stored for one event: the event's own bytes, chain link, format and version.
 
     The chain hashes ``event`` exactly as stored, so an event upcast on reading still
-    verifies against what was written.
+    verifies against what was written. ``f`` defaults to 1 (rows of format 1 do not
+    spell it); format 2 is always written out.
     """
 
     event: msgspec.Raw
     chain: str
-    f: int = FORMAT_VERSION
+    f: int = 1
     v: int = 1
 
 
@@ -75,27 +79,30 @@ class _TypedEnvelope(msgspec.Struct, Generic[E], frozen=True):
 
     event: E
     chain: str
-    f: int = FORMAT_VERSION
+    f: int = 1
     v: int = 1
 
 
 class SnapshotEnvelope(msgspec.Struct, frozen=True):
-    """What is stored for a snapshot: the folded state and the chain link at its version."""
+    """What is stored for a snapshot: the folded state, the chain link at its version, and
+    ``d``, the digest of both (:func:`snapshot_digest`)."""
 
-    state: Incident
+    state: msgspec.Raw
     chain: str
-    f: int = FORMAT_VERSION
+    f: int = 1
+    d: str = ""
 
 
 class _Format(msgspec.Struct):
-    f: int = FORMAT_VERSION
+    f: int = 1
 
 
 class Recorded:
     """An event as the store holds it: in a stream, at a version, with its chain link and
     its bytes as stored (``raw``)."""
 
-    __slots__ = ("chain", "event", "originator_id", "originator_version", "position", "raw")
+    __slots__ = ("chain", "event", "originator_id", "originator_version", "position", "raw",
+                 "schema")
 
     def __init__(self, originator_id: str, originator_version: int, event: ev.Event,
                  chain: str, position: int | None = None, raw: bytes | None = None) -> None:
@@ -106,21 +113,29 @@ class Recorded:
         self.position = position
         """Position in the whole log (the notification id), when read from the feed."""
         self.raw = raw if raw is not None else encode_event(event)
+        self.schema: int | None = schema_version(ev.TAGS[type(event)])
+        """The schema version its link covers (``None``: a format 1 row, not covered)."""
 
     def __repr__(self) -> str:
         return f"Recorded({self.originator_id!r}, {self.originator_version}, {self.event!r})"
 
 
 class Snapshot:
-    """Folded state at a version, so long histories need not be replayed from the start."""
+    """Folded state at a version, so long histories need not be replayed from the start.
 
-    __slots__ = ("chain", "originator_id", "originator_version", "state")
+    ``sound`` is False when the stored digest does not match (the snapshot was edited),
+    ``None`` when it has none (written before digests): either way it is never used for
+    reading, only a ``True`` one is.
+    """
 
-    def __init__(self, state: Incident, chain: str) -> None:
+    __slots__ = ("chain", "originator_id", "originator_version", "sound", "state")
+
+    def __init__(self, state: Incident, chain: str, sound: bool | None = True) -> None:
         self.originator_id = state.id
         self.originator_version = state.version
         self.state = state
         self.chain = chain
+        self.sound = sound
 
 
 _event_encoder = msgspec.json.Encoder()
@@ -129,6 +144,7 @@ _event_decoders = {tag: msgspec.json.Decoder(cls) for tag, cls in ev.EVENT_TYPES
 _replay_decoders = {tag: msgspec.json.Decoder(_TypedEnvelope[cls])  # type: ignore[valid-type]
                     for tag, cls in ev.EVENT_TYPES_BY_TAG.items()}
 _snapshot_decoder = msgspec.json.Decoder(SnapshotEnvelope)
+_incident_decoder = msgspec.json.Decoder(Incident)
 _format_decoder = msgspec.json.Decoder(_Format)
 
 
@@ -137,10 +153,27 @@ def encode_event(event: ev.Event) -> bytes:
     return _event_encoder.encode(event)
 
 
-def link(previous: str, incident_id: str, version: int, event: bytes) -> str:
-    """The chain link of an event's stored bytes at ``version``, given the link before it."""
-    prefix = f"{previous}\x00{incident_id}\x00{version}\x00".encode()
+def link(previous: str, incident_id: str, version: int, event: bytes,
+         schema: int | None = None) -> str:
+    """The chain link of an event's stored bytes at ``version``, given the link before it.
+
+    ``schema``: the event type's schema version, covered from format 2 (``None``: a
+    format 1 link, which does not cover it).
+    """
+    tail = "" if schema is None else f"v{schema}\x00"
+    prefix = f"{previous}\x00{incident_id}\x00{version}\x00{tail}".encode()
     return hashlib.sha256(prefix + event).hexdigest()
+
+
+def schema_version(topic: str) -> int:
+    """The schema version events of type ``topic`` are written in now."""
+    return EVENT_VERSIONS.get(topic, 1)
+
+
+def snapshot_digest(incident_id: str, version: int, chain: str, state: bytes) -> str:
+    """What a snapshot's ``d`` holds: SHA-256 of its incident, version, chain and state."""
+    prefix = f"snapshot\x00{incident_id}\x00{version}\x00{chain}\x00".encode()
+    return hashlib.sha256(prefix + state).hexdigest()
 
 
 class IncidentMapper(Mapper[str]):
@@ -157,7 +190,11 @@ class IncidentMapper(Mapper[str]):
                                domain_event.event, domain_event.raw, domain_event.chain)
         if isinstance(domain_event, Snapshot):
             topic = SNAPSHOT_TOPIC
-            data = _event_encoder.encode(SnapshotEnvelope(domain_event.state, domain_event.chain))
+            state = _event_encoder.encode(domain_event.state)
+            digest = snapshot_digest(domain_event.originator_id,
+                                     domain_event.originator_version, domain_event.chain, state)
+            data = _event_encoder.encode(SnapshotEnvelope(msgspec.Raw(state), domain_event.chain,
+                                                          d=digest))
         else:  # pragma: no cover - programming error
             raise TypeError(f"cannot store {type(domain_event).__name__}")
         return StoredEvent(
@@ -172,8 +209,8 @@ class IncidentMapper(Mapper[str]):
         """The row for an event at ``version`` of an incident, given its stored bytes and
         chain link."""
         topic = ev.TAGS[type(event)]
-        data = _event_encoder.encode(Envelope(msgspec.Raw(raw), chain,
-                                              v=EVENT_VERSIONS.get(topic, 1)))
+        data = _event_encoder.encode(Envelope(msgspec.Raw(raw), chain, f=FORMAT_VERSION,
+                                              v=schema_version(topic)))
         return StoredEvent(originator_id=incident_id, originator_version=version, topic=topic,
                            state=self._protect(data))
 
@@ -187,11 +224,17 @@ class IncidentMapper(Mapper[str]):
         where = f"incident {originator_id!s} version {version}"
         if topic != SNAPSHOT_TOPIC and topic not in ev.EVENT_TYPES_BY_TAG:
             raise StoreError(f"{where}: unknown event type {topic!r}; refusing to decode it")
-        data = self._unprotect(state, where)
+        data = self.unprotect(state, where)
         try:
             if topic == SNAPSHOT_TOPIC:
                 snap = _snapshot_decoder.decode(data)
-                return Snapshot(snap.state, snap.chain)
+                incident = _incident_decoder.decode(snap.state)
+                digest = snapshot_digest(str(originator_id), version, snap.chain,
+                                         bytes(snap.state))
+                sound: bool | None = None if not snap.d else snap.d == digest
+                if incident.id != str(originator_id) or incident.version != version:
+                    sound = False
+                return Snapshot(incident, snap.chain, sound)
             env = _envelope_decoder.decode(data)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             newer = _newer_format(data)
@@ -201,13 +244,16 @@ class IncidentMapper(Mapper[str]):
                     f"reads up to {FORMAT_VERSION}); upgrade incidentlog to read this store"
                 ) from None
             raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
-        current = EVENT_VERSIONS.get(topic, 1)
+        current = schema_version(topic)
         if env.f > FORMAT_VERSION or env.v > current:
             raise StoreError(
                 f"{where}: stored by a newer incidentlog (format {env.f}, {topic} version "
                 f"{env.v}; this version reads up to format {FORMAT_VERSION}, {topic} version "
                 f"{current}); upgrade incidentlog to read this store"
             )
+        if env.f < 1 or env.v < 1:
+            raise StoreError(f"{where}: no such stored format or version (format {env.f}, "
+                             f"{topic} version {env.v})")
         raw = bytes(env.event)
         try:
             if env.v == current:
@@ -219,21 +265,23 @@ class IncidentMapper(Mapper[str]):
                 event = msgspec.convert(fields, type=ev.EVENT_TYPES_BY_TAG[topic])
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
-        return Recorded(str(originator_id), version, event, env.chain, raw=raw)
+        rec = Recorded(str(originator_id), version, event, env.chain, raw=raw)
+        rec.schema = env.v if env.f >= 2 else None
+        return rec
 
     def replay(self, row: StoredEvent) -> tuple[ev.Event, str]:
         """An event row's event and chain link, decoded in one pass when it is stored in
         the current format and version (anything else goes through :meth:`decode`)."""
         decoder = _replay_decoders.get(row.topic)
         if decoder is not None:
-            data = self._unprotect(row.state, f"incident {row.originator_id!s} version "
+            data = self.unprotect(row.state, f"incident {row.originator_id!s} version "
                                    f"{row.originator_version}")
             try:
                 env = decoder.decode(data)
             except (msgspec.ValidationError, msgspec.DecodeError):
                 pass
             else:
-                if env.f == FORMAT_VERSION and env.v == EVENT_VERSIONS.get(row.topic, 1):
+                if env.f == FORMAT_VERSION and env.v == schema_version(row.topic):
                     return env.event, env.chain
         rec = self.decode(row.originator_id, row.originator_version, row.topic, row.state)
         if not isinstance(rec, Recorded):
@@ -248,7 +296,8 @@ class IncidentMapper(Mapper[str]):
             data = self.cipher.encrypt(data)
         return data
 
-    def _unprotect(self, data: bytes, where: str) -> bytes:
+    def unprotect(self, data: bytes, where: str) -> bytes:
+        """A stored row's bytes decrypted and decompressed (a one-line StoreError if not)."""
         try:
             if self.cipher:
                 data = self.cipher.decrypt(data)

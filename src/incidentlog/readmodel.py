@@ -49,7 +49,7 @@ def row_of(incident: Incident) -> IndexRow:
 class IncidentIndex:
     """Listing and filtering incidents from a table kept up to date from the event stream."""
 
-    def __init__(self, log: IncidentLog) -> None:
+    def __init__(self, log: IncidentLog, *, create: bool = True) -> None:
         self.log = log
         recorder = log.recorder
         self._datastore = getattr(recorder, "datastore", None)
@@ -58,7 +58,7 @@ class IncidentIndex:
             else "memory"
         self._rows: dict[str, IndexRow] = {}
         self._position = 0
-        if self._kind != "memory":
+        if self._kind != "memory" and create:
             self._create()
 
     # ------------------------------------------------------------------ SQL plumbing
@@ -159,6 +159,23 @@ class IncidentIndex:
             c.execute(self._sql(f"INSERT INTO {pos} VALUES (1, ?) ON CONFLICT (one) DO UPDATE "
                                 "SET position=excluded.position"), (position,))
 
+    def stored(self) -> tuple[int, list[Any]] | None:
+        """The position and the raw rows as stored, read without catching up (``None``: no
+        index was ever built). For verifying the index against the events."""
+        if self._kind == "memory":
+            return (self._position, [attrs.asdict(r, retain_collection_types=True)
+                                    for r in self._rows.values()]) \
+                if self._position else None
+        try:
+            with self._cursor(commit=False) as c:
+                c.execute(f"SELECT * FROM {self._table('incident_index')}")
+                rows = [dict(r) for r in c.fetchall()]
+                c.execute(f"SELECT position FROM {self._table('incident_index_position')}")
+                found = c.fetchone()
+        except Exception:  # no such table: the index was never built
+            return None
+        return (int(found["position"]) if found else 0), rows
+
     # ------------------------------------------------------------------ queries
 
     def find(self, *, severity: str | None = None, status: str | None = None,
@@ -213,6 +230,13 @@ def _time(value: str | None) -> datetime | None:
     # fromisoformat reads _iso's text (e.g. +0000 offsets) some fifty times faster than
     # strptime, which was most of the time of a query returning many rows.
     return datetime.fromisoformat(value) if value else None
+
+
+def parse_row(r: Any) -> IndexRow:
+    """An index row from a stored one (a mapping of column to value)."""
+    if "duration" not in r:  # kept in memory: already an IndexRow's fields
+        return IndexRow(**r)
+    return _row(r)
 
 
 def _row(r: Any) -> IndexRow:

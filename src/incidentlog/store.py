@@ -27,7 +27,15 @@ from eventsourcing.persistence import (
 )
 
 from incidentlog import events as ev
-from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, encode_event, link
+from incidentlog.codec import (
+    GENESIS,
+    IncidentMapper,
+    Recorded,
+    Snapshot,
+    encode_event,
+    link,
+    schema_version,
+)
 from incidentlog.errors import (
     ConflictError,
     IncidentExistsError,
@@ -299,7 +307,7 @@ class IncidentLog:
         for e in stamped:
             version += 1
             raw = encode_event(e)
-            chain = link(chain, incident_id, version, raw)
+            chain = link(chain, incident_id, version, raw, schema_version(ev.TAGS[type(e)]))
             rows.append(stored(incident_id, version, e, raw, chain))
         return _Prepared(state, rows, chain, first + 1)
 
@@ -393,10 +401,10 @@ class IncidentLog:
         return audit.feed(self, after=after)
 
     def verify(self, incident_id: str | None = None) -> Any:
-        """Recompute the hash chains (:func:`audit.verify`)."""
-        from incidentlog import audit
+        """Check every stored row: chains, snapshots, index (:func:`integrity.verify`)."""
+        from incidentlog import integrity
 
-        return audit.verify(self, incident_id)
+        return integrity.verify(self, incident_id)
 
     def exists(self, incident_id: str) -> bool:
         """True when an incident with that id is stored."""
@@ -447,20 +455,36 @@ class IncidentLog:
                 whole = fold(e for e, _ in head)
                 assert whole is not None
                 return Loaded(whole, head[-1][1])
-        state: Incident | None = None
-        chain = GENESIS
-        gt = None
-        if self._app.snapshots is not None:
-            for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
-                assert isinstance(snap, Snapshot)
-                state, chain, gt = snap.state, snap.chain, snap.originator_version
-        after = self._replay(incident_id, gt=gt, lte=version)
-        if after:
-            state = fold((e for e, _ in after), state)
-            chain = after[-1][1]
-        if state is None:
+        snap = self._snapshot(incident_id, version)
+        if snap is not None:
+            # The event at the snapshot's own version is read too: its stored chain link
+            # must be the snapshot's, or the snapshot is not used.
+            after = self._replay(incident_id, gt=snap.originator_version - 1, lte=version)
+            if after and after[0][1] == snap.chain:
+                rest = after[1:]
+                state = fold((e for e, _ in rest), snap.state) if rest else snap.state
+                assert state is not None
+                return Loaded(state, after[-1][1])
+        after = self._replay(incident_id, lte=version)
+        if not after:
             return None
-        return Loaded(state, chain)
+        whole = fold(e for e, _ in after)
+        assert whole is not None
+        return Loaded(whole, after[-1][1])
+
+    def _snapshot(self, incident_id: str, version: int | None) -> Snapshot | None:
+        """The latest snapshot at or before ``version`` that can be used: one that reads,
+        whose digest matches, and that is of this incident (else ``None``: fold instead)."""
+        if self._app.snapshots is None:
+            return None
+        try:
+            for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
+                if isinstance(snap, Snapshot) and snap.sound and \
+                        snap.state.id == incident_id:
+                    return snap
+        except Exception:  # an unreadable snapshot is not used; verify names it
+            return None
+        return None
 
     def _replay(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[tuple[ev.Event, str]]:
@@ -519,6 +543,31 @@ class IncidentLog:
             assert isinstance(rec, Recorded)
             rec.position = row.id
             yield rec
+
+    def stored_rows(self, *, after: int = 0, page: int = 1000) -> Iterator[Any]:
+        """Every stored event row as it is in the database (``id`` is its position in the
+        log), in log order, undecoded: for verifying and copying."""
+        return self._notification_rows(after=after, topics=(), page=page)
+
+    def snapshot_rows(self) -> Sequence[StoredEvent]:
+        """Every stored snapshot row, undecoded, by incident and version."""
+        store = self._app.snapshots
+        if store is None:
+            return []
+        recorder: Any = store.recorder
+        if hasattr(recorder, "_stored_events"):  # in memory
+            return sorted(recorder._stored_events,
+                          key=lambda r: (str(r.originator_id), r.originator_version))
+        table = recorder.events_table_name
+        schema = getattr(recorder.datastore, "schema", None)
+        if "postgres" in type(recorder).__module__:
+            table = f'"{schema or "public"}"."{table}"'
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                      "ORDER BY originator_id, originator_version")
+            return [StoredEvent(originator_id=r["originator_id"],
+                                originator_version=r["originator_version"], topic=r["topic"],
+                                state=bytes(r["state"])) for r in c.fetchall()]
 
     def _notification_rows(self, *, after: int, topics: Sequence[str], page: int
                            ) -> Iterator[Any]:
