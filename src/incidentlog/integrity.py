@@ -21,7 +21,7 @@ import msgspec
 
 from incidentlog import events as ev
 from incidentlog import merkle
-from incidentlog.codec import GENESIS, Recorded, Snapshot, link
+from incidentlog.codec import GENESIS, SNAPSHOT_TOPIC, Recorded, Snapshot, link
 from incidentlog.errors import IncidentNotFoundError
 from incidentlog.incident import Incident, fold
 from incidentlog.store import IncidentLog
@@ -222,6 +222,12 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
             previous = None
             state = None
         expected = version + 1
+        if row.topic == SNAPSHOT_TOPIC:
+            problems.append(Problem(ident, version, f"event row {version} is typed as a "
+                                    "snapshot", "altered"))
+            previous, state = None, None
+            stream.events[version] = None
+            continue
         try:
             rec = log.mapper.decode(row.originator_id, version, row.topic, row.state)
         except Exception as exc:
@@ -231,12 +237,7 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
             state = None
             stream.events[version] = None
             continue
-        if not isinstance(rec, Recorded):
-            problems.append(Problem(ident, version, f"event row {version} holds a snapshot, "
-                                    "not an event", "forged"))
-            previous, state = None, None
-            stream.events[version] = None
-            continue
+        assert isinstance(rec, Recorded)  # only the snapshot topic decodes to a Snapshot
         stream.chains[version] = rec.chain
         stream.events[version] = rec.event
         problems += _check_event(ident, version, row.topic, rec, previous)
