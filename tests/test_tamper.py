@@ -398,7 +398,8 @@ def test_untouched_store_is_intact_with_its_checkpoint(url: str) -> None:
 def test_an_altered_snapshot_is_never_served(url: str) -> None:
     prepared(url)
     db = Database(url)
-    alter_snapshot(db, IncidentLog(url))
+    with IncidentLog(url) as log:
+        alter_snapshot(db, log)
     db.close()
     with IncidentLog(url) as log:
         assert log.get(A).title == "Transfers failing"
@@ -423,8 +424,9 @@ def test_the_cli_names_each_problem_and_exits_1(url: str, tmp_path: Path) -> Non
     code, _, err = run("verify", "--checkpoint", str(cp))
     assert code == 2 and "--sign-key" in err
     db = Database(url)
-    delete_last(db, IncidentLog(url))
-    garbage_snapshot(db, IncidentLog(url))
+    with IncidentLog(url) as log:
+        delete_last(db, log)
+        garbage_snapshot(db, log)
     db.close()
     code, out, _ = run("verify", "--checkpoint", str(cp), "--sign-key", str(key))
     assert code == 1
@@ -458,3 +460,13 @@ def test_checkpoint_files_and_keys_give_one_line_errors(tmp_path: Path) -> None:
                                        made.heads, made.key_id, made.mac)
         assert "altered" in checkpoint.verify(log, edited, key=b"k" * 32).problems[0].message
         assert "another key" in checkpoint.verify(log, made, key=b"x" * 32).problems[0].message
+
+
+def test_a_copy_holds_the_sources_checkpoint(url: str, tmp_path: Path) -> None:
+    source_url = f"sqlite:///{tmp_path / 'source.db'}"
+    saved = prepared(source_url)
+    with IncidentLog(source_url) as source, IncidentLog(url) as target:
+        assert target.copy_from(source, page=5) == 12
+        result = checkpoint.verify(target, saved, key=b"k" * 32)
+        assert result.ok and "12 row(s) unchanged" in result.notes[0]
+        assert target.get(A, version=4) == source.get(A, version=4)

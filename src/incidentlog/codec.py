@@ -201,7 +201,7 @@ class IncidentMapper(Mapper[str]):
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=topic,
-            state=self._protect(data),
+            state=self.protect(data),
         )
 
     def stored(self, incident_id: str, version: int, event: ev.Event, raw: bytes, chain: str
@@ -212,7 +212,7 @@ class IncidentMapper(Mapper[str]):
         data = _event_encoder.encode(Envelope(msgspec.Raw(raw), chain, f=FORMAT_VERSION,
                                               v=schema_version(topic)))
         return StoredEvent(originator_id=incident_id, originator_version=version, topic=topic,
-                           state=self._protect(data))
+                           state=self.protect(data))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.decode(stored_event.originator_id, stored_event.originator_version,
@@ -289,7 +289,8 @@ class IncidentMapper(Mapper[str]):
                              f"{row.originator_version}: a snapshot among the events")
         return rec.event, rec.chain
 
-    def _protect(self, data: bytes) -> bytes:
+    def protect(self, data: bytes) -> bytes:
+        """Bytes compressed and encrypted as this mapper stores them."""
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:

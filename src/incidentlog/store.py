@@ -8,6 +8,7 @@ itself refuses to declare an id twice and refuses a second writer at the same ve
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import weakref
@@ -360,21 +361,73 @@ class IncidentLog:
         assert loaded is not None
         return loaded.state
 
-    def copy_from(self, source: IncidentLog) -> int:
-        """Copy every incident of ``source`` into this (empty) log, event for event: times,
-        actors and hash-chain links kept, so ``verify`` holds on the copy. Returns the number
-        of events copied. Use it to move from SQLite to PostgreSQL."""
+    def copy_from(self, source: IncidentLog, *, page: int = 500) -> int:
+        """Copy every row of ``source`` into this log, in the source's log order: events
+        byte for byte (times, actors, chain links, formats kept, so ``verify`` and the
+        source's checkpoints hold on the copy), then the snapshots. Returns the number of
+        events copied.
+
+        The target is checked first: it must be empty, or hold the start of the source
+        exactly (a copy that stopped half way, which this resumes, one transaction a
+        page); anything else is refused before a row is written.
+        """
+        held = self._copied_prefix(source)
         copied = 0
-        for incident_id in list(source.ids()):
-            records = source.records(incident_id)
-            try:
-                self._app.recorder.insert_events(
-                    [self.mapper.to_stored_event(r) for r in records])
-            except IntegrityError:
-                raise IncidentExistsError(f"incident {incident_id} is in the target already"
-                                          ) from None
-            copied += len(records)
+        batch: list[StoredEvent] = []
+        for row in source.stored_rows(after=0, page=page):
+            if held:
+                held -= 1
+                continue
+            batch.append(self._recrypt(source, row))
+            if len(batch) >= page:
+                copied += self._insert_copied(batch)
+                batch = []
+        copied += self._insert_copied(batch)
+        snapshots = self._app.snapshots
+        if snapshots is not None:
+            for snap in source.snapshot_rows():
+                with contextlib.suppress(IntegrityError):
+                    snapshots.recorder.insert_events([self._recrypt(source, snap)])
         return copied
+
+    def _copied_prefix(self, source: IncidentLog) -> int:
+        """How many rows of ``source`` this log holds already, as the start of its log;
+        a :class:`StoreError` if it holds anything else."""
+        ours = self.stored_rows()
+        held = 0
+        theirs = source.stored_rows()
+        for mine in ours:
+            other = next(theirs, None)
+            where = f"{self.url}: row {held + 1} ({mine.originator_id} version " \
+                    f"{mine.originator_version})"
+            if other is None:
+                raise StoreError(f"{where}: the target holds more than the source; refusing "
+                                 "to copy into it")
+            if (mine.originator_id, mine.originator_version, mine.topic) != \
+                    (other.originator_id, other.originator_version, other.topic) or \
+                    self.mapper.unprotect(mine.state, where) != \
+                    source.mapper.unprotect(other.state, where):
+                raise StoreError(f"{where}: the target is neither empty nor a partial copy of "
+                                 "the source; refusing to copy into it")
+            held += 1
+        return held
+
+    def _recrypt(self, source: IncidentLog, row: Any) -> StoredEvent:
+        where = f"incident {row.originator_id} version {row.originator_version}"
+        data = source.mapper.unprotect(row.state, where)
+        return StoredEvent(originator_id=row.originator_id,
+                           originator_version=row.originator_version, topic=row.topic,
+                           state=self.mapper.protect(data))
+
+    def _insert_copied(self, rows: list[StoredEvent]) -> int:
+        if not rows:
+            return 0
+        try:
+            self._app.recorder.insert_events(rows)
+        except IntegrityError:
+            raise StoreError(f"{self.url}: another writer is writing to the target; nothing "
+                             "of this page was copied") from None
+        return len(rows)
 
     def find(self, **filters: Any) -> list[Any]:
         """Incidents from the index (:class:`incidentlog.readmodel.IncidentIndex`), brought
