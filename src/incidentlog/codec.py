@@ -12,6 +12,7 @@ digest of its state and chain link, checked before the snapshot is used.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -71,6 +72,9 @@ class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     chain: str
     f: int = 1
     v: int = 1
+    i: str | None = None
+    """The incident id, in an encrypted store (whose rows are filed under a keyed pseudonym
+    of it, :meth:`IncidentMapper.stream_id`)."""
 
 
 class _TypedEnvelope(msgspec.Struct, Generic[E], frozen=True):
@@ -81,6 +85,7 @@ class _TypedEnvelope(msgspec.Struct, Generic[E], frozen=True):
     chain: str
     f: int = 1
     v: int = 1
+    i: str | None = None
 
 
 class SnapshotEnvelope(msgspec.Struct, frozen=True):
@@ -180,9 +185,21 @@ class IncidentMapper(Mapper[str]):
     """Maps :class:`Recorded` events and :class:`Snapshot` objects to stored rows and back."""
 
     def __init__(self, transcoder: Transcoder | None = None,
-                 compressor: Compressor | None = None, cipher: Cipher | None = None) -> None:
+                 compressor: Compressor | None = None, cipher: Cipher | None = None,
+                 stream_key: bytes | None = None) -> None:
         super().__init__(transcoder=transcoder, compressor=compressor,  # type: ignore[arg-type]
                          cipher=cipher)
+        self.stream_key = stream_key
+        """With a cipher: the key of the pseudonyms rows are filed under, so the database
+        holds no incident id in plaintext."""
+
+    def stream_id(self, incident_id: str) -> str:
+        """The id an incident's rows are stored under: the incident id itself, or in an
+        encrypted store a keyed pseudonym of it (HMAC-SHA256), the same for the same id."""
+        if self.stream_key is None:
+            return incident_id
+        digest = hmac.new(self.stream_key, incident_id.encode(), hashlib.sha256).hexdigest()
+        return f"x-{digest[:40]}"
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if isinstance(domain_event, Recorded):
@@ -198,7 +215,7 @@ class IncidentMapper(Mapper[str]):
         else:  # pragma: no cover - programming error
             raise TypeError(f"cannot store {type(domain_event).__name__}")
         return StoredEvent(
-            originator_id=domain_event.originator_id,
+            originator_id=self.stream_id(domain_event.originator_id),
             originator_version=domain_event.originator_version,
             topic=topic,
             state=self.protect(data),
@@ -209,10 +226,12 @@ class IncidentMapper(Mapper[str]):
         """The row for an event at ``version`` of an incident, given its stored bytes and
         chain link."""
         topic = ev.TAGS[type(event)]
+        hidden = self.stream_key is not None
         data = _event_encoder.encode(Envelope(msgspec.Raw(raw), chain, f=FORMAT_VERSION,
-                                              v=schema_version(topic)))
-        return StoredEvent(originator_id=incident_id, originator_version=version, topic=topic,
-                           state=self.protect(data))
+                                              v=schema_version(topic),
+                                              i=incident_id if hidden else None))
+        return StoredEvent(originator_id=self.stream_id(incident_id), originator_version=version,
+                           topic=topic, state=self.protect(data))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return self.decode(stored_event.originator_id, stored_event.originator_version,
@@ -229,10 +248,10 @@ class IncidentMapper(Mapper[str]):
             if topic == SNAPSHOT_TOPIC:
                 snap = _snapshot_decoder.decode(data)
                 incident = _incident_decoder.decode(snap.state)
-                digest = snapshot_digest(str(originator_id), version, snap.chain,
-                                         bytes(snap.state))
+                digest = snapshot_digest(incident.id, version, snap.chain, bytes(snap.state))
                 sound: bool | None = None if not snap.d else snap.d == digest
-                if incident.id != str(originator_id) or incident.version != version:
+                if self.stream_id(incident.id) != str(originator_id) or \
+                        incident.version != version:
                     sound = False
                 return Snapshot(incident, snap.chain, sound)
             env = _envelope_decoder.decode(data)
@@ -265,13 +284,19 @@ class IncidentMapper(Mapper[str]):
                 event = msgspec.convert(fields, type=ev.EVENT_TYPES_BY_TAG[topic])
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
-        rec = Recorded(str(originator_id), version, event, env.chain, raw=raw)
+        rec = Recorded(env.i or str(originator_id), version, event, env.chain, raw=raw)
         rec.schema = env.v if env.f >= 2 else None
         return rec
 
     def replay(self, row: StoredEvent) -> tuple[ev.Event, str]:
-        """An event row's event and chain link, decoded in one pass when it is stored in
-        the current format and version (anything else goes through :meth:`decode`)."""
+        """An event row's event and chain link (:meth:`replay_with_id`)."""
+        event, chain, _ = self.replay_with_id(row)
+        return event, chain
+
+    def replay_with_id(self, row: StoredEvent) -> tuple[ev.Event, str, str]:
+        """An event row's event, chain link and incident id, decoded in one pass when it is
+        stored in the current format and version (anything else goes through
+        :meth:`decode`)."""
         decoder = _replay_decoders.get(row.topic)
         if decoder is not None:
             data = self.unprotect(row.state, f"incident {row.originator_id!s} version "
@@ -282,12 +307,12 @@ class IncidentMapper(Mapper[str]):
                 pass
             else:
                 if env.f == FORMAT_VERSION and env.v == schema_version(row.topic):
-                    return env.event, env.chain
+                    return env.event, env.chain, env.i or str(row.originator_id)
         rec = self.decode(row.originator_id, row.originator_version, row.topic, row.state)
         if not isinstance(rec, Recorded):
             raise StoreError(f"incident {row.originator_id!s} version "
                              f"{row.originator_version}: a snapshot among the events")
-        return rec.event, rec.chain
+        return rec.event, rec.chain, rec.originator_id
 
     def protect(self, data: bytes) -> bytes:
         """Bytes compressed and encrypted as this mapper stores them."""

@@ -93,6 +93,8 @@ class Scan:
     """Incident and version of each leaf, in log order."""
     last_position: int = 0
     streams: dict[str, Stream] = attrs.field(factory=dict)
+    names: dict[str, str] = attrs.field(factory=dict)
+    """The incident id of each stored stream id (they differ in an encrypted store)."""
     problems: list[Problem] = attrs.field(factory=list)
     snapshots: int = 0
     index_rows: int = 0
@@ -142,11 +144,12 @@ def scan(log: IncidentLog, incident_id: str | None = None) -> Scan:
             wanted[str(raw["id"])].add(int(raw["version"]))
     states: dict[tuple[str, int], Incident | None] = {}
     if incident_id is not None:
+        stored = log.mapper.stream_id(incident_id)
         rows = _read(found, "the events table",
-                     lambda: list(log.recorder.select_events(incident_id)))
+                     lambda: list(log.recorder.select_events(stored)))
         if rows == []:
             raise IncidentNotFoundError(incident_id)
-        snapshot_rows = [s for s in snapshot_rows or [] if s.originator_id == incident_id]
+        snapshot_rows = [s for s in snapshot_rows or [] if s.originator_id == stored]
         _check_rows(log, found, [(n, r) for n, r in enumerate(rows or [], 1)], wanted, states)
     else:
         rows = _read(found, "the events table", lambda: list(log.stored_rows()))
@@ -169,28 +172,61 @@ def _read(found: Scan, what: str, read: Any) -> Any:
         return None
 
 
+def _incident_of(log: IncidentLog, row: Any, envelope: bytes) -> str:
+    """The incident a row says it belongs to: in an encrypted store, the id in its envelope
+    (its stored id is a pseudonym), else its stored id."""
+    if log.encrypted:
+        try:
+            found = _id_decoder.decode(envelope).i
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            found = None
+        if found:
+            return found
+    return str(row.originator_id)
+
+
+class _IdOnly(msgspec.Struct):
+    i: str | None = None
+
+
+_id_decoder = msgspec.json.Decoder(_IdOnly)
+
+
 def _check_rows(log: IncidentLog, found: Scan, rows: list[tuple[int, Any]],
                 wanted: dict[str, set[int]], states: dict[tuple[str, int], Incident | None]
                 ) -> None:
     by_stream: dict[str, list[Any]] = defaultdict(list)
     mapper = log.mapper
+    read: list[tuple[int, Any, str, bytes]] = []
     for position, row in rows:
-        ident, version = str(row.originator_id), int(row.originator_version)
+        version = int(row.originator_version)
         try:
-            envelope = mapper.unprotect(row.state, f"incident {ident} version {version}")
+            envelope = mapper.unprotect(row.state, f"incident {row.originator_id} version "
+                                        f"{version}")
         except Exception:
             envelope = bytes(row.state)
-        leaf = merkle.leaf_hash(leaf_data(ident, version, str(row.topic), envelope))
+        incident = _incident_of(log, row, envelope)
+        leaf = merkle.leaf_hash(leaf_data(incident, version, str(row.topic), envelope))
         found.leaves.append(leaf)
-        found.rows.append((ident, version))
+        found.rows.append((incident, version))
         found.last_position = max(found.last_position, position)
-        stream = found.streams.setdefault(ident, Stream())
+        by_stream[str(row.originator_id)].append(row)
+        read.append((position, row, incident, leaf))
+    # A stream is named by the incident its declaration (else any row) says it is.
+    for _, row, incident, _ in read:
+        stored = str(row.originator_id)
+        if stored not in found.names or int(row.originator_version) == 1:
+            found.names[stored] = incident
+    for position, row, _, leaf in read:
+        stream = found.streams.setdefault(found.names[str(row.originator_id)], Stream())
+        version = int(row.originator_version)
         stream.leaves[version] = leaf
         stream.positions[version] = position
-        by_stream[ident].append(row)
-    for ident, stream_rows in by_stream.items():
+    for stored, stream_rows in by_stream.items():
+        ident = found.names[stored]
         problems = _check_stream(log, ident, stream_rows, found.streams[ident],
-                                 wanted.get(ident, set()), states)
+                                 wanted.get(ident, set()) | wanted.get(stored, set()),
+                                 states)
         found.streams[ident].broken = bool(problems)
         found.problems += problems
 
@@ -258,6 +294,9 @@ def _check_event(ident: str, version: int, topic: str, rec: Recorded, previous: 
     if ev.tag_of(e) != topic:
         return [Problem(ident, version, f"event {version}: stored type {topic!r} does not "
                         "match its payload", "altered")]
+    if rec.originator_id != ident:
+        return [Problem(ident, version, f"event {version} ({topic}) belongs to incident "
+                        f"{rec.originator_id}: moved between incidents", "altered")]
     declared = isinstance(e, ev.IncidentDeclared)
     if (version == 1) != declared or (isinstance(e, ev.IncidentDeclared)
                                       and e.incident_id != ident):
@@ -273,6 +312,7 @@ def _check_snapshot(log: IncidentLog, found: Scan, row: Any,
                     states: dict[tuple[str, int], Incident | None]) -> list[Problem]:
     found.snapshots += 1
     ident, version = str(row.originator_id), int(row.originator_version)
+    ident = found.names.get(ident, ident)
     where = f"snapshot at version {version}"
     try:
         snap = log.mapper.decode(row.originator_id, version, row.topic, row.state)

@@ -56,6 +56,8 @@ class IncidentIndex:
         module = type(recorder).__module__
         self._kind = "sqlite" if "sqlite" in module else "postgres" if "postgres" in module \
             else "memory"
+        if log.encrypted:  # no plaintext table beside encrypted events: kept in memory
+            self._kind = "memory"
         self._rows: dict[str, IndexRow] = {}
         self._position = 0
         if self._kind != "memory" and create:

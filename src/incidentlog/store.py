@@ -8,7 +8,10 @@ itself refuses to declare an id twice and refuses a second writer at the same ve
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import hashlib
 import threading
 import time
 import weakref
@@ -18,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -30,6 +34,7 @@ from eventsourcing.persistence import (
 from incidentlog import events as ev
 from incidentlog.codec import (
     GENESIS,
+    Envelope,
     IncidentMapper,
     Recorded,
     Snapshot,
@@ -63,6 +68,20 @@ def _aware(value: datetime, name: str) -> datetime:
 def utc_now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def _stream_key(cipher_key: str) -> bytes:
+    """The key of the incident-id pseudonyms, derived from the cipher key (checked here:
+    an AES key of 16, 24 or 32 bytes, base64-encoded)."""
+    try:
+        raw = base64.b64decode(cipher_key.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise StoreError("cipher key: not base64 (make one with "
+                         "AESCipher.create_key(32), or: head -c 32 /dev/urandom | base64)"
+                         ) from None
+    if len(raw) not in (16, 24, 32):
+        raise StoreError(f"cipher key: {len(raw)} bytes; an AES key has 16, 24 or 32")
+    return hashlib.sha256(b"incidentlog stream ids\x00" + raw).digest()
 
 
 class _EventStoreApp(Application[str]):
@@ -115,9 +134,11 @@ class IncidentLog:
     ) -> None:
         self.url = redact(url) if url else "memory://"
         env = persistence_env(url)
-        if cipher_key:
+        stream_key = None
+        if cipher_key is not None:
+            stream_key = _stream_key(cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
-            env["CIPHER_KEY"] = cipher_key
+            env["CIPHER_KEY"] = cipher_key.strip()
         try:
             self._app = self._open(env)
         except ImportError as exc:
@@ -125,6 +146,8 @@ class IncidentLog:
                 f"cannot open {self.url}: {exc}; install the extra: "
                 "pip install 'incidentlog[postgres]'"
             ) from None
+        self.mapper.stream_key = stream_key
+        self._check_key()
         self._clock = clock
         self._snapshot_interval = snapshot_interval
         # One lock per incident being written now: a lock goes when no writer holds it, so
@@ -147,6 +170,30 @@ class IncidentLog:
                     raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_key(self) -> None:
+        """Refuse, in one line, a store whose rows the key given (or no key) cannot read."""
+        rows = self._app.recorder.select_notifications(0, 1, inclusive_of_start=False)
+        if not rows:
+            return
+        state = rows[0].state
+        if self.mapper.cipher is None:
+            if bytes(state[:1]) != b"{":
+                self.close()
+                raise StoreError(f"{self.url}: the store is encrypted: give its key "
+                                 "(--key-file FILE or INCIDENTLOG_KEY_FILE)")
+            return
+        try:
+            self.mapper.cipher.decrypt(state)
+        except Exception:
+            self.close()
+            raise StoreError(f"{self.url}: the key given does not decrypt this store (a wrong "
+                             "key, or a store that is not encrypted)") from None
+
+    @property
+    def encrypted(self) -> bool:
+        """True when rows are encrypted (and filed under pseudonyms of the incident ids)."""
+        return self.mapper.cipher is not None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -385,9 +432,11 @@ class IncidentLog:
         copied += self._insert_copied(batch)
         snapshots = self._app.snapshots
         if snapshots is not None:
-            for snap in source.snapshot_rows():
-                with contextlib.suppress(IntegrityError):
-                    snapshots.recorder.insert_events([self._recrypt(source, snap)])
+            for row in source.snapshot_rows():
+                with contextlib.suppress(Exception):  # an unreadable one is not copied
+                    snap = source.mapper.to_domain_event(row)
+                    if isinstance(snap, Snapshot) and snap.sound:
+                        snapshots.recorder.insert_events([self.mapper.to_stored_event(snap)])
         return copied
 
     def _copied_prefix(self, source: IncidentLog) -> int:
@@ -403,19 +452,35 @@ class IncidentLog:
             if other is None:
                 raise StoreError(f"{where}: the target holds more than the source; refusing "
                                  "to copy into it")
-            if (mine.originator_id, mine.originator_version, mine.topic) != \
-                    (other.originator_id, other.originator_version, other.topic) or \
-                    self.mapper.unprotect(mine.state, where) != \
-                    source.mapper.unprotect(other.state, where):
+            if (mine.originator_version, mine.topic) != \
+                    (other.originator_version, other.topic) or \
+                    self._portable(mine) != source._portable(other):
                 raise StoreError(f"{where}: the target is neither empty nor a partial copy of "
                                  "the source; refusing to copy into it")
             held += 1
         return held
 
-    def _recrypt(self, source: IncidentLog, row: Any) -> StoredEvent:
+    def _portable(self, row: Any) -> tuple[str, bytes]:
+        """A stored event row's incident id and envelope, whatever the store's key."""
         where = f"incident {row.originator_id} version {row.originator_version}"
-        data = source.mapper.unprotect(row.state, where)
-        return StoredEvent(originator_id=row.originator_id,
+        data = self.mapper.unprotect(row.state, where)
+        if self.mapper.stream_key is None:
+            return str(row.originator_id), data
+        env = msgspec.json.decode(data, type=Envelope)
+        return env.i or str(row.originator_id), msgspec.json.encode(
+            msgspec.structs.replace(env, i=None))
+
+    def _recrypt(self, source: IncidentLog, row: Any) -> StoredEvent:
+        if self.mapper.stream_key is None and source.mapper.stream_key is None:
+            incident_id = str(row.originator_id)  # copied byte for byte
+            data = source.mapper.unprotect(row.state, f"incident {incident_id} version "
+                                           f"{row.originator_version}")
+        else:
+            incident_id, data = source._portable(row)
+            if self.mapper.stream_key is not None:
+                env = msgspec.json.decode(data, type=Envelope)
+                data = msgspec.json.encode(msgspec.structs.replace(env, i=incident_id))
+        return StoredEvent(originator_id=self.mapper.stream_id(incident_id),
                            originator_version=row.originator_version, topic=row.topic,
                            state=self.mapper.protect(data))
 
@@ -461,7 +526,8 @@ class IncidentLog:
 
     def exists(self, incident_id: str) -> bool:
         """True when an incident with that id is stored."""
-        return bool(list(self._app.recorder.select_events(incident_id, limit=1)))
+        return bool(list(self._app.recorder.select_events(self.mapper.stream_id(incident_id),
+                                                          limit=1)))
 
     def _remember(self, loaded: Loaded | None) -> None:
         if loaded is None or self._cache_size <= 0:
@@ -498,7 +564,8 @@ class IncidentLog:
         if interval > 0 and (version is None or version <= interval):
             # Most incidents are shorter than one snapshot interval: one round trip reads
             # them whole, and only a longer one goes on to its latest snapshot.
-            rows = self._app.recorder.select_events(incident_id, lte=version,
+            rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id),
+                                                    lte=version,
                                                     limit=interval + 1)
             if len(rows) <= interval or version is not None:
                 if not rows:
@@ -531,7 +598,8 @@ class IncidentLog:
         if self._app.snapshots is None:
             return None
         try:
-            for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
+            for snap in self._app.snapshots.get(self.mapper.stream_id(incident_id), desc=True,
+                                                limit=1, lte=version):
                 if isinstance(snap, Snapshot) and snap.sound and \
                         snap.state.id == incident_id:
                     return snap
@@ -543,14 +611,15 @@ class IncidentLog:
                 ) -> list[tuple[ev.Event, str]]:
         """Events and chain links of one incident, decoded for folding."""
         replay = self.mapper.replay
-        return [replay(row) for row in self._app.recorder.select_events(incident_id, gt=gt,
-                                                                       lte=lte)]
+        rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id), gt=gt,
+                                                lte=lte)
+        return [replay(row) for row in rows]
 
     def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[Recorded]:
         """The stored records of one incident (event, version, chain link), oldest first."""
         out = []
-        for rec in self._app.events.get(incident_id, gt=gt, lte=lte):
+        for rec in self._app.events.get(self.mapper.stream_id(incident_id), gt=gt, lte=lte):
             assert isinstance(rec, Recorded)
             out.append(rec)
         if not out and gt is None and not self.exists(incident_id):
@@ -563,9 +632,11 @@ class IncidentLog:
 
     def ids(self) -> Iterator[str]:
         """Every incident id, in the order they were declared."""
+        hidden = self.mapper.stream_key is not None
         for row in self._notification_rows(after=0, topics=(ev.tag_of(ev.IncidentDeclared),),
                                            page=1000):
-            yield str(row.originator_id)  # no need to decode the declaration itself
+            # No need to decode the declaration, unless its id is not stored in plaintext.
+            yield self.mapper.replay_with_id(row)[2] if hidden else str(row.originator_id)
 
     def list(self) -> list[Incident]:
         """The current state of every incident, in the order they were declared.
@@ -583,9 +654,10 @@ class IncidentLog:
         """``(position, incident id, version, event)`` for every event stored after
         position ``after``, in the order recorded: the feed decoded for folding, without
         the stored bytes and chain links :meth:`notifications` carries."""
-        replay = self.mapper.replay
+        replay = self.mapper.replay_with_id
         for row in self._notification_rows(after=after, topics=(), page=page):
-            yield row.id, str(row.originator_id), row.originator_version, replay(row)[0]
+            event, _, incident_id = replay(row)
+            yield row.id, incident_id, row.originator_version, event
 
     def notifications(self, *, after: int = 0, topics: Sequence[str] = (),
                       page: int = 500) -> Iterator[Recorded]:

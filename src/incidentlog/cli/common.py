@@ -7,15 +7,18 @@ import json
 import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from incidentlog import figures as fg
 from incidentlog.checks import Finding, has_errors
+from incidentlog.errors import StoreError
 from incidentlog.incident import Incident
 from incidentlog.inputs import aware
 from incidentlog.store import IncidentLog
 
 DB_ENV = "INCIDENTLOG_DB"
+KEY_ENV = "INCIDENTLOG_KEY_FILE"
 DEFAULT_DB = "sqlite:///incidents.db"
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -36,9 +39,21 @@ class UsageError(Exception):
 
 
 def open_log(args: argparse.Namespace) -> IncidentLog:
-    """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default."""
+    """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default; with
+    the cipher key in ``--key-file``, else ``$INCIDENTLOG_KEY_FILE``, if either is given."""
     url = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
-    return IncidentLog(url)
+    key_file = getattr(args, "key_file", None) or os.environ.get(KEY_ENV)
+    return IncidentLog(url, cipher_key=read_cipher_key(key_file) if key_file else None)
+
+
+def read_cipher_key(path: str) -> str:
+    """The cipher key kept in a file (base64 text, as ``AESCipher.create_key`` makes)."""
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise StoreError(f"key file {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise StoreError(f"key file {path}: not a base64 key (binary bytes)") from None
 
 
 def print_json(data: object, out: TextIO) -> None:

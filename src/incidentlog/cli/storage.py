@@ -16,6 +16,7 @@ from incidentlog.cli.common import (
     UsageError,
     open_log,
     print_json,
+    read_cipher_key,
 )
 from incidentlog.store import IncidentLog
 from incidentlog.urls import redact
@@ -80,7 +81,8 @@ def cmd_checkpoint(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_copy(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as source, IncidentLog(args.to) as target:
+    key = read_cipher_key(args.to_key_file) if args.to_key_file else None
+    with open_log(args) as source, IncidentLog(args.to, cipher_key=key) as target:
         copied = target.copy_from(source)
         ok = target.verify().ok
     out.write(f"copied {copied} event(s) to {redact(args.to)}; verify: "
@@ -114,3 +116,5 @@ def register(command: Command) -> None:
                  "incidentlog --db sqlite:///incidents.db copy --to "
                  "postgresql://user:pw@db:5432/incidents", cmd_copy)
     cp.add_argument("--to", required=True, metavar="URL")
+    cp.add_argument("--to-key-file", metavar="FILE",
+                    help="encrypt the copy with the cipher key in FILE")
