@@ -38,6 +38,10 @@ left out the event's schema version; 2: it covers it)."""
 E = TypeVar("E", bound=ev.Event)
 
 SNAPSHOT_TOPIC = "incidentlog.snapshot"
+STATE_SHAPE = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(Incident))).hexdigest()[:16]
+"""A fingerprint of the folded state's shape (every field's name, type and default, nested
+types included). A snapshot stored under another shape is not used: a renamed or retyped
+field would otherwise read back as its default, a state that never existed."""
 GENESIS = "0" * 64
 """The link before an incident's first event."""
 
@@ -89,13 +93,22 @@ class _TypedEnvelope(msgspec.Struct, Generic[E], frozen=True):
 
 
 class SnapshotEnvelope(msgspec.Struct, frozen=True):
-    """What is stored for a snapshot: the folded state, the chain link at its version, and
-    ``d``, the digest of both (:func:`snapshot_digest`)."""
+    """What is stored for a snapshot: the folded state, the chain link at its version, the
+    shape of the state it was folded into, and ``d``, the digest of state and link
+    (:func:`snapshot_digest`)."""
 
     state: msgspec.Raw
     chain: str
     f: int = 1
     d: str = ""
+    shape: str = ""
+
+
+class _SnapshotHead(msgspec.Struct):
+    """A snapshot's shape, read before its state (which may no longer decode)."""
+
+    chain: str
+    shape: str = ""
 
 
 class _Format(msgspec.Struct):
@@ -125,6 +138,20 @@ class Recorded:
         return f"Recorded({self.originator_id!r}, {self.originator_version}, {self.event!r})"
 
 
+class StaleSnapshot:
+    """A snapshot stored for another shape of the state (see :data:`STATE_SHAPE`): not
+    used; the incident is folded from its events instead."""
+
+    __slots__ = ("chain", "originator_id", "originator_version", "shape")
+
+    def __init__(self, originator_id: str, originator_version: int, chain: str,
+                 shape: str) -> None:
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.chain = chain
+        self.shape = shape
+
+
 class Snapshot:
     """Folded state at a version, so long histories need not be replayed from the start.
 
@@ -150,6 +177,7 @@ _replay_decoders = {tag: msgspec.json.Decoder(_TypedEnvelope[cls])  # type: igno
                     for tag, cls in ev.EVENT_TYPES_BY_TAG.items()}
 _snapshot_decoder = msgspec.json.Decoder(SnapshotEnvelope)
 _incident_decoder = msgspec.json.Decoder(Incident)
+_snapshot_head_decoder = msgspec.json.Decoder(_SnapshotHead)
 _format_decoder = msgspec.json.Decoder(_Format)
 
 
@@ -211,7 +239,7 @@ class IncidentMapper(Mapper[str]):
             digest = snapshot_digest(domain_event.originator_id,
                                      domain_event.originator_version, domain_event.chain, state)
             data = _event_encoder.encode(SnapshotEnvelope(msgspec.Raw(state), domain_event.chain,
-                                                          d=digest))
+                                                          d=digest, shape=STATE_SHAPE))
         else:  # pragma: no cover - programming error
             raise TypeError(f"cannot store {type(domain_event).__name__}")
         return StoredEvent(
@@ -238,7 +266,7 @@ class IncidentMapper(Mapper[str]):
                            stored_event.topic, stored_event.state)
 
     def decode(self, originator_id: Any, version: int, topic: str, state: bytes
-               ) -> Recorded | Snapshot:
+               ) -> Recorded | Snapshot | StaleSnapshot:
         """Decode one stored row, refusing unknown types and newer formats."""
         where = f"incident {originator_id!s} version {version}"
         if topic != SNAPSHOT_TOPIC and topic not in ev.EVENT_TYPES_BY_TAG:
@@ -246,6 +274,9 @@ class IncidentMapper(Mapper[str]):
         data = self.unprotect(state, where)
         try:
             if topic == SNAPSHOT_TOPIC:
+                head = _snapshot_head_decoder.decode(data)
+                if head.shape != STATE_SHAPE:
+                    return StaleSnapshot(str(originator_id), version, head.chain, head.shape)
                 snap = _snapshot_decoder.decode(data)
                 incident = _incident_decoder.decode(snap.state)
                 digest = snapshot_digest(incident.id, version, snap.chain, bytes(snap.state))
