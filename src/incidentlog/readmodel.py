@@ -82,7 +82,7 @@ class IncidentIndex:
 
     def _create(self) -> None:
         index, position = self._table("incident_index"), self._table("incident_index_position")
-        with self._cursor(commit=True) as c:
+        with self.log.schema_lock(), self._cursor(commit=True) as c:
             c.execute(f"CREATE TABLE IF NOT EXISTS {index} (id TEXT PRIMARY KEY, title TEXT, "
                       "severity TEXT, status TEXT, services TEXT, started_at TEXT, "
                       "resolved_at TEXT, duration REAL, version INTEGER)")
@@ -154,7 +154,9 @@ class IncidentIndex:
             "resolved_at=excluded.resolved_at, duration=excluded.duration, "
             "version=excluded.version")
         with self._cursor(commit=True) as c:
-            for r in rows:
+            # In id order, so writers catching up at once lock rows in the same order
+            # (PostgreSQL found a deadlock when ten processes did in set order).
+            for r in sorted(rows, key=lambda r: r.id):
                 c.execute(upsert, (r.id, r.title, r.severity, r.status,
                                    "|" + "|".join(r.services) + "|", _iso(r.started_at),
                                    _iso(r.resolved_at), r.duration_minutes, r.version))
@@ -187,6 +189,13 @@ class IncidentIndex:
 
         ``since``/``until`` bound when the incident started (detected, else declared).
         """
+        if limit is not None and not 0 <= limit <= 2**63 - 1:
+            raise ValueError(f"limit {limit}: out of range (0 to {2**63 - 1})")
+        for name, when in (("since", since), ("until", until)):
+            try:
+                _iso(when)
+            except (OverflowError, ValueError):
+                raise ValueError(f"{name} {when}: out of range in UTC") from None
         if self._kind == "memory":
             found = [r for r in self._rows.values() if
                      (severity is None or r.severity == severity)

@@ -47,11 +47,12 @@ from incidentlog.errors import (
     IncidentExistsError,
     IncidentLogError,
     IncidentNotFoundError,
+    InvalidEventError,
     StoreError,
 )
-from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
+from incidentlog.incident import INCIDENT_ID, Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import events_for, structure_incident
-from incidentlog.urls import persistence_env, redact
+from incidentlog.urls import persistence_env, redact, redact_url
 
 Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
@@ -62,6 +63,16 @@ DEFAULT_SNAPSHOT_INTERVAL = 100
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{name}: naive datetime refused; give a timezone-aware time")
+    return value
+
+
+MAX_STORED_INT = 2**63 - 1
+"""The largest version or position a database column holds."""
+
+
+def _in_range(value: int, name: str, *, low: int) -> int:
+    if not low <= value <= MAX_STORED_INT:
+        raise ValueError(f"{name} {value}: out of range ({low} to {MAX_STORED_INT})")
     return value
 
 
@@ -103,14 +114,16 @@ class _Prepared:
     rows: list[StoredEvent]
     chain: str
     first_version: int
+    recorded_at: datetime | None = None
 
 
 @attrs.frozen
 class Loaded:
-    """An incident's state with the chain link of its last event."""
+    """An incident's state with the chain link and recording time of its last event."""
 
     state: Incident
     chain: str
+    recorded_at: datetime | None = None
 
 
 class IncidentLog:
@@ -132,8 +145,8 @@ class IncidentLog:
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = 1000,
     ) -> None:
-        self.url = redact(url) if url else "memory://"
         env = persistence_env(url)
+        self.url = redact_url(url) if url else "memory://"
         stream_key = None
         if cipher_key is not None:
             stream_key = _stream_key(cipher_key)
@@ -161,15 +174,45 @@ class IncidentLog:
 
     def _open(self, env: dict[str, str]) -> _EventStoreApp:
         # Several processes opening one PostgreSQL database at once race on the tables'
-        # CREATE ... IF NOT EXISTS ("tuple concurrently updated"): that one is retried.
+        # CREATE ... IF NOT EXISTS (a duplicate pg_type row, "tuple concurrently updated"):
+        # opening holds an advisory lock of the schema, and a race that slips by is retried.
+        self._env = env
         for attempt in range(6):
             try:
-                return _EventStoreApp(env=env)
+                with self.schema_lock():
+                    return _EventStoreApp(env=env)
             except PersistenceError as exc:
                 if "concurrently" not in str(exc) or attempt == 5:
                     raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Hold PostgreSQL's advisory lock of this log's schema (nothing elsewhere): what
+        creates tables holds it, so concurrent first opens queue instead of colliding."""
+        env = self._env
+        if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            yield
+            return
+        import psycopg
+
+        schema = env.get("POSTGRES_SCHEMA") or "public"
+        name = f"incidentlog\x00{env['POSTGRES_DBNAME']}\x00{schema}".encode()
+        key = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+        try:
+            conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                   password=env["POSTGRES_PASSWORD"], autocommit=True,
+                                   connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
+        with conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _check_key(self) -> None:
         """Refuse, in one line, a store whose rows the key given (or no key) cannot read."""
@@ -270,7 +313,8 @@ class IncidentLog:
             except IncidentLogError:
                 self._cache.pop(incident_id, None)
                 raise
-            self._remember(Loaded(prepared.state, prepared.chain) if prepared.rows else loaded)
+            self._remember(Loaded(prepared.state, prepared.chain, prepared.recorded_at)
+                           if prepared.rows else loaded)
             self._snapshot_if_due(prepared)
             return prepared.state
 
@@ -330,7 +374,16 @@ class IncidentLog:
                  *, validate: bool) -> _Prepared:
         before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
+        if not validate and not INCIDENT_ID.fullmatch(incident_id):  # else a rule says so
+            raise InvalidEventError(f"incident id {incident_id!r}: use letters, digits and "
+                                    ". _ : # - (at most 100), starting with a letter or digit")
         now = self._clock()
+        if loaded is not None and loaded.recorded_at is not None and \
+                isinstance(now, datetime) and now.utcoffset() is not None and \
+                now < loaded.recorded_at:
+            # A writer whose clock is behind the last one's: recorded time never goes
+            # backwards within an incident, or as_of would show a state that never existed.
+            now = loaded.recorded_at
         # Canonical types and the recording time, so the chain hashes exactly what decoding
         # will give back.
         if validate:  # checked as one command
@@ -357,7 +410,8 @@ class IncidentLog:
             raw = encode_event(e)
             chain = link(chain, incident_id, version, raw, schema_version(ev.TAGS[type(e)]))
             rows.append(stored(incident_id, version, e, raw, chain))
-        return _Prepared(state, rows, chain, first + 1)
+        return _Prepared(state, rows, chain, first + 1, now if stamped else
+                         (loaded.recorded_at if loaded else None))
 
     def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:
         if not rows:
@@ -397,6 +451,8 @@ class IncidentLog:
         ``occurred_by`` as we know it now (see :mod:`incidentlog.audit`)."""
         if sum(x is not None for x in (version, as_of, occurred_by)) > 1:
             raise ValueError("give at most one of version, as_of and occurred_by")
+        if version is not None:
+            _in_range(version, "version", low=1)
         if as_of is not None or occurred_by is not None:
             from incidentlog import audit
 
@@ -547,7 +603,7 @@ class IncidentLog:
                 return cached
             state = fold((e for e, _ in newer), cached.state)
             assert state is not None
-            current = Loaded(state, newer[-1][1])
+            current = Loaded(state, newer[-1][1], newer[-1][0].recorded_at)
             self._remember(current)
             return current
         found = self._load_from_store(incident_id, version=version)
@@ -574,7 +630,7 @@ class IncidentLog:
                 head = [replay(row) for row in rows]
                 whole = fold(e for e, _ in head)
                 assert whole is not None
-                return Loaded(whole, head[-1][1])
+                return Loaded(whole, head[-1][1], head[-1][0].recorded_at)
         snap = self._snapshot(incident_id, version)
         if snap is not None:
             # The event at the snapshot's own version is read too: its stored chain link
@@ -584,13 +640,13 @@ class IncidentLog:
                 rest = after[1:]
                 state = fold((e for e, _ in rest), snap.state) if rest else snap.state
                 assert state is not None
-                return Loaded(state, after[-1][1])
+                return Loaded(state, after[-1][1], after[-1][0].recorded_at)
         after = self._replay(incident_id, lte=version)
         if not after:
             return None
         whole = fold(e for e, _ in after)
         assert whole is not None
-        return Loaded(whole, after[-1][1])
+        return Loaded(whole, after[-1][1], after[-1][0].recorded_at)
 
     def _snapshot(self, incident_id: str, version: int | None) -> Snapshot | None:
         """The latest snapshot at or before ``version`` that can be used: one that reads,
@@ -696,6 +752,7 @@ class IncidentLog:
 
     def _notification_rows(self, *, after: int, topics: Sequence[str], page: int
                            ) -> Iterator[Any]:
+        _in_range(after, "position", low=0)
         recorder = self._app.recorder
         start = after
         while True:

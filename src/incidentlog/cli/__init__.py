@@ -21,6 +21,7 @@ from incidentlog.cli.common import (
     KEY_ENV,
     Run,
     UsageError,
+    escaped,
 )
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
@@ -60,8 +61,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = escaped(out or sys.stdout)
+    err = escaped(err or sys.stderr)
     parser, commands = build_parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

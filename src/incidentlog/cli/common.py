@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, cast
 
 from incidentlog import figures as fg
 from incidentlog.checks import Finding, has_errors
@@ -32,6 +34,38 @@ class Command(Protocol):
 
     def __call__(self, name: str, summary: str, example: str, run: Run) -> argparse.ArgumentParser:
         ...
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class EscapedOutput(io.TextIOBase):
+    """A text stream that writes terminal control characters (ESC, BEL, CR, bidi
+    overrides...) as visible escapes (``\\x1b``), keeping newlines and tabs: what a title,
+    actor or file name holds can never drive the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(_CONTROL.sub(_escape, text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+def escaped(stream: TextIO) -> TextIO:
+    """``stream`` behind :class:`EscapedOutput`."""
+    return cast(TextIO, EscapedOutput(stream))
 
 
 class UsageError(Exception):
@@ -90,9 +124,13 @@ def report_findings(results: list[tuple[str, Finding]], as_json: bool, out: Text
 def parse_time(text: str) -> datetime:
     """An aware ISO 8601 time from the command line, or a usage error."""
     try:
-        return aware(text)
+        value = aware(text)
+        value.astimezone(UTC)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    except OverflowError:
+        raise UsageError(f"{text!r}: out of range once in UTC") from None
+    return value
 
 
 def state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:
