@@ -120,3 +120,31 @@ def test_ten_processes_open_a_fresh_postgres_database_at_once(pg_url: str) -> No
     assert results == ["ok"] * 10
     with IncidentLog(pg_url) as log:
         assert len(log.find()) == 10 and log.verify().ok
+
+
+def test_a_long_chain_of_kept_sections_renders_in_order() -> None:
+    from incidentlog.render import render_markdown
+
+    log = IncidentLog(snapshot_interval=0)
+    log.declare(ev.IncidentDeclared(incident_id=ID, title="t", severity="P2", occurred_at=T,
+                                    actor="@a"))
+    n = 3000  # each anchored to the one before: recursion used to stop near 500
+    log.append(ID, *[ev.SectionNoted(occurred_at=None, actor="@a", heading=f"H{i}",
+                                     markdown=f"text {i}", level=2 + (i % 3 == 1),
+                                     anchor=f"H{i - 1}" if i else "Timeline")
+                     for i in range(n)], validate=False)
+    for template in ("a", "b"):
+        out = render_markdown(log.get(ID), template)
+        positions = [out.index(f"# H{i}\n") for i in range(n)]
+        assert positions == sorted(positions)
+
+
+def test_ten_thousand_headings_convert(tmp_path: Path) -> None:
+    lines = ["# INC-20251023-0001: Big", "", "## Timeline", "", "- 14:00 UTC - began", ""]
+    for i in range(10_000):
+        lines += ["#" * (2 + i % 5) + f" Extra {i}", "", f"text {i}", ""]
+    path = tmp_path / "big.md"
+    path.write_text("\n".join(lines))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["convert", str(path)], out, err) == 0
+    assert out.getvalue().count("Extra ") == 10_000
