@@ -434,6 +434,8 @@ def test_the_cli_names_each_problem_and_exits_1(url: str, tmp_path: Path) -> Non
     code, out, _ = run("verify", "--json")
     assert code == 1 and {p["kind"] for p in json.loads(out)["problems"]} == \
         {"truncated", "snapshot"}
+    code, out, _ = run("checkpoint", "--out", str(tmp_path / "bad.json"))
+    assert code == 1 and "no checkpoint taken" in out and not (tmp_path / "bad.json").exists()
 
 
 def test_checkpoint_files_and_keys_give_one_line_errors(tmp_path: Path) -> None:

@@ -227,11 +227,15 @@ class IncidentLog:
                                  "(--key-file FILE or INCIDENTLOG_KEY_FILE)")
             return
         try:
-            self.mapper.cipher.decrypt(state)
+            first = self.mapper.cipher.decrypt(state)
         except Exception:
             self.close()
             raise StoreError(f"{self.url}: the key given does not decrypt this store (a wrong "
                              "key, or a store that is not encrypted)") from None
+        if b'"i":' not in first:
+            # Encrypted before ids were pseudonymous: its rows are filed under the ids
+            # themselves, and are read that way (`copy` files them under pseudonyms).
+            self.mapper.stream_key = None
 
     @property
     def encrypted(self) -> bool:
