@@ -383,6 +383,13 @@ def test_tamper(url: str, name: str) -> None:
         assert kinds(checked) == with_checkpoint, checked.problems
         # Every incident still holding events is checked, whatever else is wrong.
         assert set(plain.heads) >= {i for i in (A, B, C) if log.exists(i)}
+    # And no other command gives a traceback on the tampered store: an answer or one line.
+    for argv in (("list",), ("show", A), ("show", A, "--version", "3"), ("history", A),
+                 ("blame", B), ("export",), ("stats",), ("diff", A, "1", "2")):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["--db", url, *argv], out, err)
+        assert code in (0, 2) and (code == 0 or err.getvalue().count("\n") == 1), \
+            (argv, err.getvalue())
 
 
 def test_untouched_store_is_intact_with_its_checkpoint(url: str) -> None:

@@ -64,6 +64,10 @@ UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 """How an event stored in an older schema version becomes the next version."""
 
 
+class UnreadableRowError(StoreError, MapperDeserialisationError):
+    """A stored row that does not decode (damaged or edited): one line naming the row."""
+
+
 class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     """What is stored for one event: the event's own bytes, chain link, format and version.
 
@@ -293,7 +297,7 @@ class IncidentMapper(Mapper[str]):
                     f"{where}: stored by a newer incidentlog (format {newer}, this version "
                     f"reads up to {FORMAT_VERSION}); upgrade incidentlog to read this store"
                 ) from None
-            raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
+            raise UnreadableRowError(f"{where}: cannot decode {topic!r}: {exc}") from exc
         current = schema_version(topic)
         if env.f > FORMAT_VERSION or env.v > current:
             raise StoreError(
@@ -314,7 +318,7 @@ class IncidentMapper(Mapper[str]):
                     fields = UPCASTERS[(topic, step)](fields)
                 event = msgspec.convert(fields, type=ev.EVENT_TYPES_BY_TAG[topic])
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            raise MapperDeserialisationError(f"{where}: cannot decode {topic!r}: {exc}") from exc
+            raise UnreadableRowError(f"{where}: cannot decode {topic!r}: {exc}") from exc
         rec = Recorded(env.i or str(originator_id), version, event, env.chain, raw=raw)
         rec.schema = env.v if env.f >= 2 else None
         return rec

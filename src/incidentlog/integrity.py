@@ -66,7 +66,6 @@ class Stream:
     chains: dict[int, str] = attrs.field(factory=dict)
     leaves: dict[int, bytes] = attrs.field(factory=dict)
     positions: dict[int, int] = attrs.field(factory=dict)
-    events: dict[int, ev.Event | None] = attrs.field(factory=dict)
     broken: bool = False
     """True when a problem was found in the stream itself: what summarises it (snapshots,
     index rows) is then not compared with it, as the stream's problem is named already."""
@@ -262,7 +261,6 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
             problems.append(Problem(ident, version, f"event row {version} is typed as a "
                                     "snapshot", "altered"))
             previous, state = None, None
-            stream.events[version] = None
             continue
         try:
             rec = log.mapper.decode(row.originator_id, version, row.topic, row.state)
@@ -271,11 +269,9 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
                                     f"{_short(exc)}", "unreadable"))
             previous = None
             state = None
-            stream.events[version] = None
             continue
         assert isinstance(rec, Recorded)  # only the snapshot topic decodes to a Snapshot
         stream.chains[version] = rec.chain
-        stream.events[version] = rec.event
         problems += _check_event(ident, version, row.topic, rec, previous)
         previous = rec.chain
         if state is not None or version == 1:

@@ -680,7 +680,9 @@ class IncidentLog:
         """The stored records of one incident (event, version, chain link), oldest first."""
         out = []
         for rec in self._app.events.get(self.mapper.stream_id(incident_id), gt=gt, lte=lte):
-            assert isinstance(rec, Recorded)
+            if not isinstance(rec, Recorded):
+                raise StoreError(f"incident {incident_id} version {rec.originator_version}: "
+                                 "a snapshot among the events (run incidentlog verify)")
             out.append(rec)
         if not out and gt is None and not self.exists(incident_id):
             raise IncidentNotFoundError(incident_id)
@@ -725,7 +727,10 @@ class IncidentLog:
         for row in self._notification_rows(after=after, topics=topics, page=page):
             rec = self.mapper.decode(row.originator_id, row.originator_version, row.topic,
                                      row.state)
-            assert isinstance(rec, Recorded)
+            if not isinstance(rec, Recorded):
+                raise StoreError(f"incident {row.originator_id} version "
+                                 f"{row.originator_version}: a snapshot among the events (run "
+                                 "incidentlog verify)")
             rec.position = row.id
             yield rec
 
