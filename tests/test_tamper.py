@@ -190,6 +190,15 @@ def alter_snapshot(db: Database, log: IncidentLog) -> None:
                  "{snapshots}")
 
 
+def forge_snapshot(db: Database, log: IncidentLog) -> None:
+    """A snapshot edited by someone who read the source: its digest recomputed."""
+    env = msgspec.json.decode(db.state(A, 4, "{snapshots}"), type=codec.SnapshotEnvelope)
+    state = bytes(env.state).replace(b"Transfers failing", b"Nothing happened!")
+    digest = codec.snapshot_digest(A, 4, env.chain, state)
+    forged = msgspec.structs.replace(env, state=msgspec.Raw(state), d=digest)
+    db.set_state(A, 4, msgspec.json.encode(forged), "{snapshots}")
+
+
 def delete_last(db: Database, log: IncidentLog) -> None:
     db.delete(A, 7)
 
@@ -319,6 +328,7 @@ CASES: dict[str, tuple[Callable[[Database, IncidentLog], None], set[str], set[st
     "delete_middle": (delete_middle, {"deleted"}, {"deleted"}),
     "swap_payloads": (swap_payloads, {"unreadable"}, {"unreadable", "altered"}),
     "alter_snapshot": (alter_snapshot, {"snapshot"}, {"snapshot"}),
+    "forge_snapshot": (forge_snapshot, {"snapshot"}, {"snapshot"}),
     "delete_last": (delete_last, {"truncated"}, {"truncated"}),
     "delete_last_two": (delete_last_two, {"truncated"}, {"truncated"}),
     "cut_to_snapshot": (cut_to_snapshot, {"truncated"}, {"truncated"}),
@@ -408,9 +418,25 @@ def test_an_altered_snapshot_is_never_served(url: str) -> None:
     with IncidentLog(url) as log:
         alter_snapshot(db, log)
     db.close()
-    with IncidentLog(url) as log:
+    with IncidentLog(url, snapshot_interval=4) as log:  # reads go through the snapshot
         assert log.get(A).title == "Transfers failing"
         assert log.get(A, version=5).title == "Transfers failing"
+
+
+def test_a_snapshot_forged_with_its_digest_is_not_shown_by_the_cli(url: str) -> None:
+    prepared(url)
+    db = Database(url)
+    with IncidentLog(url) as log:
+        forge_snapshot(db, log)
+    db.close()
+    out = io.StringIO()
+    assert main(["--db", url, "show", A, "--format", "json"], out, io.StringIO()) == 0
+    assert json.loads(out.getvalue())["title"] == "Transfers failing"
+    with IncidentLog(url, trust_snapshots=False) as log:
+        assert log.get(A).title == "Transfers failing"
+    with IncidentLog(url, snapshot_interval=4) as log:  # the default trusts a sound digest
+        assert log.get(A).title == "Nothing happened!"
+        assert [p.kind for p in log.verify().problems] == ["snapshot"]
 
 
 def test_the_cli_names_each_problem_and_exits_1(url: str, tmp_path: Path) -> None:

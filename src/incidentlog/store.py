@@ -131,8 +131,10 @@ class IncidentLog:
 
     ``url`` chooses the store (``None``: in memory). ``clock`` stamps ``recorded_at``.
     ``cipher_key`` (``eventsourcing.cipher.AESCipher.create_key(32)``) encrypts events with
-    AES-GCM. A snapshot is stored every ``snapshot_interval`` events. The latest state of up
-    to ``cache_size`` incidents is kept in memory and brought up to date from the store
+    AES-GCM. A snapshot is stored every ``snapshot_interval`` events; ``trust_snapshots=False``
+    reads always fold the events instead, so not even a snapshot edited with its digest
+    recomputed is served (the CLI reads this way). The latest state of up to ``cache_size``
+    incidents is kept in memory and brought up to date from the store
     (one query for the events after it) on every read, so long histories stay fast.
     """
 
@@ -144,7 +146,9 @@ class IncidentLog:
         cipher_key: str | None = None,
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = 1000,
+        trust_snapshots: bool = True,
     ) -> None:
+        self._trust_snapshots = trust_snapshots
         env = persistence_env(url)
         self.url = redact_url(url) if url else "memory://"
         stream_key = None
@@ -655,7 +659,7 @@ class IncidentLog:
     def _snapshot(self, incident_id: str, version: int | None) -> Snapshot | None:
         """The latest snapshot at or before ``version`` that can be used: one that reads,
         whose digest matches, and that is of this incident (else ``None``: fold instead)."""
-        if self._app.snapshots is None:
+        if self._app.snapshots is None or not self._trust_snapshots:
             return None
         try:
             for snap in self._app.snapshots.get(self.mapper.stream_id(incident_id), desc=True,
