@@ -140,3 +140,19 @@ def test_a_store_encrypted_before_pseudonymous_ids_still_reads(tmp_path: Path) -
     assert ID.encode() not in (tmp_path / "new.db").read_bytes()
     with IncidentLog(f"sqlite:///{tmp_path / 'new.db'}", cipher_key=key) as new:
         assert new.get(ID).title == "Payroll leak" and new.verify().ok
+
+
+def test_a_plaintext_store_copied_under_a_key_hides_everything(tmp_path: Path) -> None:
+    plain = f"sqlite:///{tmp_path / 'plain.db'}"
+    with IncidentLog(plain, snapshot_interval=3) as log:
+        fill(log)
+    key = tmp_path / "key"
+    key.write_text(AESCipher.create_key(num_bytes=32))
+    target = f"sqlite:///{tmp_path / 'sealed.db'}"
+    out = io.StringIO()
+    assert main(["--db", plain, "copy", "--to", target, "--to-key-file", str(key)], out,
+                io.StringIO()) == 0 and "intact" in out.getvalue()
+    raw = (tmp_path / "sealed.db").read_bytes()
+    assert not any(secret.encode() in raw for secret in SECRETS)
+    with IncidentLog(plain) as source, IncidentLog(target, cipher_key=key.read_text()) as copy:
+        assert copy.get(ID) == source.get(ID) and len(copy.snapshot_rows()) == 2
