@@ -232,6 +232,16 @@ def forge_append(db: Database, log: IncidentLog) -> None:
     db.insert(C, 3, topic, data)
 
 
+def forge_backdated(db: Database, log: IncidentLog) -> None:
+    """As forge_append, but stamped as if recorded before C's last event."""
+    last = log.records(C)[-1]
+    assert last.event.recorded_at is not None
+    topic, data, _ = envelope(ev.Resolved(occurred_at=at(2), actor="@sre", summary="fine",
+                                          recorded_at=last.event.recorded_at
+                                          - timedelta(seconds=1)), last.chain, C, 3)
+    db.insert(C, 3, topic, data)
+
+
 def forge_inside(db: Database, log: IncidentLog) -> None:
     """A whole forged incident put early in the log (positions shifted), index rebuilt."""
     for position, ident, version in reversed(db.positions()):
@@ -335,6 +345,7 @@ CASES: dict[str, tuple[Callable[[Database, IncidentLog], None], set[str], set[st
     "delete_incident": (delete_incident, {"deleted"}, {"deleted"}),
     "rewrite_rechained": (rewrite_rechained, set(), {"rewritten"}),
     "forge_append": (forge_append, set(), set()),
+    "forge_backdated": (forge_backdated, {"forged"}, {"forged"}),
     "forge_inside": (forge_inside, set(), {"forged"}),
     "downgrade_version": (downgrade_version, {"altered"}, {"altered"}),
     "envelope_version_zero": (envelope_version_zero, {"unreadable"}, {"unreadable", "altered"}),

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import itertools
 from collections import defaultdict
+from datetime import datetime
 from typing import Any, Literal
 
 import attrs
@@ -243,6 +244,7 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
     previous: str | None = GENESIS
     expected = 1
     state: Incident | None = None
+    last_recorded: datetime | None = None
     for row in rows:
         version = int(row.originator_version)
         stream.versions.append(version)
@@ -272,7 +274,18 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
             continue
         assert isinstance(rec, Recorded)  # only the snapshot topic decodes to a Snapshot
         stream.chains[version] = rec.chain
-        problems += _check_event(ident, version, row.topic, rec, previous)
+        found = _check_event(ident, version, row.topic, rec, previous)
+        when = rec.event.recorded_at
+        if not found and rec.schema is not None and when is not None and \
+                last_recorded is not None and when < last_recorded:
+            # Format 2 is written by a version that never stamps an event earlier than
+            # the one before it in its incident.
+            found = [Problem(ident, version, f"event {version} ({row.topic}) is recorded at "
+                             f"{when.isoformat()}, before the event before it: not written "
+                             "by incidentlog (forged, or its time edited)", "forged")]
+        problems += found
+        if when is not None:
+            last_recorded = when if last_recorded is None else max(last_recorded, when)
         previous = rec.chain
         if state is not None or version == 1:
             try:
