@@ -152,6 +152,9 @@ def verify(log: IncidentLog, checkpoint: Checkpoint, *, key: bytes | None = None
         scan.problems.insert(0, Problem(None, None, bad_signature, "checkpoint"))
         return scan.verification()
     problems, notes = compare(scan, checkpoint)
+    if checkpoint.mac is not None and key is None:
+        notes.append("the checkpoint is signed, but no key was given: its signature was not "
+                     "checked")
     scan.problems += problems
     return scan.verification(notes)
 
