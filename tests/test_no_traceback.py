@@ -148,3 +148,12 @@ def test_ten_thousand_headings_convert(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["convert", str(path)], out, err) == 0
     assert out.getvalue().count("Extra ") == 10_000
+
+
+def test_a_file_name_with_control_characters_is_printed_escaped(tmp_path: Path) -> None:
+    bad = tmp_path / "evil\x1b[2J\x07.md"
+    bad.write_text("not a report at all")
+    db = f"sqlite:///{tmp_path / 'i.db'}"
+    code, out, err = run(db, "import", str(bad))
+    assert code == 2 and "evil\\x1b[2J\\x07.md" in out + err
+    assert "\x1b" not in out + err and "\x07" not in out + err
