@@ -516,3 +516,29 @@ def test_a_copy_holds_the_sources_checkpoint(url: str, tmp_path: Path) -> None:
         result = checkpoint.verify(target, saved, key=b"k" * 32)
         assert result.ok and "12 row(s) unchanged" in result.notes[0]
         assert target.get(A, version=4) == source.get(A, version=4)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE stored_events SET originator_version=NULL WHERE originator_version=3",
+    "UPDATE stored_events SET originator_version='abc' WHERE originator_version=3",
+    "UPDATE stored_events SET state=NULL WHERE originator_version=3",
+    "UPDATE stored_events SET topic=NULL WHERE originator_version=3",
+    "UPDATE stored_events SET originator_id=NULL WHERE originator_version=3",
+    "UPDATE stored_events SET state=X'00' WHERE originator_version=1",
+    "UPDATE stored_snapshots SET originator_version='x'",
+    "UPDATE incident_index SET version='x', started_at='garbage'",
+    "UPDATE incident_index_position SET position='x'",
+])
+def test_damaged_columns_never_give_a_traceback(tmp_path: Path, sql: str) -> None:
+    """SQLite lets a column hold anything: NULL in a key, text in a number."""
+    url = f"sqlite:///{tmp_path / 'incidents.db'}"
+    prepared(url)
+    with sqlite3.connect(tmp_path / "incidents.db") as conn:
+        conn.execute(sql)
+    out = io.StringIO()
+    assert main(["--db", url, "verify"], out, io.StringIO()) == 1, out.getvalue()
+    for argv in (("list",), ("show", A), ("history", A), ("export",), ("blame", B)):
+        err = io.StringIO()
+        code = main(["--db", url, *argv], io.StringIO(), err)
+        assert code in (0, 2) and (code == 0 or err.getvalue().count("\n") == 1), \
+            (argv, err.getvalue())

@@ -359,6 +359,9 @@ class IncidentMapper(Mapper[str]):
 
     def unprotect(self, data: bytes, where: str) -> bytes:
         """A stored row's bytes decrypted and decompressed (a one-line StoreError if not)."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise UnreadableRowError(f"{where}: no stored bytes ({type(data).__name__})")
+        data = bytes(data)
         try:
             if self.cipher:
                 data = self.cipher.decrypt(data)

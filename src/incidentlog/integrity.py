@@ -138,7 +138,8 @@ def scan(log: IncidentLog, incident_id: str | None = None) -> Scan:
                       lambda: IncidentIndex(log, create=False).stored())
     wanted: dict[str, set[int]] = defaultdict(set)
     for snap in snapshot_rows or []:
-        wanted[str(snap.originator_id)].add(int(snap.originator_version))
+        with contextlib.suppress(TypeError, ValueError):
+            wanted[str(snap.originator_id)].add(int(snap.originator_version))
     for raw in (index[1] if index else []):
         with contextlib.suppress(KeyError, TypeError, ValueError):
             wanted[str(raw["id"])].add(int(raw["version"]))
@@ -199,17 +200,28 @@ def _check_rows(log: IncidentLog, found: Scan, rows: list[tuple[int, Any]],
     mapper = log.mapper
     read: list[tuple[int, Any, str, bytes]] = []
     for position, row in rows:
-        version = int(row.originator_version)
+        found.last_position = max(found.last_position, position)
         try:
             envelope = mapper.unprotect(row.state, f"incident {row.originator_id} version "
-                                        f"{version}")
+                                        f"{row.originator_version}")
         except Exception:
-            envelope = bytes(row.state)
+            envelope = row.state if isinstance(row.state, bytes) else repr(row.state).encode()
+        version = _int(row.originator_version)
+        if version is None or row.originator_id is None or row.topic is None:
+            # Still a leaf (the checkpoint's comparison names what changed), not an event.
+            found.leaves.append(merkle.leaf_hash(leaf_data(
+                str(row.originator_id), -1, str(row.topic), envelope)))
+            found.rows.append((str(row.originator_id), -1))
+            found.problems.append(Problem(
+                None if row.originator_id is None else str(row.originator_id), None,
+                f"row {position} of the log has no usable incident, version or type "
+                f"({row.originator_id!r}, {row.originator_version!r}, {row.topic!r})",
+                "unreadable"))
+            continue
         incident = _incident_of(log, row, envelope)
         leaf = merkle.leaf_hash(leaf_data(incident, version, str(row.topic), envelope))
         found.leaves.append(leaf)
         found.rows.append((incident, version))
-        found.last_position = max(found.last_position, position)
         by_stream[str(row.originator_id)].append(row)
         read.append((position, row, incident, leaf))
     # A stream is named by the incident its declaration (else any row) says it is.
@@ -317,11 +329,22 @@ def _check_event(ident: str, version: int, topic: str, rec: Recorded, previous: 
     return []
 
 
+def _int(value: Any) -> int | None:
+    """A stored integer, or ``None`` when the column holds something else."""
+    try:
+        return int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _check_snapshot(log: IncidentLog, found: Scan, row: Any,
                     states: dict[tuple[str, int], Incident | None]) -> list[Problem]:
     found.snapshots += 1
-    ident, version = str(row.originator_id), int(row.originator_version)
+    ident, version = str(row.originator_id), _int(row.originator_version)
     ident = found.names.get(ident, ident)
+    if version is None:
+        return [Problem(ident, None, f"snapshot row with no usable version "
+                        f"({row.originator_version!r})", "snapshot")]
     where = f"snapshot at version {version}"
     try:
         snap = log.mapper.decode(row.originator_id, version, row.topic, row.state)

@@ -219,24 +219,33 @@ class IncidentLog:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _check_key(self) -> None:
-        """Refuse, in one line, a store whose rows the key given (or no key) cannot read."""
-        rows = self._app.recorder.select_notifications(0, 1, inclusive_of_start=False)
+        """Refuse, in one line, a store whose rows the key given (or no key) cannot read.
+
+        The first and the last row are tried: one damaged row is for ``verify`` to name,
+        not a reason to refuse the store."""
+        recorder = self._app.recorder
+        rows = list(recorder.select_notifications(0, 1, inclusive_of_start=False))
         if not rows:
             return
-        state = rows[0].state
+        last = recorder.max_notification_id()
+        if last and last != rows[0].id:
+            rows += recorder.select_notifications(last, 1)
+        states = [r.state if isinstance(r.state, bytes) else b"" for r in rows]
         if self.mapper.cipher is None:
-            if bytes(state[:1]) != b"{":
+            if not any(state[:1] == b"{" for state in states):
                 self.close()
                 raise StoreError(f"{self.url}: the store is encrypted: give its key "
                                  "(--key-file FILE or INCIDENTLOG_KEY_FILE)")
             return
-        try:
-            first = self.mapper.cipher.decrypt(state)
-        except Exception:
+        read = []
+        for state in states:
+            with contextlib.suppress(Exception):
+                read.append(self.mapper.cipher.decrypt(state))
+        if not read:
             self.close()
             raise StoreError(f"{self.url}: the key given does not decrypt this store (a wrong "
-                             "key, or a store that is not encrypted)") from None
-        if b'"i":' not in first:
+                             "key, or a store that is not encrypted)")
+        if not any(b'"i":' in data for data in read):
             # Encrypted before ids were pseudonymous: its rows are filed under the ids
             # themselves, and are read that way (`copy` files them under pseudonyms).
             self.mapper.stream_key = None
