@@ -4,8 +4,8 @@ copy of the repository, and then a second time in the same directory.
 A block is run when its fence says ``bash``, ``sh`` or ``python`` (``python run`` too). A
 block that cannot run here says ``no-run`` after its language, and is listed in
 :data:`NOT_RUN` with the reason, so none is left out silently. Shell blocks run with
-``bash -e`` and the ``incidentlog`` of this environment first on the PATH; the Python
-blocks of one file share a namespace.
+``bash -e``, the ``incidentlog`` of this environment first on the PATH and a home
+directory of their own; the Python blocks of one file share a namespace.
 """
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ def test_every_block_runs_twice_in_a_fresh_copy(tmp_path: Path,
     where = fresh_copy(tmp_path / "clone")
     env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTLOG_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["HOME"] = str(tmp_path / "home")  # blocks may keep files in ~ (a signing key)
+    (tmp_path / "home").mkdir()
     monkeypatch.chdir(where)
     for name in [k for k in os.environ if k.startswith("INCIDENTLOG_")]:
         monkeypatch.delenv(name)

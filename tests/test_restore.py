@@ -100,11 +100,31 @@ def test_a_bad_or_edited_file_is_refused_whole(tmp_path: Path, edit: object, say
         assert list(target.ids()) == [], "nothing stored"
 
 
-def test_events_stored_in_an_older_schema_load_with_relink(tmp_path: Path) -> None:
+def test_events_stored_in_an_older_format_and_schema_load_as_they_were(tmp_path: Path
+                                                                      ) -> None:
     old = tmp_path / "old.db"
     shutil.copy(OLD_STORE, old)
     with IncidentLog(f"sqlite:///{old}") as log:
         lines = list(export(log))
+        states = {i: log.get(i) for i in log.ids()}
+    assert json.loads(lines[1])["event"]["ticket"] == "OPS-42", "exported upcast"
+    assert {(json.loads(x)["format"], json.loads(x)["schema"]) for x in lines} >= {(1, 1)}
+    with IncidentLog() as target:
+        assert load(target, lines).relinked == 0
+        assert list(export(target)) == lines, "format 1, schema 1 rows copied as they were"
+        assert target.verify().ok
+        assert {i: target.get(i) for i in target.ids()} == states
+
+
+def test_lines_without_their_stored_bytes_need_relink(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    shutil.copy(OLD_STORE, old)
+    with IncidentLog(f"sqlite:///{old}") as log:
+        lines = []
+        for line in export(log):
+            data = json.loads(line)
+            del data["stored"], data["format"], data["schema"]
+            lines.append(json.dumps(data))
         states = {i: log.get(i) for i in log.ids()}
     with IncidentLog() as target, pytest.raises(RestoreError, match="--relink"):
         load(target, lines)
@@ -113,7 +133,6 @@ def test_events_stored_in_an_older_schema_load_with_relink(tmp_path: Path) -> No
         assert done.relinked > 0
         assert target.verify().ok
         assert {i: target.get(i) for i in target.ids()} == states
-    assert json.loads(lines[1])["event"]["ticket"] == "OPS-42", "exported upcast"
 
 
 def test_a_writer_that_gets_there_first_is_a_clear_refusal(tmp_path: Path,

@@ -89,19 +89,21 @@ def labels_of(row: IndexRow) -> list[tuple[str, str, str]]:
 class IncidentIndex:
     """Listing and filtering incidents from a table kept up to date from the event stream."""
 
-    def __init__(self, log: IncidentLog) -> None:
+    def __init__(self, log: IncidentLog, *, create: bool = True) -> None:
         self.log = log
         recorder = log.recorder
         self._datastore = getattr(recorder, "datastore", None)
         module = type(recorder).__module__
         self._kind = "sqlite" if "sqlite" in module else "postgres" if "postgres" in module \
             else "memory"
+        if log.encrypted:  # no plaintext table beside encrypted events: kept in memory
+            self._kind = "memory"
         self._rows: dict[str, IndexRow] = {}
         self._actions: dict[str, list[ActionRow]] = {}
         self._position = 0
         self._stale = False
         """True when a table was added to an index already caught up: rebuild it first."""
-        if self._kind != "memory":
+        if self._kind != "memory" and create:
             self._create()
 
     # ------------------------------------------------------------------ SQL plumbing
@@ -120,7 +122,7 @@ class IncidentIndex:
 
     def _create(self) -> None:
         index, position = self._table("incident_index"), self._table("incident_index_position")
-        with self._cursor(commit=True) as c:
+        with self.log.schema_lock(), self._cursor(commit=True) as c:
             c.execute(f"CREATE TABLE IF NOT EXISTS {index} (id TEXT PRIMARY KEY, title TEXT, "
                       "severity TEXT, status TEXT, services TEXT, started_at TEXT, "
                       "resolved_at TEXT, duration REAL, version INTEGER)")
@@ -228,7 +230,9 @@ class IncidentIndex:
             "resolved_at=excluded.resolved_at, duration=excluded.duration, "
             "version=excluded.version")
         with self._cursor(commit=True) as c:
-            for r in rows:
+            # In id order, so writers catching up at once lock rows in the same order
+            # (PostgreSQL found a deadlock when ten processes did in set order).
+            for r in sorted(rows, key=lambda r: r.id):
                 c.execute(upsert, (r.id, r.title, r.severity, r.status,
                                    "|" + "|".join(r.services) + "|", _iso(r.started_at),
                                    _iso(r.resolved_at), r.duration_minutes, r.version))
@@ -258,6 +262,43 @@ class IncidentIndex:
                                    a.ticket, a.horizon, a.incident_title, a.incident_status,
                                    "|" + "|".join(a.services) + "|"))
 
+    def stored(self) -> tuple[int, list[Any]] | None:
+        """The position and the raw rows as stored, read without catching up (``None``: no
+        index was ever built). For verifying the index against the events."""
+        if self._kind == "memory":
+            return (self._position, [attrs.asdict(r, retain_collection_types=True)
+                                    for r in self._rows.values()]) \
+                if self._position else None
+        try:
+            with self._cursor(commit=False) as c:
+                c.execute(f"SELECT * FROM {self._table('incident_index')}")
+                rows = [dict(r) for r in c.fetchall()]
+                c.execute(f"SELECT position FROM {self._table('incident_index_position')}")
+                found = c.fetchone()
+        except Exception:  # no such table: the index was never built
+            return None
+        labels = self._stored_labels()
+        if labels is not None:  # teams, tags and fields are part of what is checked
+            for row in rows:
+                found_labels = labels.get(str(row["id"]), [])
+                row["teams"] = [n for k, n, _ in found_labels if k == "team"]
+                row["tags"] = [n for k, n, _ in found_labels if k == "tag"]
+                row["fields"] = [(n, v) for k, n, v in found_labels if k == "field"]
+        return (int(found["position"]) if found else 0), rows
+
+    def _stored_labels(self) -> dict[str, list[tuple[str, str, str]]] | None:
+        try:
+            with self._cursor(commit=False) as c:
+                c.execute(f"SELECT * FROM {self._table('incident_labels')} "
+                          "ORDER BY incident_id, kind, name")
+                out: dict[str, list[tuple[str, str, str]]] = {}
+                for r in c.fetchall():
+                    out.setdefault(r["incident_id"], []).append((r["kind"], r["name"],
+                                                                 r["value"]))
+                return out
+        except Exception:  # an index kept before labels were: nothing of them to check
+            return None
+
     # ------------------------------------------------------------------ queries
 
     def find(self, *, severity: str | None = None, status: str | None = None,
@@ -271,6 +312,13 @@ class IncidentIndex:
         ``team``, ``tag``: one of the incident's; ``field``: ``(name, value)`` of a custom
         field.
         """
+        if limit is not None and not 0 <= limit <= 2**63 - 1:
+            raise ValueError(f"limit {limit}: out of range (0 to {2**63 - 1})")
+        for name, when in (("since", since), ("until", until)):
+            try:
+                _iso(when)
+            except (OverflowError, ValueError):
+                raise ValueError(f"{name} {when}: out of range in UTC") from None
         wanted = [(kind, name, value) for kind, name, value in (
             ("team", team, ""), ("tag", tag, ""),
             ("field", *(field if field else (None, ""))))
@@ -405,8 +453,19 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def parse_row(r: Any) -> IndexRow:
+    """An index row from a stored one (a mapping of column to value)."""
+    if "duration" not in r:  # kept in memory: already an IndexRow's fields
+        return IndexRow(**r)
+    return _row(r)
+
+
 def _row(r: Any) -> IndexRow:
     services = tuple(s for s in str(r["services"] or "").split("|") if s)
-    return IndexRow(r["id"], r["title"], r["severity"], r["status"], services,
-                    _time(r["started_at"]), _time(r["resolved_at"]), r["duration"],
-                    int(r["version"]))
+    row = IndexRow(r["id"], r["title"], r["severity"], r["status"], services,
+                   _time(r["started_at"]), _time(r["resolved_at"]), r["duration"],
+                   int(r["version"]))
+    if isinstance(r, dict) and "teams" in r:  # read with its labels (see stored())
+        row = attrs.evolve(row, teams=tuple(r["teams"]), tags=tuple(r["tags"]),
+                           fields=tuple(tuple(f) for f in r["fields"]))
+    return row

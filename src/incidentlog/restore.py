@@ -1,12 +1,14 @@
 """Restoring a log from its export: ``incidentlog export`` lines back into an empty store.
 
-Each line is ``{"position", "incident", "version", "event", "chain", "stored"}`` as
-:func:`export_line` writes it: ``event`` has every field, ``stored`` is the event's bytes
-as the store holds them (fields at their default left out), which the chain link hashes.
-The events are stored byte for byte as they were (ids, times, actors, links), in the order
-of the file, all in one transaction: a restore lands whole or not at all. Each link is
-recomputed and compared with the one exported, and ``stored`` must say what ``event``
-says, so a file edited after export is refused, naming the line.
+Each line is ``{"position", "incident", "version", "event", "chain", "stored", "format",
+"schema"}`` as :func:`export_line` writes it: ``event`` has every field; ``stored`` is the
+event's bytes as the store holds them (fields at their default left out, in the schema
+version ``schema``), which the chain link hashes; ``format`` is the stored envelope's
+format (from 2 the link also covers the schema version). The events are stored as they
+were (ids, times, actors, bytes, links, formats), in the order of the file, all in one
+transaction: a restore lands whole or not at all. Each link is recomputed and compared
+with the one exported, and ``stored`` must decode to what ``event`` says, so a file edited
+after export is refused, naming the line.
 """
 
 from __future__ import annotations
@@ -18,11 +20,18 @@ from typing import Any
 
 import attrs
 import msgspec
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from incidentlog import events as ev
-from incidentlog.audit import FeedItem
-from incidentlog.codec import GENESIS, encode_event, link
+from incidentlog.codec import (
+    FORMAT_VERSION,
+    GENESIS,
+    Envelope,
+    Recorded,
+    encode_event,
+    link,
+    schema_version,
+)
 from incidentlog.errors import IncidentLogError, InputError, StoreError
 from incidentlog.store import IncidentLog
 from incidentlog.urls import redact
@@ -41,21 +50,20 @@ class Restored:
     relinked: int
 
 
-def export_line(item: FeedItem, chain: str, stored: bytes) -> str:
+def export_line(rec: Recorded) -> str:
     """One line of ``export --format jsonl``: where the event is, every field, its chain
-    link and its stored bytes."""
-    return json.dumps({"position": item.position, "incident": item.incident_id,
-                       "version": item.version, "event": item.event.as_dict(),
-                       "chain": chain, "stored": stored.decode()},
+    link, and its stored bytes with their format and schema version."""
+    return json.dumps({"position": rec.position, "incident": rec.originator_id,
+                       "version": rec.originator_version, "event": rec.event.as_dict(),
+                       "chain": rec.chain, "stored": rec.raw.decode(),
+                       "format": rec.stored_format, "schema": rec.stored_schema},
                       ensure_ascii=False, default=str)
 
 
 def export(log: IncidentLog, *, after: int = 0) -> Iterator[str]:
     """Every event of ``log`` after position ``after`` as export lines, in recorded order."""
     for rec in log.notifications(after=after):
-        assert rec.position is not None
-        item = FeedItem(rec.position, rec.originator_id, rec.originator_version, rec.event)
-        yield export_line(item, rec.chain, rec.raw)
+        yield export_line(rec)
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True):
@@ -65,6 +73,8 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
     position: int | None = None
     chain: str | None = None
     stored: str | None = None
+    format: int | None = None
+    schema: int | None = None
 
 
 _line_decoder = msgspec.json.Decoder(_Line)
@@ -122,17 +132,17 @@ def load(log: IncidentLog, lines: Iterable[str | bytes], *, source: str = "-",
         if (expected == 1) != isinstance(event, ev.IncidentDeclared) or (
                 isinstance(event, ev.IncidentDeclared) and event.incident_id != ident):
             raise RestoreError(f"{where}: {ident} must begin with its own declaration, once")
-        raw = _stored_bytes(line.stored, event) or encode_event(event)
-        chain = link(links.get(ident, GENESIS), ident, expected, raw)
+        row, chain = _as_stored(log, ident, expected, event, line,
+                                links.get(ident, GENESIS))
         if line.chain is not None and line.chain != chain:
             if not relink:
                 raise RestoreError(
                     f"{where}: {ident} version {expected}: its chain link does not follow "
-                    "from the event (edited after export, or stored in an older schema "
-                    "version); --relink to store it with a new link")
+                    "from the event (edited after export, or exported without its stored "
+                    "bytes); --relink to store it with a new link")
             relinked += 1
         links[ident], versions[ident] = chain, expected
-        rows.append(log.mapper.stored(ident, expected, event, raw, chain))
+        rows.append(row)
     if rows:
         try:
             log.recorder.insert_events(rows)
@@ -144,13 +154,31 @@ def load(log: IncidentLog, lines: Iterable[str | bytes], *, source: str = "-",
     return Restored(len(rows), len(versions), relinked)
 
 
-def _stored_bytes(stored: str | None, event: ev.Event) -> bytes | None:
-    """The exported stored bytes, when they decode to ``event`` in the current schema."""
-    if stored is None:
-        return None
-    raw = stored.encode()
-    try:
-        again = msgspec.json.decode(raw, type=type(event))
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None
-    return raw if again == event else None
+def _as_stored(log: IncidentLog, ident: str, version: int, event: ev.Event, line: _Line,
+               previous: str) -> tuple[StoredEvent, str]:
+    """The row to store for an export line, and its chain link: the exported bytes, format
+    and schema version when they decode to the line's event, else the event written now."""
+    mapper = log.mapper
+    topic = ev.tag_of(event)
+    exported = line.stored is not None and line.format is not None and line.schema is not None
+    for as_exported in ((True, False) if exported else (False,)):
+        if as_exported:
+            assert line.stored is not None and line.format is not None
+            raw, f, v = line.stored.encode(), line.format, line.schema or 1
+        else:
+            raw, f, v = encode_event(event), FORMAT_VERSION, schema_version(topic)
+        chain = link(previous, ident, version, raw, v if f >= 2 else None)
+        envelope = Envelope(msgspec.Raw(raw), chain, f=f, v=v,
+                            i=ident if mapper.stream_key is not None else None)
+        data = mapper.protect(msgspec.json.encode(envelope))
+        row = StoredEvent(originator_id=mapper.stream_id(ident), originator_version=version,
+                          topic=topic, state=data)
+        if not as_exported:
+            return row, chain
+        try:
+            decoded = mapper.decode(row.originator_id, version, topic, row.state)
+        except (StoreError, ValueError):
+            continue
+        if isinstance(decoded, Recorded) and decoded.event == event:
+            return row, chain
+    raise AssertionError("unreachable")  # pragma: no cover
