@@ -145,3 +145,18 @@ def test_a_writer_that_gets_there_first_is_a_clear_refusal(tmp_path: Path,
         monkeypatch.setattr(target, "changes", lambda **kwargs: iter(()))
         with pytest.raises(RestoreError, match="another writer got there first"):
             load(target, lines)
+
+
+def test_an_encrypted_store_restores_into_another_under_its_own_key(tmp_path: Path) -> None:
+    cipher = pytest.importorskip("eventsourcing.cipher")
+    pytest.importorskip("Crypto", reason="pip install 'incidentlog[crypto]' for the cipher")
+    first, second = (cipher.AESCipher.create_key(num_bytes=32) for _ in range(2))
+    with IncidentLog(f"sqlite:///{tmp_path / 'a.db'}", cipher_key=first) as log:
+        seed_incidents.record(log)
+        lines = list(export(log))
+        states = {i: log.get(i) for i in log.ids()}
+    with IncidentLog(f"sqlite:///{tmp_path / 'b.db'}", cipher_key=second) as target:
+        assert load(target, lines).relinked == 0
+        assert list(export(target)) == lines
+        assert target.verify().ok
+        assert {i: target.get(i) for i in target.ids()} == states
