@@ -193,21 +193,21 @@ def compare(scan: Scan, checkpoint: Checkpoint) -> tuple[list[Problem], list[str
 def _compare_head(scan: Scan, ident: str, head: Head) -> list[Problem]:
     stream = scan.streams.get(ident)
     if stream is None:
-        return [Problem(ident, None, f"incident deleted: the checkpoint holds {head.version} "
-                        "event(s) of it, the store none", "deleted")]
+        return [Problem(ident, None, f"the whole incident is gone: the checkpoint holds "
+                        f"{head.version} event(s) of it, the store none", "deleted")]
     missing = [v for v in range(1, head.version + 1) if v not in stream.leaves]
     if missing and missing == list(range(missing[0], head.version + 1)):
         first = missing[0]
         gone = f"event {first} was" if first == head.version else \
             f"events {first} to {head.version} were"
-        return [Problem(ident, first, f"truncated: the checkpoint holds {head.version} "
+        return [Problem(ident, first, f"the checkpoint holds {head.version} "
                         f"event(s), the store {first - 1} of them; {gone} deleted",
                         "truncated")]
     if missing:
         return [Problem(ident, missing[0], f"event(s) {', '.join(map(str, missing[:10]))} "
                         "of the checkpoint were deleted", "deleted")]
     if stream.chains.get(head.version) != head.chain:
-        return [Problem(ident, head.version, f"rewritten: its events up to version "
+        return [Problem(ident, head.version, f"its events up to version "
                         f"{head.version} are not the checkpoint's (a chain recomputed)",
                         "rewritten")]
     if stream.leaf_digest(head.version) != head.digest:
