@@ -16,7 +16,7 @@ from incidentlog import events as ev
 from incidentlog.errors import IncidentLogError
 from incidentlog.incident import decide, fold
 
-from strategies import any_event, histories
+from strategies import any_event, every_event, histories
 
 ID = "INC-20251023-0001"
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -25,7 +25,7 @@ SETTINGS = settings(max_examples=40, deadline=None,
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
 @SETTINGS
-@given(history=histories())
+@given(history=histories(events=every_event))
 def test_replay_from_the_store_equals_the_aggregate_in_memory(backend: str,
                                                               history: list[ev.Event]) -> None:
     in_memory = None
