@@ -141,6 +141,11 @@ def test_the_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                                                          {"communications": "@bo"})
     code, out, _ = run("list", "--team", "db", "--field", "region=eu", "--json")
     assert [r["id"] for r in json.loads(out)] == ["I-9"]
+    assert run("tag", "I-9", "--add", "a-rather-long-customer-facing-tag")[0] == 0
+    code, out, _ = run("stats", "--by", "tag")
+    header, *rows, _ = out.splitlines()
+    assert code == 0 and len(rows) == 2
+    assert {row.index(" - (0/1)") for row in rows} == {header.index(" MTTD")}, "aligned"
     code, out, _ = run("stats", "--by", "field:region", "--json")
     assert [g["group"] for g in json.loads(out)] == ["eu"]
     for argv, says in [(("team", "I-9"), "give --add or --remove"),

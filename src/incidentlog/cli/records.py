@@ -90,10 +90,15 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
         return (f"{hhmm(metric.median_minutes)}/{hhmm(metric.p90_minutes or 0)}"
                 f" ({metric.count}/{metric.count + len(metric.missing)})")
 
-    out.write(f"{'GROUP':<14} {'N':>4}  {'MTTD':<18} {'MTTA':<18} {'MITIGATE':<18} MTTR\n")
-    for g in groups:
-        out.write(f"{g.group:<14} {g.incidents:>4}  {cell(g.mttd):<18} {cell(g.mtta):<18} "
-                  f"{cell(g.time_to_mitigate):<18} {cell(g.mttr)}\n")
+    # Columns as wide as their longest cell (a tag or a duration in days may be long).
+    table = [("GROUP", "N", "MTTD", "MTTA", "MITIGATE", "MTTR")] + [
+        (g.group, str(g.incidents), cell(g.mttd), cell(g.mtta), cell(g.time_to_mitigate),
+         cell(g.mttr)) for g in groups]
+    widths = [max(len(row[c]) for row in table) for c in range(5)]
+    for row in table:
+        cells = [row[0].ljust(widths[0]), row[1].rjust(max(widths[1], 4)),
+                 *(v.ljust(w) for v, w in zip(row[2:5], widths[2:5], strict=True))]
+        out.write("  ".join([*cells, row[5]]).rstrip() + "\n")
     out.write("median/p90 as HH:MM, or days and HH:MM (incidents with the times / all); "
               "--json names the incidents without them\n")
     return EXIT_OK
