@@ -23,7 +23,6 @@ import jinja2
 
 from incidentlog import audit
 from incidentlog import events as ev
-from incidentlog import figures as fg
 from incidentlog.checks import check
 from incidentlog.incident import Folding, Incident
 from incidentlog.render import render_markdown
@@ -49,19 +48,6 @@ class Built:
     pages: int
 
 
-def _short(minutes: float | None) -> str:
-    """``27m``, ``1h 05m``, ``2d 3h``; ``-`` when unknown."""
-    if minutes is None:
-        return "-"
-    total = round(minutes)
-    sign, total = ("-" if total < 0 else ""), abs(total)
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours}h"
-    return f"{sign}{hours}h {mins:02d}m" if hours else f"{sign}{mins}m"
-
-
 def plain(value: Any) -> str:
     """A value of the report's document as a person reads it: text as is, an item as
     ``key: value`` pairs (empty ones left out), a list one item after another."""
@@ -85,8 +71,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("incidentlog.site", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(short=_short, when=_when, plain=plain, safe_url=markup.safe_url,
-                       minutes=lambda m: "-" if m is None else fg.format_minutes(m))
+    env.filters.update(short=listing.short_minutes, when=_when, plain=plain,
+                       safe_url=markup.safe_url)
     env.globals.update(paths=paths, CSP=CSP)
     return env
 
@@ -209,7 +195,8 @@ def _index(w: _Writer, rows: list[listing.Row], options: dict[str, list[str]],
     years: dict[str, int] = {}
     for n, r in enumerate(rows):
         years.setdefault(r.year, n // page_size + 1)
-    _paged(w, rows, page_size, paths.index_page, "index.html", options=options, years=years)
+    _paged(w, rows, page_size, paths.index_page, "index.html", options=options, years=years,
+           show_team=bool(options["team"]))
 
 
 def _search(w: _Writer, rows: list[listing.Row], options: dict[str, list[str]]) -> None:
@@ -217,7 +204,8 @@ def _search(w: _Writer, rows: list[listing.Row], options: dict[str, list[str]]) 
              r.team or "", r.title] for r in rows]
     w.text("static/search-data.js", "window.incidentlogIndex = "
            + json.dumps(data, ensure_ascii=False, separators=(",", ":")) + ";\n")
-    w.page("search.html", "search.html", options=options, total=len(rows))
+    w.page("search.html", "search.html", options=options, total=len(rows),
+           show_team=bool(options["team"]))
 
 
 def _numbered(page: Callable[[str, int], str], name: str) -> Callable[[int], str]:
@@ -239,7 +227,7 @@ def _groups(w: _Writer, rows: list[listing.Row], page_size: int) -> None:
     for kind, groups, page in pages:
         for name, members in sorted(groups.items()):
             _paged(w, members, page_size, _numbered(page, name), "group.html",
-                   kind=kind, name=name)
+                   kind=kind, name=name, show_team=bool(by_team))
         w.page(f"{kind}s.html", "groups.html", kind=kind,
                groups=[(name, len(m), page(name, 1)) for name, m in sorted(groups.items())])
 

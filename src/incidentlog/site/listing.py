@@ -12,6 +12,19 @@ from incidentlog.incident import ActionItem, Incident
 from incidentlog.site import paths
 
 
+def short_minutes(minutes: float | None) -> str:
+    """``27m``, ``1h 05m``, ``2d 3h``; ``-`` when unknown."""
+    if minutes is None:
+        return "-"
+    total = round(minutes)
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    return f"{sign}{hours}h {mins:02d}m" if hours else f"{sign}{mins}m"
+
+
 def team_of(incident: Incident) -> str | None:
     """The team that owns the incident, when the record names one."""
     team = getattr(incident, "team", None)
@@ -54,9 +67,8 @@ class Row:
 
     @property
     def duration(self) -> str:
-        """Detection to resolution as ``1 hour 5 minutes``, or ``-``."""
-        minutes = self.duration_minutes
-        return "-" if minutes is None else fg.format_minutes(minutes)
+        """Detection to resolution as ``1h 05m``, or ``-``."""
+        return short_minutes(self.duration_minutes)
 
     @property
     def search_text(self) -> str:

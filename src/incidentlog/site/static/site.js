@@ -67,6 +67,13 @@
     return td;
   }
 
+  function badge(td, kind, value) {
+    var span = document.createElement("span");
+    span.className = "badge " + kind + "-" + value.toLowerCase().replace(/ /g, "-");
+    span.textContent = value;
+    td.appendChild(span);
+  }
+
   function listing(form) {
     var table = document.querySelector("table.incidents");
     var rows = Array.prototype.map.call(table.tBodies[0].rows, function (tr) {
@@ -102,6 +109,7 @@
     var more = document.getElementById("more");
     var count = form.querySelector("output.count");
     var LIMIT = 500;
+    var withTeam = table.dataset.team === "yes";
     var rows = data.map(function (d) {
       return {
         d: d, severity: d[3], status: d[4], services: d[6], team: d[7],
@@ -116,13 +124,13 @@
         var d = r.d;
         var tr = document.createElement("tr");
         cell(tr, d[0], d[1]);
+        cell(tr, d[8]);
         cell(tr, d[2]).className = "num";
-        cell(tr, d[3] || "unrated").className = "sev";
-        cell(tr, d[4]);
+        badge(cell(tr, ""), "sev", d[3] || "unrated");
+        badge(cell(tr, ""), "status", d[4]);
         cell(tr, d[5]).className = "num";
         cell(tr, d[6].join(", "));
-        cell(tr, d[7]);
-        cell(tr, d[8]);
+        if (withTeam) cell(tr, d[7]);
         body.appendChild(tr);
       });
       table.hidden = false;
