@@ -33,7 +33,7 @@ def _at(text: str) -> datetime:
 
 
 def across_midnight(log: IncidentLog) -> None:
-    """Detected at 23:40, resolved at 01:05 the next day."""
+    """Detected at 23:40, resolved at 01:05 the next day; says it lasted an hour."""
     t = _at("2025-03-01T23:40:00")
     log.declare(ev.IncidentDeclared(
         incident_id=NIGHT_ID, title="Queue backlog overnight", severity="P2",
@@ -56,6 +56,9 @@ def across_midnight(log: IncidentLog) -> None:
         ev.ActionItemAdded(occurred_at=t + timedelta(minutes=90), actor="@night",
                            item_id="Q-2", title="Alert on consumer lag", owner="@queue-team",
                            due=date(2026, 6, 1), ticket="OPS-77"),
+        ev.FigureStated(occurred_at=t + timedelta(minutes=95), actor="@night",
+                        figure="duration_minutes", value=60, text="60 minutes",
+                        label="Duration"),
     ])
 
 

@@ -356,3 +356,9 @@ def test_cli_serve_stops_after_its_time(db: str) -> None:
     assert out.endswith("stopped after 1 build(s)\n")
     code, _, err = run("--db", db, "serve", "--port", "70000")
     assert code == 2 and "--port" in err
+
+
+@pytest.mark.parametrize("text", ["Checkout failed for 12% of users.", "a  b", "x = 1, y = 2",
+                                  "é ü 中文", "50% (of 7000) requests"])
+def test_plain_lines_skip_the_parser_and_read_the_same(text: str) -> None:
+    assert markup.to_html(text) == markup._markdown(text)

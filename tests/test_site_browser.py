@@ -152,7 +152,8 @@ def test_the_incident_page_draws_its_timeline_and_shows_its_facts(chromium: str,
     assert days == ["Mar 1", "Mar 2"]
     text = " ".join(" ".join(dom.text).split())
     assert "Resolved 2025-03-02 01:05 UTC" in text
-    assert "Duration 1 hour 25 minutes" in text
+    assert ("Duration 1 hour 25 minutes error duration-mismatch: stated duration 1 hour, "
+            "timeline gives 1 hour 25 minutes") in text  # the finding beside its fact
     assert "mitigated → resolved 35m" in text
     assert "Canary config pushes" in text and "overdue" in text
 

@@ -9,6 +9,8 @@ linger. A folder is only ever replaced if it is empty or a site this module wrot
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
 import tempfile
 from collections import defaultdict
@@ -113,8 +115,14 @@ def read_all(log: IncidentLog) -> tuple[list[Incident], dict[str, list[ev.Event]
 
 
 def build_site(log: IncidentLog, out: Path, *, template: str = "a", today: date | None = None,
-               page_size: int = PAGE_SIZE, title: str = "Incident archive") -> Built:
-    """Write the site of every incident in ``log`` to folder ``out``."""
+               page_size: int = PAGE_SIZE, title: str = "Incident archive",
+               workers: int | None = None) -> Built:
+    """Write the site of every incident in ``log`` to folder ``out``.
+
+    ``template``: the house format reports are shown in; ``today``: the day follow-ups are
+    overdue against; ``workers``: processes writing incident pages (default: one per CPU;
+    archives under :data:`PARALLEL_FROM` incidents are written by this process alone).
+    """
     if template not in ("a", "b"):
         raise ValueError(f"unknown template {template!r}; use 'a' or 'b'")
     if page_size < 1:
@@ -127,7 +135,7 @@ def build_site(log: IncidentLog, out: Path, *, template: str = "a", today: date 
     try:
         writer = _Writer(staging, environment(), title)
         _write_site(writer, incidents, events, template=template, today=today,
-                    page_size=page_size)
+                    page_size=page_size, workers=_workers() if workers is None else workers)
         (staging / MARKER).write_text("built by incidentlog site\n", encoding="utf-8")
         _swap(staging, out)
     except BaseException:
@@ -158,7 +166,7 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def _write_site(w: _Writer, incidents: list[Incident], events: dict[str, list[ev.Event]], *,
-                template: str, today: date, page_size: int) -> None:
+                template: str, today: date, page_size: int, workers: int) -> None:
     static = resources.files("incidentlog.site") / "static"
     for name in ("site.css", "site.js"):
         w.text(f"static/{name}", static.joinpath(name).read_text(encoding="utf-8"))
@@ -167,8 +175,7 @@ def _write_site(w: _Writer, incidents: list[Incident], events: dict[str, list[ev
     _index(w, rows, options, page_size)
     _search(w, rows, options)
     _groups(w, rows, page_size)
-    for incident in incidents:
-        _incident(w, incident, events[incident.id], template=template, today=today)
+    _incident_pages(w, incidents, events, template=template, today=today, workers=workers)
     _metrics(w, incidents, rows, today)
 
 
@@ -230,6 +237,51 @@ def _groups(w: _Writer, rows: list[listing.Row], page_size: int) -> None:
                    kind=kind, name=name, show_team=bool(by_team))
         w.page(f"{kind}s.html", "groups.html", kind=kind,
                groups=[(name, len(m), page(name, 1)) for name, m in sorted(groups.items())])
+
+
+PARALLEL_FROM = 500
+"""Incidents from which their pages are written by several processes."""
+
+_Job = tuple[_Writer, list[Incident], dict[str, list[ev.Event]], str, date]
+_job: _Job | None = None
+"""What the forked workers write: set before they fork, so it is theirs without pickling."""
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _incident_pages(w: _Writer, incidents: list[Incident], events: dict[str, list[ev.Event]],
+                    *, template: str, today: date, workers: int) -> None:
+    """The pages of every incident: here, or by ``workers`` forked processes at once (the
+    pages are independent files, and rendering them is most of a build's time)."""
+    global _job
+    if workers <= 1 or len(incidents) < PARALLEL_FROM or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        for incident in incidents:
+            _incident(w, incident, events[incident.id], template=template, today=today)
+        return
+    size = -(-len(incidents) // (workers * 4))
+    _job = (w, incidents, events, template, today)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            w.pages += sum(pool.map(_incident_chunk, [
+                (first, first + size) for first in range(0, len(incidents), size)], chunksize=1))
+    finally:
+        _job = None
+
+
+def _incident_chunk(bounds: tuple[int, int]) -> int:
+    """Write the pages of incidents ``bounds[0]`` up to ``bounds[1]``; return how many."""
+    assert _job is not None
+    w, incidents, events, template, today = _job
+    before = w.pages
+    for incident in incidents[bounds[0]:bounds[1]]:
+        _incident(w, incident, events[incident.id], template=template, today=today)
+    return w.pages - before
 
 
 def _incident(w: _Writer, incident: Incident, events: list[ev.Event], *, template: str,

@@ -72,8 +72,16 @@ _markdown = mistune.create_markdown(renderer=_Renderer(),
                                     plugins=["table", "strikethrough", "task_lists"])
 
 
+_MARKUP = re.compile(r"[*_`\[\]<>&#|~!\\:]|\n|^\s*(?:[-+>]|\d+[.)])\s")
+"""What could make a line more than a plain paragraph in Markdown."""
+
+
 def to_html(text: str) -> Markup:
     """Markdown as safe HTML (raw HTML shown as text, unsafe links disabled)."""
+    if not text.strip():
+        return Markup("")
+    if not _MARKUP.search(text):  # one plain line: a paragraph, without parsing it
+        return Markup(f"<p>{escape(text.strip())}</p>\n")
     html = _markdown(text)
     assert isinstance(html, str)
     return Markup(html)
