@@ -366,3 +366,16 @@ def test_cli_serve_stops_after_its_time(db: str) -> None:
                                   "é ü 中文", "50% (of 7000) requests"])
 def test_plain_lines_skip_the_parser_and_read_the_same(text: str) -> None:
     assert markup.to_html(text) == markup._markdown(text)
+
+
+def test_the_page_blames_item_fields_only_when_changed_later() -> None:
+    log = IncidentLog()
+    site_archive.across_midnight(log)
+    t = log.get(site_archive.NIGHT_ID).resolved_at
+    log.append(site_archive.NIGHT_ID, ev.ActionItemUpdated(occurred_at=t, actor="@lead",
+                                                           item_id="Q-1", status="done"))
+    shown = {b.field: b.version for b in history.concise(history.past(
+        log.events(site_archive.NIGHT_ID)).blame)}
+    assert shown["$.action_items[Q-1]"] == shown["$.action_items[Q-1].status"] == 10
+    assert "$.action_items[Q-1].title" not in shown and "$.action_items[Q-2]" in shown
+    assert shown["$.title"] == 1

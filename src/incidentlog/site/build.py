@@ -50,20 +50,6 @@ class Built:
     pages: int
 
 
-def plain(value: Any) -> str:
-    """A value of the report's document as a person reads it: text as is, an item as
-    ``key: value`` pairs (empty ones left out), a list one item after another."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "; ".join(plain(v) for v in value)
-    if isinstance(value, dict):
-        return " · ".join(f"{k}: {plain(v)}" for k, v in value.items() if v not in (None, ""))
-    return json.dumps(value)
-
-
 def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M") if at else "-"
 
@@ -73,7 +59,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("incidentlog.site", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(short=listing.short_minutes, when=_when, plain=plain,
+    env.filters.update(short=listing.short_minutes, when=_when,
                        safe_url=markup.safe_url)
     env.globals.update(paths=paths, CSP=CSP)
     return env
@@ -289,7 +275,8 @@ def _incident(w: _Writer, incident: Incident, events: list[ev.Event], *, templat
     findings = check(incident)
     item_fields = ("timeline", "action_items")
     shown, by_field, other = facts.place(facts.facts(incident), findings, extra=item_fields)
-    report = markup.to_html(render_markdown(incident, template, events))
+    # Without the events: its Document History is the history page, one link away.
+    report = markup.to_html(render_markdown(incident, template))
     w.page(paths.incident_page(incident.id), "incident.html", incident=incident,
            facts=shown, findings=findings, item_findings=by_field, other_findings=other,
            picture=timeline.picture(incident), rows=timeline_rows(incident),
@@ -298,7 +285,7 @@ def _incident(w: _Writer, incident: Incident, events: list[ev.Event], *, templat
            house_format=template.upper(), events=len(events))
     past = history.past(events)
     w.page(paths.history_page(incident.id), "history.html", incident=incident, past=past,
-           changes=history.changes_data(past))
+           blame=history.concise(past.blame), changes=history.changes_data(past))
 
 
 def _metrics(w: _Writer, incidents: list[Incident], rows: list[listing.Row],

@@ -41,8 +41,9 @@ class Past:
 
 def plain(value: Any) -> Any:
     """A value of the record as JSON-ready data (attrs and msgspec values as dicts)."""
-    if attrs.has(type(value)):
-        return {a.name: plain(getattr(value, a.name)) for a in attrs.fields(type(value))}
+    if attrs.has(type(value)):  # fields left empty are left out
+        return {a.name: plain(v) for a in attrs.fields(type(value))
+                if not _empty(v := getattr(value, a.name))}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return msgspec.to_builtins(value)
@@ -148,6 +149,18 @@ def past(events: Sequence[ev.Event]) -> Past:
                                                   e.recorded_at, e.actor, summary, source),
                                 tuple(changes)))
     return Past(tuple(versions), state.blame())
+
+
+def concise(blame: Sequence[Blame]) -> list[Blame]:
+    """Blame as the page shows it: a field of a list item only when an event after the one
+    that added the item changed it (an action item's status, a corrected timeline time)."""
+    added: dict[str, int] = {}
+    for b in blame:
+        if "]." in b.field:
+            item = b.field.rsplit(".", 1)[0]
+            added[item] = min(added.get(item, b.version), b.version)
+    return [b for b in blame
+            if "]." not in b.field or added[b.field.rsplit(".", 1)[0]] != b.version]
 
 
 def changes_data(p: Past) -> list[list[Any]]:

@@ -187,6 +187,10 @@
     var compare = document.querySelector("form.compare");
     var asof = document.querySelector("form.asof");
     var last = versions[versions.length - 1];
+    var none = document.createElement("option");
+    none.value = "0";
+    none.textContent = "0 (nothing yet)";
+    compare.elements.a.appendChild(none);
     fill(compare.elements.a, Math.max(1, last - 1));
     fill(compare.elements.b, last);
     fill(asof.elements.v, last);
@@ -222,6 +226,15 @@
         "recorded " + recorded[versions.indexOf(v)] + " UTC";
     }
     compare.addEventListener("change", showCompare);
+    Array.prototype.forEach.call(document.querySelectorAll("a.changes-link"), function (a) {
+      a.hidden = false;
+      a.addEventListener("click", function () {
+        var v = Number(a.dataset.version);
+        compare.elements.a.value = String(Math.max(0, v - 1));
+        compare.elements.b.value = String(v);
+        showCompare();
+      });
+    });
     asof.addEventListener("change", showAsOf);
     document.getElementById("tools").hidden = false;
     document.getElementById("asof").hidden = false;
