@@ -505,7 +505,7 @@ def bench_storage(n: int) -> tuple[str, float, float]:
     return "bytes per event on disk (SQLite)", ours, raw
 
 
-def bench_site(n: int) -> dict[str, float]:
+def bench_site(n: int, workers: int | None = None) -> dict[str, float]:
     """Build the web site of ``n`` incidents from SQLite: wall and CPU seconds (this process
     and the workers it forks), pages, size. Needs the site extra; empty without it."""
     import os
@@ -543,15 +543,16 @@ def bench_site(n: int) -> dict[str, float]:
         cpu = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                    resource.RUSAGE_CHILDREN)]
         start_time = time.perf_counter()
-        built = build_site(log, out)
+        built = build_site(log, out, workers=workers)
         wall = time.perf_counter() - start_time
         after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                      resource.RUSAGE_CHILDREN)]
-        used = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
-                   for a, b in zip(after, cpu, strict=True))
+        user = sum(a.ru_utime - b.ru_utime for a, b in zip(after, cpu, strict=True))
+        system = sum(a.ru_stime - b.ru_stime for a, b in zip(after, cpu, strict=True))
         html = [p.stat().st_size for p in out.rglob("*.html")]
         files = [p.stat().st_size for p in out.rglob("*") if p.is_file()]
-        return {"incidents": built.incidents, "pages": built.pages, "wall": wall, "cpu": used,
+        return {"incidents": built.incidents, "pages": built.pages, "wall": wall,
+                "cpu": user + system, "system": system,
                 "mb": sum(files) / 1e6, "largest_kb": max(html) / 1e3,
                 "median_kb": statistics.median(html) / 1e3, "load": os.getloadavg()[0]}
 
@@ -560,7 +561,8 @@ def _print_site(n: int) -> None:
     site = bench_site(n) if n else {}
     if site:
         print(f"{'web site of ' + str(n) + ' incidents (SQLite)':<44} "
-              f"{site['wall']:>11.2f}s  CPU {site['cpu']:.1f}s (all processes), "
+              f"{site['wall']:>11.2f}s  CPU {site['cpu']:.1f}s (all processes; "
+              f"{site['system']:.1f}s in the kernel), "
               f"{site['pages']:.0f} pages, {site['mb']:.0f} MB, page median "
               f"{site['median_kb']:.0f} KB, largest {site['largest_kb']:.0f} KB; "
               f"load average {site['load']:.1f}")

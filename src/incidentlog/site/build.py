@@ -8,6 +8,7 @@ linger. A folder is only ever replaced if it is empty or a site this module wrot
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -252,12 +253,17 @@ def _incident_pages(w: _Writer, incidents: list[Incident], events: dict[str, lis
         return
     size = -(-len(incidents) // (workers * 4))
     _job = (w, incidents, events, template, today)
+    # What the workers inherit is never collected by them: frozen, the collector neither
+    # scans it (time) nor touches it (copy-on-write pages).
+    gc.collect()
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             w.pages += sum(pool.map(_incident_chunk, [
                 (first, first + size) for first in range(0, len(incidents), size)], chunksize=1))
     finally:
         _job = None
+        gc.unfreeze()
 
 
 def _incident_chunk(bounds: tuple[int, int]) -> int:
