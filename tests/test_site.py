@@ -379,3 +379,19 @@ def test_the_page_blames_item_fields_only_when_changed_later() -> None:
     assert shown["$.action_items[Q-1]"] == shown["$.action_items[Q-1].status"] == 10
     assert "$.action_items[Q-1].title" not in shown and "$.action_items[Q-2]" in shown
     assert shown["$.title"] == 1
+
+
+def test_pages_written_by_workers_are_the_pages_written_alone(
+        archive: IncidentLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incidentlog.site import build
+
+    alone = build_site(archive, tmp_path / "alone", today=site_archive.TODAY, workers=1)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 2)
+    shared = build_site(archive, tmp_path / "shared", today=site_archive.TODAY, workers=2)
+    assert alone.pages == shared.pages
+    files = sorted(p.relative_to(tmp_path / "alone") for p in (tmp_path / "alone").rglob("*")
+                   if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "shared")
+                           for p in (tmp_path / "shared").rglob("*") if p.is_file())
+    for rel in files:
+        assert (tmp_path / "alone" / rel).read_bytes() == (tmp_path / "shared" / rel).read_bytes()

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -246,8 +247,8 @@ def _incident_pages(w: _Writer, incidents: list[Incident], events: dict[str, lis
     """The pages of every incident: here, or by ``workers`` forked processes at once (the
     pages are independent files, and rendering them is most of a build's time)."""
     global _job
-    if workers <= 1 or len(incidents) < PARALLEL_FROM or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(incidents) < PARALLEL_FROM or sys.platform != "linux":
+        # Forking is safe on Linux; elsewhere (macOS system libraries) it may not be.
         for incident in incidents:
             _incident(w, incident, events[incident.id], template=template, today=today)
         return
