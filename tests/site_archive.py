@@ -107,7 +107,3 @@ def record(log: IncidentLog) -> None:
     across_midnight(log)
     hostile(log)
     routine(log)
-
-
-def ids(log: IncidentLog) -> list[str]:
-    return list(log.ids())

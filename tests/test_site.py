@@ -399,3 +399,24 @@ def test_pages_written_by_workers_are_the_pages_written_alone(
                            for p in (tmp_path / "shared").rglob("*") if p.is_file())
     for rel in files:
         assert (tmp_path / "alone" / rel).read_bytes() == (tmp_path / "shared" / rel).read_bytes()
+
+
+def test_findings_sit_beside_the_facts_they_concern() -> None:
+    from incidentlog.checks import check
+    from incidentlog.site import facts
+
+    log = IncidentLog()
+    t = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    log.append("ODD-1", ev.IncidentDeclared(incident_id="ODD-1", title="odd", severity="P2",
+                                            occurred_at=t, detected_at=t, actor="@a"),
+               ev.Mitigated(occurred_at=t - timedelta(minutes=5), actor="@a"),
+               ev.ActionItemAdded(occurred_at=t, actor="@a", item_id="A-1", title="x",
+                                  due=datetime(2020, 1, 1).date()),
+               validate=False)
+    incident = log.get("ODD-1")
+    shown, by_field, rest = facts.place(facts.facts(incident), check(incident),
+                                        extra=("timeline", "action_items"))
+    beside = {f.label: [x.code for x in f.findings] for f in shown if f.findings}
+    assert beside == {"Mitigated": ["lifecycle-order"]}
+    assert [x.code for x in by_field["action_items.A-1"]] == ["due-before-incident"]
+    assert rest == []

@@ -51,9 +51,3 @@ def index_page(page: int = 1) -> str:
 
 def _numbered(stem: str, page: int) -> str:
     return f"{stem}.html" if page == 1 else f"{stem}-{page}.html"
-
-
-def relative(target: str, start: str) -> str:
-    """The URL of root-relative ``target`` seen from the page at root-relative ``start``."""
-    depth = start.count("/")
-    return "../" * depth + target
