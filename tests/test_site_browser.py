@@ -200,3 +200,29 @@ def test_screenshots(chromium: str, site: Path) -> None:
         target = shoot(chromium, page, name, height)
         assert _png_size(target) == (1280, height)
         assert target.stat().st_size > 20_000, f"{name}: a blank page?"
+
+
+def test_what_did_we_know_at_a_time(chromium: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from incidentlog import events as ev
+
+    recorded = iter([datetime(2025, 6, 1, 14, 0, tzinfo=UTC),
+                     datetime(2025, 6, 1, 14, 20, tzinfo=UTC),
+                     datetime(2025, 6, 1, 14, 45, tzinfo=UTC)])
+    log = IncidentLog(clock=lambda: next(recorded))
+    t = datetime(2025, 6, 1, 13, 50, tzinfo=UTC)
+    log.declare(ev.IncidentDeclared(incident_id="T-1", title="When", severity="P2",
+                                    occurred_at=t, detected_at=t, actor="@a"))
+    log.append("T-1", ev.TimelineEntryAdded(occurred_at=t + timedelta(minutes=5), actor="@a",
+                                            text="Found the bad host"))
+    log.append("T-1", ev.Resolved(occurred_at=t + timedelta(minutes=40), actor="@a"))
+    build_site(log, tmp_path / "site")
+    page = tmp_path / "site" / paths.history_page("T-1")
+    html = dump(chromium, page, "?at=2025-06-01T14:30")
+    assert "version 2, recorded 2025-06-01 14:20:00 UTC" in html
+    asof = html[html.index('id="asof-result"'):]
+    asof = asof[:asof.index("</table>")]
+    assert "Found the bad host" in asof and "$.resolved_at" not in asof
+    html = dump(chromium, page, "?at=2025-06-01T13:00")
+    assert "nothing was recorded yet" in html

@@ -52,6 +52,10 @@ class Built:
     pages: int
 
 
+def _iso(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S") if at else ""
+
+
 def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M") if at else "-"
 
@@ -61,7 +65,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("incidentlog.site", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(short=listing.short_minutes, when=_when,
+    env.filters.update(short=listing.short_minutes, when=_when, iso=_iso,
                        safe_url=markup.safe_url)
     env.globals.update(paths=paths, CSP=CSP)
     return env

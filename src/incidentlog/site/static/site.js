@@ -179,7 +179,7 @@
       versions.forEach(function (v, i) {
         var option = document.createElement("option");
         option.value = String(v);
-        option.textContent = v + " (recorded " + recorded[i] + ")";
+        option.textContent = v + " (recorded " + recorded[i].replace("T", " ") + ")";
         select.appendChild(option);
       });
       select.value = String(selected);
@@ -222,8 +222,29 @@
         if (state[p] === null || (Array.isArray(state[p]) && !state[p].length)) return;
         row(body, [p, shown(state[p])]);
       });
-      document.getElementById("asof-when").textContent =
-        "recorded " + recorded[versions.indexOf(v)] + " UTC";
+      document.getElementById("asof-when").textContent = v ?
+        "version " + v + ", recorded " + recorded[versions.indexOf(v)].replace("T", " ") +
+        " UTC" : "nothing was recorded yet";
+    }
+    /* "What did we know at 14:30?": the last version recorded at or before that time. */
+    function showAt() {
+      var when = asof.elements.at.value;
+      if (!when) return;
+      when = (when + ":00").slice(0, 19);
+      var v = 0;
+      versions.forEach(function (version, i) {
+        if (recorded[i] && recorded[i] <= when) v = version;
+      });
+      if (!v) {
+        var none = document.createElement("option");
+        none.value = "0";
+        none.textContent = "0 (nothing yet)";
+        if (!asof.elements.v.querySelector('option[value="0"]')) {
+          asof.elements.v.insertBefore(none, asof.elements.v.firstChild);
+        }
+      }
+      asof.elements.v.value = String(v);
+      showAsOf();
     }
     compare.addEventListener("change", showCompare);
     Array.prototype.forEach.call(document.querySelectorAll("a.changes-link"), function (a) {
@@ -235,11 +256,15 @@
         showCompare();
       });
     });
-    asof.addEventListener("change", showAsOf);
+    asof.elements.v.addEventListener("change", showAsOf);
+    asof.elements.at.addEventListener("change", showAt);
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("at")) asof.elements.at.value = params.get("at");
     document.getElementById("tools").hidden = false;
     document.getElementById("asof").hidden = false;
     showCompare();
     showAsOf();
+    showAt();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
