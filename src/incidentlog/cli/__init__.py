@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from incidentlog import __version__
-from incidentlog.cli import followups, history, legacy, records, storage, write
+from incidentlog.cli import followups, history, legacy, records, site, storage, write
 from incidentlog.cli.common import (
     DB_ENV,
     DEFAULT_DB,
@@ -27,7 +27,7 @@ from incidentlog.cli.common import (
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
 
-MODULES = (write, records, followups, legacy, history, storage)
+MODULES = (write, records, followups, legacy, history, storage, site)
 """The command modules, in the order their commands are listed in ``--help``."""
 
 
