@@ -26,6 +26,7 @@ from incidentlog.parse.house import SECTIONS, Reader
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import find_date, norm, read_date, split_label, stated_zone
 from incidentlog.render.emit import unescape_inline
+from incidentlog.vocabulary import PLACEHOLDERS, heading_role
 
 TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
                           re.IGNORECASE)
@@ -74,9 +75,16 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
     layout = _read_body(reader, doc, title_section)
-    known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS)
+    known = sum(1 for s in doc.sections()
+                if norm(s.heading or "") in SECTIONS or heading_role(s.heading or ""))
     has_id = "incident_id" in builder.declared
-    if not title or not (reader.has_timeline or has_id or known >= 2):
+    read_something = reader.has_timeline or bool(builder.others) or bool(builder.root)
+    if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
+            and _filled_words(doc) < 40:
+        raise InputError(f"{name}: an empty report template (placeholder title {title!r}), "
+                         "not an incident report")
+    if not title or not (reader.has_timeline or has_id or known >= 2 or
+                         (known and read_something)):
         raise InputError(
             f"{name}: not an incident report (found "
             f"{'a title' if title else 'no title'}, {'a' if reader.has_timeline else 'no'} "
@@ -87,6 +95,21 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
     return ImportResult(incident, events, check(incident), layout, source)
+
+
+_LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
+_BLANK = re.compile(r"\[[^\]\n]{0,60}\](?!\()|\b[A-Z]{1,4}(?:[-/:][A-Z#]{1,8})+\b")
+
+
+def _filled_words(doc: Document) -> int:
+    """Words a template's user wrote: not headings, labels, placeholders or table rules."""
+    count = 0
+    for line in doc.lines[doc.front_matter_end:]:
+        if line.lstrip().startswith("#"):
+            continue
+        text = _BLANK.sub(" ", PLACEHOLDERS.sub(" ", _LABEL_OR_MARK.sub(" ", line)))
+        count += len(re.findall(r"[A-Za-z]{2,}", text))
+    return count
 
 
 def _title_section(doc: Document) -> Section | None:

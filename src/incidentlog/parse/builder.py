@@ -101,9 +101,16 @@ class Builder:
         key = key if key is not None else (heading, level, anchor)
         for kept in self.kept:
             if kept.key == key:
+                if not kept.chunks:  # a reserved place: now it knows what it holds
+                    kept.heading, kept.level, kept.anchor, kept.line = heading, level, anchor, line
                 kept.chunks.append(text)
                 return
         self.kept.append(Kept(heading, level, anchor, [text], line, key))
+
+    def reserve(self, key: object) -> None:
+        """Hold a place among kept sections for what a later reading keeps under ``key``."""
+        if all(kept.key != key for kept in self.kept):
+            self.kept.append(Kept("", 0, None, [], 0, key))
 
     # ----------------------------------------------------------------------------- result
 
@@ -150,6 +157,8 @@ class Builder:
         tail: list[ev.Event] = [_shown_html(f) for f in self.figures
                                 if not is_derivable(state, _as_stated(f))]
         for kept in self.kept:
+            if not kept.chunks:
+                continue
             markdown = "\n\n".join(balance_fences(c.lstrip("\n").rstrip()) for c in kept.chunks)
             tail.append(_shown_html(ev.SectionNoted(
                 occurred_at=None, actor=self.actor, heading=kept.heading, markdown=markdown,

@@ -15,6 +15,7 @@ from typing import ClassVar
 import attrs
 
 from incidentlog import events as ev
+from incidentlog.parse import roles
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import Item, items
@@ -23,17 +24,12 @@ from incidentlog.parse.text import norm, read_date, read_duration, read_number, 
 from incidentlog.render import template_a, template_b
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.render.emit import unescape_inline
+from incidentlog.render.layout import verbatim_headings
+from incidentlog.vocabulary import FIGURE_WORDS, heading_role
 
 SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
 ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)(?P<extra>\s\[[^\]]*\])?$")
-FIGURE_LABELS = {
-    "time to detection": "time_to_detect_minutes", "time to detect": "time_to_detect_minutes",
-    "time to repair": "time_to_repair_minutes", "time to recovery": "time_to_repair_minutes",
-    "time to recover": "time_to_repair_minutes", "time to resolve": "time_to_resolve_minutes",
-    "time to resolution": "time_to_resolve_minutes", "time to mitigation":
-    "time_to_mitigate_minutes", "time to mitigate": "time_to_mitigate_minutes",
-    "total duration": "duration_minutes", "duration": "duration_minutes",
-}
+FIGURE_LABELS = FIGURE_WORDS
 A_HORIZONS = {norm(v): k for k, v in template_a.HORIZONS.items()}
 LESSON_HEADINGS = {
     **{norm(h): k for k, (h, _) in template_a.LESSON_KINDS.items()},
@@ -53,32 +49,58 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
 
     # -------------------------------------------------------------- dispatch
 
     def read(self, root: Section) -> None:
-        """Read every section under ``root`` (the document, or its title section)."""
+        """Read every section under ``root`` (the document, or its title section).
+
+        The house templates' own headings are read first; sections that only name a role
+        (``Issue Summary``, ``Corrective and Preventative Measures``) are read after them,
+        in document order, so they fill only what the house sections leave empty.
+        """
         previous = ""
         for section in root.children:
-            self.section(section, previous, "")
+            self.section(section, previous, None)
             previous = section.heading or ""
+        while self.deferred:
+            pending, self.deferred = self.deferred, []
+            for section, anchor, parent in pending:
+                self.by_role(section, anchor, parent)
 
-    def section(self, s: Section, anchor: str, parent: str) -> None:
+    def section(self, s: Section, anchor: str, parent: str | None) -> None:
         key = norm(s.heading or "")
         reader = SECTIONS.get(key)
-        if reader is None and (key in LESSON_HEADINGS or parent in ("lessons learned",
-                                                                     "detection and response")):
+        role = heading_role(s.heading or "")
+        if reader is None and (key in LESSON_HEADINGS or (
+                parent in ("lessons", "detection") and role not in ("actions", "timeline"))):
             reader = Reader.lessons
-        if reader is None and parent == "action items":
+        if reader is None and parent == "actions" and role is None:
             reader = Reader.horizon
+        if reader is None and role is not None and role in _BY_ROLE and key not in HOUSE_VERBATIM:
+            # Keep its place among kept sections; read it once the house sections are read.
+            self.b.reserve(("section", s.line))
+            self.deferred.append((s, anchor, parent))
+            return
         if reader is None:
             self.keep_all(s, anchor)
             return
+        self.run(reader, s, anchor, key if key in SECTIONS else role)
+
+    def by_role(self, s: Section, anchor: str, parent: str | None) -> None:
+        """A section read by the role its heading names."""
+        role = heading_role(s.heading or "")
+        self.run(_BY_ROLE[role or ""], s, anchor, role)
+
+    def run(self, reader: Callable[[Reader, Section], list[Block]], s: Section, anchor: str,
+            key: str | None) -> None:
         leftover = reader(self, s)
         self.keep_blocks(s, leftover, anchor)
         previous = s.heading or ""
+        parent = _PARENT_ROLE.get(key or "", heading_role(key or ""))
         for child in s.children:
-            self.section(child, previous, key)
+            self.section(child, previous, parent)
             previous = child.heading or ""
 
     def keep_all(self, s: Section, anchor: str) -> None:
@@ -182,6 +204,11 @@ class Reader:
                     "summary" not in self.b.declared:
                 rest = text.split("\n", 1)[1] if "\n" in text else ""
                 self.b.declared["summary"] = _unparagraph((first[1] + "\n" + rest).strip())
+                i += 1
+                continue
+            if first and "\n" in text and norm(first[0]) in ("root cause", "resolution") and \
+                    first[1] and self.summary_label(first[0], _unparagraph(
+                        (first[1] + "\n" + text.split("\n", 1)[1]).strip()), block.start):
                 i += 1
                 continue
             if pair and "\n" not in text and self.summary_label(pair[0], pair[1], block.start):
@@ -570,7 +597,7 @@ class Reader:
 
     def horizon(self, s: Section) -> list[Block]:
         label = s.heading or ""
-        return self.action_blocks(s.blocks, A_HORIZONS.get(norm(label), label))
+        return roles.action_lists(self, s.blocks, A_HORIZONS.get(norm(label), label))
 
     def task_items(self, lst: list[Item], horizon: str | None) -> bool:
         parsed = []
@@ -834,3 +861,19 @@ SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "detection and response": Reader.container,
     "sign off": Reader.sign_off,
 }
+
+_BY_ROLE: dict[str, Callable[[Reader, Section], list[Block]]] = {
+    **roles.GENERIC,
+    "summary": Reader.executive_summary,
+    "timeline": Reader.timeline,
+}
+"""Readers of sections the house templates do not head, by the role their heading names."""
+
+HOUSE_VERBATIM = {norm(h) for h in verbatim_headings(template_a.OUTLINE + template_b.OUTLINE)
+                  } - set(SECTIONS)
+"""Headings the house templates write only what the author wrote under (Follow-Up Actions,
+Verification): kept as written, never read by role."""
+
+_PARENT_ROLE = {"lessons learned": "lessons", "detection and response": "detection",
+                "action items": "actions"}
+"""House headings whose sub-sections are read as parts of them."""

@@ -25,6 +25,7 @@ from incidentlog.parse.house import FIGURE_LABELS, Reader
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import find_stamp, norm, read_duration, split_label
+from incidentlog.vocabulary import heading_role
 
 _LABEL_ONLY = re.compile(r"^\*\*(?P<label>[^*\n]{1,120}?)\*\*:?$|^\*\*(?P<label2>[^*\n]{1,120}?):"
                          r"\*\*$")
@@ -67,7 +68,7 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
                 and b.resolution is None:
             b.resolution = (value, item.line)
             continue
-        if key in ("review actions", "action items", "actions") and not value and item.body \
+        if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):
             continue
         if label is not None:
@@ -103,13 +104,21 @@ def _key_events(reader: Reader, item: Item) -> bool:
 
 
 def _actions(reader: Reader, item: Item) -> bool:
-    found = []
-    for line in item.body.splitlines():
-        match = re.match(r"^[-+*]\s+(.+)$", line.strip())
-        if not match or line.startswith((" ", "\t")):
+    """The items nested under a review-actions label; details nested deeper fold into
+    their item's title."""
+    found: list[tuple[int, str]] = []
+    for n, line in enumerate(item.body.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.match(r"^(?:[-+*]|\d{1,9}[.)])\s+(.+)$", line)
+        if match:
+            found.append((n, match[1]))
+        elif found and line.startswith((" ", "\t")):
+            detail = re.sub(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+", "", line).strip()
+            found[-1] = (found[-1][0], found[-1][1] + "\n" + detail)
+        else:
             return False
-        found.append(match[1])
-    for n, title in enumerate(found, 1):
+    for n, (offset, title) in enumerate(found, 1):
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
-                                        title=title, source=reader.b.src(item.line + n)))
+                                        title=title, source=reader.b.src(item.line + offset)))
     return bool(found)

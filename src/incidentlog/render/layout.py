@@ -35,6 +35,16 @@ class Node:
     children: tuple[Node, ...] = ()
 
 
+def verbatim_headings(nodes: tuple[Node, ...]) -> set[str]:
+    """Headings under which a template writes only what the author wrote there."""
+    found = set()
+    for node in nodes:
+        if node.body is _nothing and not node.children:
+            found.add(node.heading)
+        found |= verbatim_headings(node.children)
+    return found
+
+
 def _key(text: str | None) -> str:
     return " ".join((text or "").lower().replace("-", " ").split())
 

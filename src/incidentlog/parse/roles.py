@@ -1,0 +1,165 @@
+"""Sections read by role, whatever their heading: causes, resolution, actions, lessons.
+
+A section whose heading names a role (see :mod:`incidentlog.vocabulary`) but is not one of
+the house templates' own headings is read here, after the house sections, so a field the
+house layout states is never overwritten by a section of the same role. Each reader takes
+what it understands into a field, with the author's words kept verbatim, and leaves the rest
+to be kept as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from incidentlog import events as ev
+from incidentlog.parse.lists import Item, items
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import split_label
+from incidentlog.vocabulary import LESSON_ROLES, fold, heading_role
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+_MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+")
+
+
+def paragraph_text(reader: Reader, block: Block) -> str:
+    """A paragraph's lines, each stripped, as the author wrote them."""
+    return "\n".join(line.strip() for line in reader.doc.lines[block.start:block.end]
+                     if line.strip())
+
+
+def _first_paragraph(reader: Reader, s: Section) -> tuple[str, list[Block]] | None:
+    """The first paragraph of a section (not a run-in label alone), and the other blocks."""
+    blocks = [b for b in s.blocks if b.type != "thematic_break"]
+    for n, block in enumerate(blocks):
+        if block.type == "paragraph":
+            text = paragraph_text(reader, block)
+            pair = split_label(text.split("\n", 1)[0])
+            if pair and not pair[1]:
+                continue
+            return text, blocks[:n] + blocks[n + 1:]
+    return None
+
+
+def root_cause(reader: Reader, s: Section) -> list[Block]:
+    """The first paragraph states the root cause (``**Root cause**: ...`` labels too)."""
+    b = reader.b
+    if b.root.get("summary"):
+        return list(s.blocks)
+    found = _first_paragraph(reader, s)
+    if found is None:
+        return list(s.blocks)
+    text, rest = found
+    pair = split_label(text)
+    if pair and pair[1]:
+        text = pair[1] + text[len(text.split("\n", 1)[0]):]
+    b.set_root(s.line, summary=text.strip())
+    return rest
+
+
+def resolution(reader: Reader, s: Section) -> list[Block]:
+    """The first paragraph says how it was resolved."""
+    if reader.b.resolution is not None:
+        return list(s.blocks)
+    found = _first_paragraph(reader, s)
+    if found is None:
+        return list(s.blocks)
+    text, rest = found
+    reader.b.resolution = (text, s.line)
+    return rest
+
+
+def contributing(reader: Reader, s: Section) -> list[Block]:
+    """Each item of the first list (one line each) is a contributing factor."""
+    if reader.b.root.get("contributing_factors"):
+        return list(s.blocks)
+    leftover = []
+    for block in s.blocks:
+        lst = items(reader.doc, block) if block.type == "list" else []
+        if lst and all(not x.body for x in lst) and \
+                not reader.b.root.get("contributing_factors"):
+            reader.b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
+            continue
+        leftover.append(block)
+    return leftover
+
+
+def actions(reader: Reader, s: Section) -> list[Block]:
+    """Every list under the heading: one action item per top-level item."""
+    return action_lists(reader, s.blocks, None)
+
+
+def action_lists(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
+    """Action items from lists in any shape (plain, numbered, task lists) and tables."""
+    leftover = []
+    for block in blocks:
+        if block.type == "list" and reader.task_items(items(reader.doc, block), horizon):
+            continue
+        if block.type == "table" and reader.action_table(block):
+            continue
+        if block.type == "list" and _plain_items(reader, items(reader.doc, block), horizon):
+            continue
+        if block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def action_category(reader: Reader, s: Section) -> list[Block]:
+    """A sub-heading of an action items section: its name is the items' category."""
+    return action_lists(reader, s.blocks, s.heading or None)
+
+
+def _plain_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
+    """Items without checkboxes or ids: their text (nested details folded in) is the title."""
+    if not lst:
+        return False
+    known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
+    start = len(known) + 1
+    for n, item in enumerate(lst):
+        title = item.text
+        if item.body:
+            title += "\n" + "\n".join(_MARKER.sub("", line).strip()
+                                      for line in item.body.splitlines() if line.strip())
+        item_id = str(start + n)
+        while item_id in known:
+            item_id += "a"
+        reader.b.add(ev.ActionItemAdded(
+            occurred_at=None, actor=reader.b.actor, item_id=item_id, title=title.strip(),
+            status="done" if item.checked else "open", horizon=horizon,
+            source=reader.b.src(item.line)))
+    return True
+
+
+def lessons(reader: Reader, s: Section) -> list[Block]:
+    """Items under a lessons heading (or one of its kinds), each a lesson of that kind."""
+    role = heading_role(s.heading or "")
+    kind = role if role in LESSON_ROLES else fold(s.heading or "lesson").replace(" ", "_")
+    leftover = []
+    for block in s.blocks:
+        lst = items(reader.doc, block) if block.type == "list" else []
+        if lst:
+            for item in lst:
+                text = item.text + ("\n" + item.body if item.body else "")
+                reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor,
+                                               kind=kind, title=text.strip(),
+                                               source=reader.b.src(item.line)))
+            continue
+        leftover.append(block)
+    return leftover
+
+
+GENERIC: dict[str, Callable[[Reader, Section], list[Block]]] = {
+    "root_cause": root_cause,
+    "trigger": root_cause,
+    "resolution": resolution,
+    "contributing": contributing,
+    "actions": actions,
+    "lessons": lessons,
+    "went_well": lessons,
+    "went_wrong": lessons,
+    "lucky": lessons,
+}
+"""Readers of sections by role, for headings the house templates do not use."""

@@ -1,0 +1,181 @@
+"""The words of postmortems, defined once: roles of sections, labels, lifecycle phrases.
+
+Teams write postmortems in endless variations of a few dozen ideas. This module names the
+ideas (roles) and the words teams use for them; the Markdown reader finds a section's role
+from its heading or a run-in label, and the renderers take their labels from here, so what
+is written and what is read never drift apart. Nothing here knows Markdown or storage.
+"""
+
+from __future__ import annotations
+
+import re
+
+ROLES: dict[str, tuple[str, ...]] = {
+    "summary": ("summary", "executive summary", "issue summary", "incident summary", "overview",
+                "tl dr", "tldr", "abstract", "description", "what happened",
+                "one line summary"),
+    "impact": ("impact", "blast radius", "user impact", "customer impact", "business impact",
+               "impact assessment", "affected services", "scope", "who was affected"),
+    "root_cause": ("root cause", "root causes", "root cause analysis", "cause", "causes",
+                   "why it happened", "the five whys", "five whys", "underlying cause",
+                   "technical root cause", "what went wrong and why"),
+    "trigger": ("trigger", "triggers", "immediate cause"),
+    "contributing": ("contributing factors", "contributing factor", "contributors",
+                     "contributing causes", "factors"),
+    "detection": ("detection", "how it was detected", "discovery"),
+    "resolution": ("resolution", "resolution and recovery", "recovery", "mitigation",
+                   "remediation", "fix", "the fix", "how it was fixed", "resolution steps taken",
+                   "immediate mitigation", "mitigation steps", "response", "resolution steps"),
+    "timeline": ("timeline", "incident timeline", "timeline of events", "chronology",
+                 "sequence of events", "key events", "events", "detailed timeline"),
+    "actions": ("action items", "action item", "actions", "follow ups", "follow up",
+                "followups", "follow up actions", "follow up items", "next steps",
+                "corrective and preventative measures", "corrective and preventive measures",
+                "corrective actions", "preventative measures", "preventive measures",
+                "remediation items", "todo", "to do", "tasks", "review actions",
+                "action plan", "improvements", "future work", "prevention"),
+    "lessons": ("lessons learned", "lessons learnt", "lessons", "key takeaways", "takeaways",
+                "learnings", "what we learned", "retrospective"),
+    "went_well": ("what went well", "things that went well", "went well", "what worked"),
+    "went_wrong": ("what went wrong", "things that went wrong", "went wrong",
+                   "what went poorly", "what went badly", "what didn t go well",
+                   "what did not go well", "what could have gone better",
+                   "what could be improved"),
+    "lucky": ("where we got lucky", "where we were lucky", "what was lucky", "lucky"),
+    "status": ("status", "incident status", "current status"),
+    "severity": ("severity", "sev", "priority", "impact level", "incident severity"),
+    "date": ("date", "incident date", "date of incident", "when"),
+    "authors": ("authors", "author", "owner", "owners", "incident commander", "commander",
+                "incident lead", "written by", "prepared by"),
+    "stats": ("stats", "statistics", "metrics", "key metrics", "figures", "numbers"),
+}
+"""Each role and the headings (folded by :func:`fold`) that name it."""
+
+LESSON_ROLES = ("went_well", "went_wrong", "lucky")
+"""Roles that are kinds of lessons (a lessons section's sub-headings, or headings alone)."""
+
+STATUS_LABELS = {  # how each status is written in a report
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "mitigating": "Mitigating",
+    "mitigated": "Mitigated",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+SEVERITY_WORDS = {"P0": "Critical", "P1": "High", "P2": "Medium", "P3": "Low"}
+
+FIGURE_LABELS = {
+    "duration_minutes": "Duration",
+    "time_to_mitigate_minutes": "Time to mitigation",
+    "time_to_detect_minutes": "Time to detection",
+    "time_to_repair_minutes": "Time to repair",
+    "time_to_resolve_minutes": "Time to resolve",
+    "success_rate_pct": "Success rate",
+    "error_budget_consumed_pct": "Error budget consumed",
+    "error_budget_minutes": "Error budget",
+    "slo_breached": "SLO breached",
+    "failed_requests": "Failed requests",
+    "total_requests": "Total requests",
+}
+
+FIGURE_WORDS: dict[str, str] = {
+    "time to detection": "time_to_detect_minutes", "time to detect": "time_to_detect_minutes",
+    "detection delay": "time_to_detect_minutes", "time to detection ttd": "time_to_detect_minutes",
+    "time to repair": "time_to_repair_minutes", "time to recovery": "time_to_repair_minutes",
+    "time to recover": "time_to_repair_minutes", "time to restore": "time_to_repair_minutes",
+    "time to resolve": "time_to_resolve_minutes", "time to resolution": "time_to_resolve_minutes",
+    "time to mitigation": "time_to_mitigate_minutes",
+    "time to mitigate": "time_to_mitigate_minutes",
+    "total duration": "duration_minutes", "duration": "duration_minutes",
+    "total impact duration": "duration_minutes", "impact duration": "duration_minutes",
+    "outage duration": "duration_minutes", "incident duration": "duration_minutes",
+}
+"""Labels of stated figures as teams write them (folded), by the figure they state."""
+
+_BY_HEADING = {words: role for role, names in ROLES.items() for words in names}
+_NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[ivxIVX]{1,4}|[a-zA-Z])[.)]\s+|^\d{1,2}\s+")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """A label or heading folded for comparison: lower case, words only."""
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def heading_role(heading: str) -> str | None:
+    """The role a heading names, whatever its case, punctuation, numbering, emoji or
+    decoration (``Timeline (all times PST) 01/16/2024``, ``3. Root Causes:``), or ``None``.
+
+    The longest run of leading words that names a role wins, so ``Root cause analysis`` is
+    a root cause and ``Timeline (all times PST)`` a timeline.
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip()
+    text = _NUMBERING.sub("", text.lstrip("#*_ "))
+    words = fold(text).split()
+    for n in range(min(len(words), 8), 0, -1):
+        role = _BY_HEADING.get(" ".join(words[:n]))
+        if role is not None:
+            return role
+    return None
+
+
+PLACEHOLDERS = re.compile(
+    r"\[(?:TITLE|title|Title|DATE|Date|NAME|Name|Incident Title|Service Name|Summary|"
+    r"Description|Owner|TBD|YYYY-MM-DD)\]|INC-YYYYMMDD-#+|\bYYYY-MM-DD\b|\bHH:MM\b|"
+    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}")
+"""Marks of a blank template: a report with these in its title or header is not one yet."""
+
+LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
+    "began": ("outage begins", "outage began", "outage starts", "outage started",
+              "incident begins", "incident began", "incident starts", "incident started",
+              "start of incident", "start of outage", "start of the incident",
+              "start of the outage", "impact begins", "impact began", "impact starts",
+              "impact started", "problem starts", "problem started", "problem begins",
+              "issue starts", "issue started", "issue begins", "began failing",
+              "started failing", "start failing", "goes down", "went down", "is hard down",
+              "site is down", "became unavailable", "becomes unavailable", "outage start"),
+    "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
+                 "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
+                 "pages on-call", "paged on-call", "pages oncall", "paged oncall",
+                 "pager", "paged", "was paged", "got paged", "notices", "noticed",
+                 "notice", "reported by", "user reported", "users reported", "user reports",
+                 "users report", "reports that", "reported that", "team alerted",
+                 "first detected", "detected", "respond to alarms", "investigation starts",
+                 "investigation begins", "became aware", "becomes aware", "first report",
+                 "first reports", "report of", "reported a", "reports a", "alerted"),
+    "mitigated": ("mitigated", "mitigation applied", "rolled back", "rollback complete",
+                  "roll back", "reverted", "workaround", "service restored",
+                  "service partially restored", "impact mitigated"),
+    "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
+                 "incident ended", "end of incident", "end of outage", "end of the outage",
+                 "end of the incident", "service fully restored", "fully restored",
+                 "fully recovered", "back to normal", "returns to normal",
+                 "returned to normal", "return to normal", "service resumes",
+                 "service resumed", "resolved", "permanently fixed", "problem solved",
+                 "issue resolved", "incident resolved", "all clear", "recovered",
+                 "operating normally", "functioning normally", "working again",
+                 "is back up", "back online", "came back", "impact ends", "impact ended"),
+    "closed": ("incident closed", "closed the incident", "postmortem complete"),
+}
+"""Words in a timeline row (or a key event's label) that say which moment it is."""
+
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "investigating": ("investigating", "ongoing", "open", "active", "in progress"),
+    "identified": ("identified",),
+    "mitigating": ("mitigating", "mitigated"),
+    "monitoring": ("monitoring",),
+    "resolved": ("resolved", "complete", "completed", "done", "fixed", "final", "finished"),
+    "closed": ("closed",),
+}
+"""A status as teams write it (``Status: Complete``), by the status it means."""
+
+
+def status_of(text: str) -> str | None:
+    """The status a written value means (``Resolved``, ``complete``), or ``None``."""
+    words = fold(text)
+    for status, names in STATUS_WORDS.items():
+        if words in names:
+            return status
+    return None
