@@ -44,7 +44,7 @@ def test_a_changed_file_appends_only_the_changes(tmp_path: Path) -> None:
         edited = (PAYMENTS.read_text()
                   .replace("| 09:40 | Pool size restored to 50 | @tom |",
                            "| 09:40 | Pool size restored to 50 | @tom |\n"
-                           "| 09:45 | Latency back to normal | Grafana |")
+                           "| 09:45 | Latency dropping on the dashboard | Grafana |")
                   .replace("Incident Commander**: @maya", "Incident Commander**: @sam")
                   .replace("- [ ] **@maya**: Add a pool-saturation alert (INC-2)",
                            "- [x] **@maya**: Add a pool-saturation alert (INC-2)")

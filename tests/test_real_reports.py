@@ -109,3 +109,109 @@ def test_an_empty_template_is_refused_with_one_line(text: str) -> None:
     with pytest.raises(InputError, match=r"^t.md: an empty report template") as caught:
         import_markdown(text, source="t.md")
     assert "\n" not in str(caught.value)
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "reports" / \
+    "2025-06-02-payments-timeouts.md"
+ROW = "| 09:31 | Config change identified as cause | @tom |"
+
+
+@pytest.mark.parametrize(("row", "code", "shown"), [
+    ("| 25:99 | Config change identified as cause | @tom |", "unreadable-time", "'25:99'"),
+    ("| 24:00 | Config change identified as cause | @tom |", "unreadable-time", "'24:00'"),
+    ("| 0931 | Config change identified as cause | @tom |", "unreadable-time", "'0931'"),
+    ("| 09:31 XYZ | Config change identified as cause | @tom |", "unknown-zone", "'XYZ'"),
+    ("| 09:31 | Config change identified as cause | @tom | extra |", "unreadable-row",
+     "| 09:31 | Config change identified as cause | @tom | extra |"),
+])
+def test_one_unreadable_time_degrades_only_its_row(row: str, code: str, shown: str) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert ROW in text
+    line = text.splitlines().index(ROW) + 1
+    result = import_markdown(text.replace(ROW, row), source="payments.md")
+    i = result.incident
+    found = [str(f) for f in result.findings if f.code == code]
+    assert found and found[0].startswith(f"payments.md:{line}: {code}: ") and shown in found[0]
+    unknown = [t for t in i.timeline if t.at is None]
+    assert len(unknown) == 1 and "Config change identified" in unknown[0].text
+    assert len(i.timeline) == 6 and i.detected_at and i.resolved_at and i.declared_at
+    assert str(i.detected_at.date()) == "2025-06-02"  # the header's date still holds
+    assert i.action_items and i.lessons and i.root_cause is not None
+
+
+def test_a_twelve_hour_time_is_read_and_an_out_of_order_one_is_a_finding() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(ROW, ROW.replace("09:31", "9:31 PM"))
+    result = import_markdown(text, source="payments.md")
+    times = {t.text: t.at for t in result.incident.timeline}
+    assert times["Config change identified as cause"].isoformat() == "2025-06-02T21:31:00+00:00"
+    assert result.incident.resolved_at.isoformat() == "2025-06-02T09:53:00+00:00"
+    assert any(f.code == "timeline-order" for f in result.findings)
+
+
+def test_a_zone_on_a_time_is_honoured() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(ROW, ROW.replace("09:31", "09:31 UTC+2"))
+    times = {t.text: t.at for t in import_markdown(text).incident.timeline}
+    assert times["Config change identified as cause"].isoformat() == "2025-06-02T07:31:00+00:00"
+
+
+@pytest.mark.parametrize(("stamp", "utc"), [
+    ("04:49 PM UTC", "2021-05-26T16:49"),
+    ("[08:47]", "2021-05-26T08:47"),
+    ("**11:12 AM**:", "2021-05-26T11:12"),
+    ("~9:00", "2021-05-26T09:00"),
+    ("12:26-12:??", "2021-05-26T12:26"),
+    ("14:23 CEST", "2021-05-26T12:23"),
+    ("14:23 Europe/Berlin", "2021-05-26T12:23"),
+    ("09:00 Pacific", "2021-05-26T16:00"),
+    ("09:00 PST", "2021-05-26T17:00"),
+    ("10:00 UTC+5:30", "2021-05-26T04:30"),
+    ("05/27/2021 01:00", "2021-05-27T01:00"),
+    ("May 27, 2021 1:00 am", "2021-05-27T01:00"),
+    ("27 May 2021 13:00", "2021-05-27T13:00"),
+])
+def test_times_as_people_write_them(stamp: str, utc: str) -> None:
+    from datetime import UTC, date
+
+    from incidentlog.parse.when import read_stamp
+
+    found = read_stamp(f"{stamp} Something happened", day=date(2021, 5, 26), zone=UTC)
+    assert found is not None and found.at is not None
+    assert found.at.strftime("%Y-%m-%dT%H:%M") == utc
+
+
+def test_day_and_month_order_is_settled_by_the_other_dates() -> None:
+    from incidentlog.parse.when import DateOrder, read_date
+
+    european = DateOrder("We met on 25/12/2020 and again on 03/04/2021.")
+    assert european.settled and read_date("03/04/2021", european) is not None
+    assert read_date("03/04/2021", european)[0].isoformat() == "2021-04-03"  # type: ignore[index]
+    american = DateOrder("From 12/25/2020 to 03/04/2021.")
+    assert read_date("03/04/2021", american)[0].isoformat() == "2021-03-04"  # type: ignore[index]
+
+
+TIMELINE_SHAPES = {
+    "headings": "## Timeline\n\nAll times in CEST.\n\n### 2018-03-26 10:34\n\nDisk fills up.\n\n"
+                "### 10:50\n\nAlert fired for disk space.\n\n```\ndf -h\n```\n\n### 11:20\n\n"
+                "Old images deleted, service back to normal.\n",
+    "paragraphs": "## Timeline (all times PST)\n\n_3/26/18_\n\n12:34 AM: Disk fills up.\n"
+                  "12:50 AM: Alert fired for disk space.\n1:20 AM: Old images deleted,\n"
+                  "service back to normal.\n",
+    "bullets": "## Timeline\n\n2018-03-26 (all times UTC)\n\n* [08:34] Disk fills up.\n"
+               "* [08:50] Alert fired for disk space,\n  paging the on-call.\n"
+               "* [09:20] Old images deleted. **Outage ends.**\n",
+    "table": "## Timeline\n\n| Date | Time (UTC) | Who | What happened |\n|---|---|---|---|\n"
+             "| 2018-03-26 | 08:34 | - | Disk fills up |\n| | 08:50 | bot | Alert fired |\n"
+             "| | 09:20 | ops | Service fully restored |\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(TIMELINE_SHAPES))
+def test_timelines_in_every_common_shape(shape: str) -> None:
+    text = "# Disk full on the hub\n\n## Summary\n\nThe disk filled up.\n\n" + \
+        TIMELINE_SHAPES[shape]
+    i = import_markdown(text, source=f"{shape}.md").incident
+    assert len(i.timeline) == 3, [t.text for t in i.timeline]
+    assert [t.at.strftime("%Y-%m-%d %H:%M") for t in i.timeline if t.at] == [
+        "2018-03-26 08:34", "2018-03-26 08:50", "2018-03-26 09:20"]
+    assert i.detected_at is not None and i.detected_at.strftime("%H:%M") == "08:50"
+    assert i.resolved_at is not None and i.resolved_at.strftime("%H:%M") == "09:20"

@@ -139,27 +139,73 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
     "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
                  "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
                  "pages on-call", "paged on-call", "pages oncall", "paged oncall",
-                 "pager", "paged", "was paged", "got paged", "notices", "noticed",
-                 "notice", "reported by", "user reported", "users reported", "user reports",
+                 "was paged", "got paged", "notices", "noticed",
+                 "reported by", "user reported", "users reported", "user reports",
                  "users report", "reports that", "reported that", "team alerted",
-                 "first detected", "detected", "respond to alarms", "investigation starts",
+                 "first detected", "respond to alarms", "investigation starts",
                  "investigation begins", "became aware", "becomes aware", "first report",
-                 "first reports", "report of", "reported a", "reports a", "alerted"),
-    "mitigated": ("mitigated", "mitigation applied", "rolled back", "rollback complete",
-                  "roll back", "reverted", "workaround", "service restored",
+                 "first reports"),
+    "mitigated": ("mitigation applied", "rolled back", "rollback complete",
+                  "reverted", "service restored",
                   "service partially restored", "impact mitigated"),
     "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
                  "incident ended", "end of incident", "end of outage", "end of the outage",
                  "end of the incident", "service fully restored", "fully restored",
                  "fully recovered", "back to normal", "returns to normal",
                  "returned to normal", "return to normal", "service resumes",
-                 "service resumed", "resolved", "permanently fixed", "problem solved",
-                 "issue resolved", "incident resolved", "all clear", "recovered",
-                 "operating normally", "functioning normally", "working again",
-                 "is back up", "back online", "came back", "impact ends", "impact ended"),
+                 "service resumed", "permanently fixed", "problem solved",
+                 "issue resolved", "incident resolved", "all clear", "operating normally",
+                 "functioning normally", "working again",
+                 "is back up", "back online", "impact ends", "impact ended"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reopened", re.compile(r"\breopen(ed|ing|s)?\b", re.I)),
+    ("severity", re.compile(r"\b(escalat|downgrad)\w*\b.*\bP[0-3]\b", re.I)),
+    ("closed", re.compile(r"^(incident\s+)?(fully\s+)?closed\b|\b(incident|record|postmortem|"
+                          r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
+    ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
+                            r"^resolution\b", re.I)),
+    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
+                            r"(was\s+)?declared\b", re.I)),
+    ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
+                             r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
+    ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",
+                                re.I)),
+    ("detected", re.compile(r"^(first\s+)?detected\b|\b(first|incident|issue|problem)\s+"
+                            r"detected\b|^alert\s+(fired|triggered)\b|^initial\s+alert\b", re.I)),
+    ("began", re.compile(r"^(fault|outage|impact|incident|problem)\s+(occurs|occurred|began|"
+                         r"begins|started|starts)\b", re.I)),
+)
+"""A row's kind from its words as the house templates write them (``Incident resolved``)."""
+
+
+def _phrases(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+")
+                            for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+_LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
+    "resolved", "mitigated", "detected", "began"))
+
+
+def classify(text: str) -> str:
+    """The kind a reader takes a timeline row for from its words alone: the house phrases
+    first (``Incident resolved``), then what teams write (``Outage begins``, ``alert fired``,
+    ``users reported``, ``rolled back``, ``back to normal``). Shared by the reader and the
+    renderer, which marks a row whose words alone would be read as another kind."""
+    words = text.strip()
+    for kind, pattern in _KINDS:
+        if pattern.search(words):
+            return kind
+    for kind, pattern in _LIFECYCLE:
+        if pattern.search(words):
+            return kind
+    return "entry"
+
 
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "investigating": ("investigating", "ongoing", "open", "active", "in progress"),

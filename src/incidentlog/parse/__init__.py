@@ -19,20 +19,17 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import keyevents
+from incidentlog.parse import keyevents, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
 from incidentlog.parse.house import SECTIONS, Reader
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
-from incidentlog.parse.text import find_date, norm, read_date, split_label, stated_zone
+from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import PLACEHOLDERS, heading_role
 
 TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
                           re.IGNORECASE)
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
-_LONG_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2}),\s+(\d{4})\b", re.I)
 
 
 @attrs.frozen
@@ -66,10 +63,15 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
         raise InputError(f"{name}: nested too deeply to parse") from None
     title_section = _title_section(doc)
     title = _title(doc, title_section)
-    day = _report_day(doc, title_section, title, source)
-    zone: tzinfo = stated_zone(decoded) or UTC
+    order = when.DateOrder(decoded)
+    day = _report_day(doc, title_section, title, source, order)
+    zone_name = stated_zone_name(decoded)
+    zone: tzinfo = (when.zone_named(zone_name) if zone_name else None) or UTC
     builder = Builder(file=source, actor=actor, day=day, zone=zone)
-    reader = Reader(doc, builder, tl.Clock(day, zone))
+    if zone_name and when.zone_named(zone_name) is None:
+        builder.problem(_line_of(doc, zone_name), "unknown-zone",
+                        f"unknown time zone {zone_name!r}: times read as UTC")
+    reader = Reader(doc, builder, tl.Clock(day, zone, order))
     builder.declared.update(title=title or "", severity=None, occurred_at=None, note="",
                             source=builder.src(title_section.line if title_section else 0))
     if doc.front_matter_end:
@@ -94,7 +96,9 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    return ImportResult(incident, events, check(incident), layout, source)
+    found = [Finding(code, "warning", message, ev.Source(source, line + 1))
+             for line, code, message in builder.problems]
+    return ImportResult(incident, events, found + check(incident), layout, source)
 
 
 _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
@@ -129,35 +133,39 @@ def _title(doc: Document, title_section: Section | None) -> str:
 
 
 def _report_day(doc: Document, title_section: Section | None, title: str,
-                source: str | None) -> date | None:
-    if title_section is not None:
-        for block in title_section.blocks:
-            for n in range(block.start, block.end):
-                pair = split_label(doc.lines[n])
-                if pair and norm(pair[0]) == "date" and (found := read_date(pair[1])):
-                    return found
+                source: str | None, order: when.DateOrder) -> date | None:
+    """The report's day: its Date line (in any common format), front matter, title, file
+    name or incident id, else the first date it writes."""
+    head = doc.lines[doc.front_matter_end:doc.front_matter_end + 40]
+    for line in head:
+        pair = split_label(line) or _plain_label(line)
+        if pair and heading_role(pair[0]) == "date" and (
+                found := when.find_date(pair[1], order, 200)):
+            return found[0]
     for candidate in (doc.front_matter.get("date", ""), title,
-                      Path(source).name if source else ""):
-        if candidate and (found := find_date(candidate)):
-            return found
+                      Path(source).stem if source else ""):
+        if candidate and (found := when.find_date(candidate, order, 500)):
+            return found[0]
     header_id = re.search(r"INC-(\d{4})(\d{2})(\d{2})-\d+", doc.text[:5000])
     if header_id:
         try:
             return date(int(header_id[1]), int(header_id[2]), int(header_id[3]))
         except ValueError:
             pass
-    found = find_date(doc.text)
-    long_date = _LONG_DATE.search(doc.text[:200_000])
-    if long_date:
-        try:
-            written = date(int(long_date[3]), MONTHS.index(long_date[1].lower()) + 1,
-                           int(long_date[2]))
-        except ValueError:
-            written = None
-        if written and (found is None or doc.text.find(long_date[0]) < doc.text.find(
-                found.isoformat())):
-            return written
-    return found
+    found = when.find_date(doc.text, order, 20_000)
+    return found[0] if found else None
+
+
+def _plain_label(line: str) -> tuple[str, str] | None:
+    """``Date: 12 February 2025`` (a label without bold), or ``None``."""
+    match = re.match(r"^\s*(?:[-*]\s+)?([A-Za-z][A-Za-z ]{0,30}):\s+(.+)$", line)
+    return (match[1], match[2]) if match else None
+
+
+def _line_of(doc: Document, words: str) -> int:
+    """The 0-based line where ``words`` first appear (0 if nowhere)."""
+    at = doc.text.find(words)
+    return doc.text.count("\n", 0, at) if at >= 0 else 0
 
 
 def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> str:

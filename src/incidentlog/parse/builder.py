@@ -57,6 +57,7 @@ class Builder:
     stated_severity: str | None = None
     declared_row: bool = False
     root_line: int | None = None
+    problems: list[tuple[int, str, str]] = attrs.Factory(list)
     impact_line: int | None = None
 
     def src(self, line: int) -> ev.Source:
@@ -106,6 +107,10 @@ class Builder:
                 kept.chunks.append(text)
                 return
         self.kept.append(Kept(heading, level, anchor, [text], line, key))
+
+    def problem(self, line: int, code: str, message: str) -> None:
+        """Something in the document that could not be read as written (0-based ``line``)."""
+        self.problems.append((line, code, message))
 
     def reserve(self, key: object) -> None:
         """Hold a place among kept sections for what a later reading keeps under ``key``."""

@@ -15,7 +15,7 @@ from typing import ClassVar
 import attrs
 
 from incidentlog import events as ev
-from incidentlog.parse import roles
+from incidentlog.parse import roles, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import Item, items
@@ -50,6 +50,8 @@ class Reader:
     clock: tl.Clock
     has_timeline: bool = False
     deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
+    consumed: set[int] = attrs.Factory(set)
+    """Lines of sub-headings a reader took whole (one timeline heading per event)."""
 
     # -------------------------------------------------------------- dispatch
 
@@ -100,6 +102,8 @@ class Reader:
         previous = s.heading or ""
         parent = _PARENT_ROLE.get(key or "", heading_role(key or ""))
         for child in s.children:
+            if child.line in self.consumed:
+                continue
             self.section(child, previous, parent)
             previous = child.heading or ""
 
@@ -260,8 +264,21 @@ class Reader:
     # -------------------------------------------------------------- timeline
 
     def timeline(self, s: Section) -> list[Block]:
+        """A timeline in any common shape: a table, bullets, lines starting with times, or
+        one sub-heading per event; date lines and date sub-headings set the day."""
+        if self.has_timeline:
+            return list(s.blocks)
+        rows: list[tl.RowText] = []
+        leftover = self.timeline_blocks(s.blocks, rows)
+        self.timeline_headings(s, rows)
+        if rows:
+            tl.emit(self.b, rows)
+            self.has_timeline = True
+        return leftover
+
+    def timeline_blocks(self, blocks: list[Block], rows: list[tl.RowText]) -> list[Block]:
         leftover = []
-        for block in s.blocks:
+        for block in blocks:
             if block.type == "thematic_break":
                 continue
             text = self.raw(block)
@@ -269,19 +286,57 @@ class Reader:
                 continue
             if block.type == "block_code" and text.startswith("```mermaid\ngantt"):
                 continue  # a chart the renderer draws from the timeline: drawn again
-            rows = None
-            if not self.has_timeline and block.type == "table":
-                rows = tl.read_table(self.doc, block, self.clock)
-            elif not self.has_timeline and block.type == "list":
-                rows = tl.read_bullets(self.doc, block, self.clock)
-            if rows:
-                tl.emit(self.b, rows)
-                self.has_timeline = True
+            found = None
+            if block.type == "table" or (block.type == "paragraph" and
+                                         tl.looks_like_table(self.doc, block)):
+                problems: list[tuple[int, str, str]] = []
+                found = tl.read_table(self.doc, block, self.clock, problems)
+                for line, code, message in problems:
+                    self.b.problem(line, code, message)
+            elif block.type == "list":
+                found = tl.read_bullets(self.doc, block, self.clock)
+            elif block.type == "paragraph" and not self.figure_lines(block):
+                found = tl.read_lines(self.doc, block, self.clock)
+            elif block.type == "paragraph":
                 continue
-            if block.type == "paragraph" and self.figure_lines(block):
+            if found is not None:
+                rows += found
+                if found:
+                    continue
+                if not found and block.type == "paragraph":
+                    leftover.append(block)  # a date line: kept as written
+                    continue
+            if rows and block.type in ("block_code", "list", "paragraph", "block_quote") \
+                    and not leftover:
+                last = rows[-1]
+                rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
                 continue
             leftover.append(block)
         return leftover
+
+    def timeline_headings(self, s: Section, rows: list[tl.RowText]) -> None:
+        """Sub-headings that are times (one per event) or dates (a day's events)."""
+        for child in s.children:
+            heading = child.heading or ""
+            stamp = self.clock.read(heading, whole=False)
+            dated = when.read_date(heading.strip("*_ "), self.clock.order)
+            if stamp is not None and stamp.at is not None:
+                words = heading[stamp.end:].strip()
+                body = self.doc.raw(child.start, child.end)
+                rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
+                                       child.line))
+                self.consumed.add(child.line)
+            elif dated is not None:
+                self.clock.set_day(dated[0])
+                inner: list[tl.RowText] = []
+                left = self.timeline_blocks(child.blocks, inner)
+                if inner and not left:
+                    rows += inner
+                    self.timeline_headings(child, rows)
+                    self.consumed.add(child.line)
+                    # The day's heading stays, as written, with nothing under it.
+                    self.b.keep(heading, child.level, s.heading or "", "", child.line,
+                                empty_ok=True, key=("section", child.line))
 
     def figure_lines(self, block: Block) -> bool:
         """``**Total Duration**: 27 minutes`` lines (all of the paragraph, or nothing)."""
