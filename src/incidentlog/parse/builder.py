@@ -19,6 +19,7 @@ from incidentlog import events as ev
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
+from incidentlog.vocabulary import status_of
 
 IMPORT_ACTOR = "import"
 
@@ -122,6 +123,7 @@ class Builder:
     def finish(self) -> tuple[list[ev.Event], Incident]:
         """The incident's events, oldest first (declaration, timeline, the rest), and the
         state they fold to."""
+        self._finished()
         rows = self._merge_rows()
         if self.declared.get("severity") is None:
             self.declared["severity"] = self._first_severity(rows)
@@ -170,6 +172,24 @@ class Builder:
                 level=kept.level, anchor=kept.anchor, source=self.src(kept.line))))
         state = fold(tail, state) or state
         return [*events, *fixes, *tail], state
+
+    def _finished(self) -> None:
+        """A finished retrospective is resolved, at a time it may not say: a Resolved event
+        of unknown time when the document states no other status, shows no resolution row,
+        and reads as written after the fact (a root cause, a resolution, lessons, action
+        items). A stated status wins."""
+        if any(isinstance(r, ev.Resolved | ev.Closed) for r in self.timeline):
+            return
+        line = 0
+        if self.stated_status is not None:
+            label, line = self.stated_status
+            if status_of(label) not in ("resolved", "closed"):
+                return
+        elif not (self.resolution or self.root or any(
+                isinstance(e, ev.ActionItemAdded | ev.LessonRecorded) for e in self.others)):
+            return
+        self.timeline.append(ev.Resolved(occurred_at=None, actor=self.actor, summary="",
+                                         note="", source=self.src(line)))
 
     def _summary_key(self) -> object:
         found = next((k for k in self.kept if k.heading == "Executive Summary"), None)
