@@ -20,7 +20,14 @@ from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Document, Section
-from incidentlog.parse.text import norm, read_date, read_duration, read_number, split_label
+from incidentlog.parse.text import (
+    norm,
+    read_date,
+    read_duration,
+    read_number,
+    split_label,
+    stated_zone_name,
+)
 from incidentlog.render import template_a, template_b
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.render.emit import unescape_inline
@@ -93,6 +100,10 @@ class Reader:
     def by_role(self, s: Section, anchor: str, parent: str | None) -> None:
         """A section read by the role its heading names."""
         role = heading_role(s.heading or "")
+        if not s.blocks and not s.children:  # an empty heading stays, as written
+            self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
+                        key=("section", s.line))
+            return
         self.run(_BY_ROLE[role or ""], s, anchor, role)
 
     def run(self, reader: Callable[[Reader, Section], list[Block]], s: Section, anchor: str,
@@ -268,6 +279,11 @@ class Reader:
         one sub-heading per event; date lines and date sub-headings set the day."""
         if self.has_timeline:
             return list(s.blocks)
+        # A zone the timeline's own heading or opening lines state holds for it.
+        opening = "\n".join([s.heading or ""] + [self.raw(b) for b in s.blocks[:2]
+                                                  if b.type == "paragraph"])
+        if (name := stated_zone_name(opening)) and (zone := when.zone_named(name)):
+            self.clock.zone = zone
         rows: list[tl.RowText] = []
         leftover = self.timeline_blocks(s.blocks, rows)
         self.timeline_headings(s, rows)
@@ -278,6 +294,7 @@ class Reader:
 
     def timeline_blocks(self, blocks: list[Block], rows: list[tl.RowText]) -> list[Block]:
         leftover = []
+        from_list = False  # what follows a bullet timeline's item belongs to it
         for block in blocks:
             if block.type == "thematic_break":
                 continue
@@ -302,12 +319,14 @@ class Reader:
             if found is not None:
                 rows += found
                 if found:
+                    from_list = block.type == "list"
                     continue
                 if not found and block.type == "paragraph":
                     leftover.append(block)  # a date line: kept as written
                     continue
-            if rows and block.type in ("block_code", "list", "paragraph", "block_quote") \
-                    and not leftover:
+            if rows and from_list and block.type in ("block_code", "list", "paragraph",
+                                                     "block_quote") and not leftover \
+                    and not stated_zone_name(text):
                 last = rows[-1]
                 rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
                 continue
@@ -891,7 +910,6 @@ def _strip_rules(text: str) -> str:
 
 SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "executive summary": Reader.executive_summary,
-    "summary": Reader.executive_summary,  # the SRE book's: its first paragraph
     "timeline": Reader.timeline,
     "incident timeline": Reader.timeline,
     "detailed description": Reader.container,
@@ -908,7 +926,7 @@ SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "resolution": Reader.container,
     "immediate mitigation": Reader.mitigation,
     "resolution steps taken": Reader.resolution_steps,
-    "action items": Reader.action_items,
+    "action items": roles.actions,
     "immediate 24 hours": Reader.horizon,
     "short term 1 week": Reader.horizon,
     "long term 1 month": Reader.horizon,

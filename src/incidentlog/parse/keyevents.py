@@ -64,9 +64,13 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
         if key == "impact" and value and not item.body:
             b.fact("summary", label or "Impact", value, item.line)
             continue
-        if key in ("resolution", "resolved by") and value and not item.body \
-                and b.resolution is None:
-            b.resolution = (value, item.line)
+        role = heading_role(label or "") if key != "resolved by" else "resolution"
+        said = value if not item.body else (value + "\n" + item.body).strip("\n")
+        if role == "resolution" and said and b.resolution is None:
+            b.resolution = (said, item.line)
+            continue
+        if role in ("root_cause", "trigger") and said and not b.root.get("summary"):
+            b.set_root(item.line, summary=said)
             continue
         if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):

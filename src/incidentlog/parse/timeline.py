@@ -94,6 +94,8 @@ class Clock:
             return when.Stamp(None, len(text), stamp.has_date, False, problem)
         if stamp.at is None:
             return stamp
+        if stamp.zone is not None:
+            self.zone = stamp.zone  # the times after it follow the zone it names
         if stamp.has_date and stamp.problem is None:
             self.day = stamp.at.astimezone(self.zone).date()
         elif self.last is not None and self.last - stamp.at > timedelta(hours=12):

@@ -165,15 +165,17 @@ class Stamp:
     """A time read from a document: when (``None`` if unknown), where it ends, whether it
     had a date, and what was wrong with it (for a finding)."""
 
-    __slots__ = ("at", "end", "has_date", "problem", "unknown")
+    __slots__ = ("at", "end", "has_date", "problem", "unknown", "zone")
 
     def __init__(self, at: datetime | None, end: int, has_date: bool, unknown: bool,
-                 problem: str | None = None) -> None:
+                 problem: str | None = None, zone: tzinfo | None = None) -> None:
         self.at = at
         self.end = end
         self.has_date = has_date
         self.unknown = unknown
         self.problem = problem
+        self.zone = zone
+        """The zone the stamp itself names, if it names one."""
 
 
 _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?|circa)\s+)?"
@@ -230,6 +232,7 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
     if rng:
         end = rng.end()
     tz = zone
+    named: tzinfo | None = None
     zmatch = _ZONE_RE.match(text[end:].lstrip())
     if zmatch:
         named = zone_named(zmatch["zone"])
@@ -245,4 +248,4 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
     if when is None:
         return Stamp(None, end, False, False, "no date for this time")
     at = datetime.combine(when, time(hours, minutes, seconds), tz).astimezone(UTC)
-    return Stamp(at, end, dated is not None, False)
+    return Stamp(at, end, dated is not None, False, zone=named)
