@@ -20,7 +20,8 @@ STATED_AS = " — stated as: "
 
 def report_date(incident: Incident) -> str:
     """The report's date: the day the incident began, was detected or declared."""
-    start = incident.began_at or incident.started_at
+    start = incident.began_at or incident.started_at or min(
+        (t.at for t in incident.timeline if t.at is not None), default=None)
     return start.date().isoformat() if start else ""
 
 
@@ -42,7 +43,9 @@ def slot(incident: Incident, figure: str, label: str, derived: str | None) -> st
 
 
 def _duration(incident: Incident) -> float | None:
-    return fg.derive(incident).duration_minutes
+    """The derived duration; none when the times run backwards (the checker says so)."""
+    found = fg.derive(incident).duration_minutes
+    return None if found is None or found < 0 else found
 
 
 SLOTS: dict[str, tuple[str, Callable[[Incident], str | None]]] = {
