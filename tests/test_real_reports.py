@@ -7,16 +7,22 @@ written here, so the reader is tested by meaning, not by file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from incidentlog.errors import InputError
 from incidentlog.parse import import_markdown
+from incidentlog.parse.compare import differences
+from incidentlog.render import render_markdown
 from incidentlog.vocabulary import heading_role
 
 from conftest import SHARED
 
+STRUCTURAL = {"key", "events", "review", "actions", "incident", "report", "Key", "Incident",
+              "Review", "Actions", "Events", "Report", "x"}
+"""Labels of a legacy layout that a template writes in its own words (and a task box's x)."""
 NOT_REPORTS = {"readme.md", "license.md", "contributing.md", "changelog.md"}
 ARCHIVE_FILES = sorted(
     p for folder in (SHARED / "archives", SHARED / "corpus") if folder.is_dir()
@@ -27,6 +33,43 @@ ARCHIVE_FILES = sorted(
 def test_every_real_report_imports(path: Path) -> None:
     result = import_markdown(path.read_bytes(), source=path.name)
     assert result.incident.title
+
+
+STAMP_WORDS = re.compile(
+    r"^(?:\d+(?:am|pm|st|nd|rd|th)?|am|pm|[ap]m|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|"
+    r"oct|nov|dec|january|february|march|april|june|july|august|september|october|november|"
+    r"december|day|tues|thur|thurs|weds|utc|gmt|pst|pdt|pt|cet|cest|est|edt|cst|cdt|bst|"
+    r"z)$", re.IGNORECASE)
+"""Words of times and dates: a report shows times in UTC, not as the source wrote them."""
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z0-9]+", text) if not STAMP_WORDS.match(w)}
+
+
+def role_words(text: str) -> set[str]:
+    """Words of headings and labels naming a role, which a template writes in its words."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        match = re.match(r"^\s*(?:#{1,6}\s+|[-*]\s+\*\*)(.+?)(?:\*\*.*)?$", line)
+        if match and heading_role(match[1]) is not None:
+            found |= words(match[1])
+    return found
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+@pytest.mark.parametrize("path", ARCHIVE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_real_report_is_a_fixed_point_that_keeps_its_words(path: Path, template: str
+                                                                 ) -> None:
+    source = path.read_text(encoding="utf-8")
+    first = import_markdown(source, source=path.name)
+    rendered = render_markdown(first.incident, template)
+    lost = words(source) - words(rendered) - role_words(source) - STRUCTURAL
+    assert lost == set(), f"words of the source missing from the report: {sorted(lost)}"
+    second = import_markdown(rendered, source="rendered.md")
+    assert differences(first.incident, second.incident, seconds=template == "b") == []
+    assert render_markdown(second.incident, template) == rendered
 
 
 def test_an_archive_readme_is_refused_with_one_line() -> None:

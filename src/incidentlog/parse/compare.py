@@ -69,7 +69,7 @@ def canonical(incident: Incident, *, seconds: bool = False) -> dict[str, Any]:
         "sign_offs": sorted((_text(s.role), _text(s.name), s.approved,
                              s.at.date().isoformat() if s.at else None)
                             for s in incident.sign_offs),
-        "sections": sorted((_text(s.heading), s.level, _markdown(s.markdown))
+        "sections": sorted((_text(s.heading).lower(), s.level, _markdown(s.markdown))
                            for s in incident.sections),
         "stated": sorted((s.figure, round(s.value, 3), _text(s.text), _text(s.label))
                          for s in incident.stated if not is_derivable(incident, s)),

@@ -97,6 +97,9 @@ class Reader:
             return
         self.run(reader, s, anchor, key if key in SECTIONS else role)
 
+    def deferred_lines(self) -> set[int]:
+        return {section.line for section, _, _ in self.deferred}
+
     def by_role(self, s: Section, anchor: str, parent: str | None) -> None:
         """A section read by the role its heading names."""
         role = heading_role(s.heading or "")
@@ -116,7 +119,10 @@ class Reader:
             if child.line in self.consumed:
                 continue
             self.section(child, previous, parent)
-            previous = child.heading or ""
+            # A sub-section read whole leaves no heading to place the next one after.
+            if any(k.key == ("section", child.line) for k in self.b.kept) or \
+                    child.line in self.deferred_lines():
+                previous = child.heading or ""
 
     def keep_all(self, s: Section, anchor: str) -> None:
         """Keep a whole section (sub-sections included) verbatim, even an empty one."""
@@ -580,6 +586,13 @@ class Reader:
                 continue
             if key == "root cause" and pair and pair[1]:
                 self.b.set_root(block.start, summary=pair[1])
+                i += 1
+                continue
+            first = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None
+            if first and "\n" in text and norm(first[0]) == "root cause" and first[1] and \
+                    not self.b.root.get("summary"):
+                self.b.set_root(block.start, summary=_unparagraph(
+                    (first[1] + "\n" + text.split("\n", 1)[1]).strip()))
                 i += 1
                 continue
             if block.type == "paragraph" and re.fullmatch(r"\*\*Root Causes\*\*:\n(\d+\. .*\n?)+",

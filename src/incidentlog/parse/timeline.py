@@ -129,6 +129,9 @@ def read_table(doc: Document, block: Block, clock: Clock,
     who = column(header, "actor", "who", "owner", "by", "person", "author", "responder")
     if when_col is None or what is None or not body:
         return None
+    named = re.search(r"\(([^()]{1,40})\)", header[when_col])  # "Time (UTC)"
+    if named and (zone := when.zone_named(named[1])) is not None:
+        clock.zone = zone
     rows = []
     bad: list[tuple[int, str, str]] = []
     for line, row in body:

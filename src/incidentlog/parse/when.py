@@ -81,9 +81,9 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?"
 _ORD = r"(?:st|nd|rd|th)?"
 DATE = (rf"{_WEEKDAY}(?:(?P<y>\d{{4}})[-/.](?P<mo>\d{{1,2}})[-/.](?P<d>\d{{1,2}})(?![\d:])"
         rf"|(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<yy>\d{{4}}|\d{{2}})(?![\d:])"
-        rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?:,?\s+(?P<my>\d{{4}}))?(?!\d|:)"
+        rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?![\d:])(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
         rf"|(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
-        rf"(?:,?\s+(?P<dy>\d{{4}}))?(?![\d:]))")
+        rf"(?:,?\s+(?P<dy>\d{{4}})(?!\d))?)")
 _DATE_RE = re.compile(rf"^{DATE}", re.IGNORECASE)
 CLOCK = (r"(?P<h>\d{1,2})(?:[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d{1,6})?)?"
          r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?")
@@ -185,7 +185,7 @@ _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|
 _AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–)?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
-_TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|]\s*|\s+|$)")
+_TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
 
 
 def read_stamp(text: str, *, day: date | None, zone: tzinfo,

@@ -11,6 +11,7 @@ of it); the rest follow at the end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -52,6 +53,8 @@ def _key(text: str | None) -> str:
 @attrs.define
 class _Placer:
     pending: list[Section]
+    named: set[tuple[str, int]] = attrs.Factory(set)
+    """The template's own headings: a kept section under one of them goes there."""
 
     def take(self, match: Callable[[Section], bool]) -> list[Section]:
         taken = [s for s in self.pending if match(s)]
@@ -63,7 +66,8 @@ class _Placer:
         key = _key(heading)
 
         def match(s: Section) -> bool:
-            if s.anchor is None or _key(s.anchor) != key:
+            if s.anchor is None or _key(s.anchor) != key or (_key(s.heading), s.level) in \
+                    self.named:
                 return False
             return s.level > level if deeper_than is not None else s.level <= level
 
@@ -99,12 +103,12 @@ def _rule(level: int) -> str:
 def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
              footer: Sequence[Node] = ()) -> str:
     """The whole report: preamble, the outline's headings in order, kept sections placed."""
-    placer = _Placer(list(incident.sections))
+    named = _headings((*outline, *footer))
+    placer = _Placer(list(incident.sections), named)
     front = placer.take(lambda s: s.level == 0)
     top = placer.take(lambda s: s.level == 1 and s.anchor is None)
     blocks = [*(block(s.markdown) for s in front), preamble(incident)]
     blocks += [block(s.markdown) for s in top]
-    named = _headings((*outline, *footer))
     blocks += [placer.emit(s) for s in placer.take(
         lambda s: s.anchor == "" and (_key(s.heading), s.level) not in named)]
     for node in outline:
@@ -118,8 +122,11 @@ def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
 
 def _render(node: Node, incident: Incident, placer: _Placer) -> str:
     own = placer.take(lambda s: _key(s.heading) == _key(node.heading) and s.level == node.level)
-    parts = [node.body(incident)]
-    parts += [block(s.markdown) for s in own]
+    body = node.body(incident)
+    kept = [block(s.markdown) for s in own]
+    # What the author wrote under this heading stays under it, not under a sub-heading
+    # the body ends with (action items grouped by horizon).
+    parts = [*kept, body] if re.search(r"^#{1,6} ", body, re.MULTILINE) else [body, *kept]
     for s in own:
         parts += placer.anchored(s.heading, deeper_than=s.level, level=s.level)
     parts += placer.anchored(node.heading, deeper_than=node.level, level=node.level)
