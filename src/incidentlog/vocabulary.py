@@ -226,6 +226,20 @@ def classify(text: str) -> str:
     return "entry"
 
 
+CAUSE_CUES = re.compile(
+    r"\b(?:caused by|was caused|were caused|root cause|due to|because(?: of)?|the cause|"
+    r"triggered by|as a result of|resulted from|stemmed from|was the result of|"
+    r"the culprit|the reason)\b", re.IGNORECASE)
+"""Words that say a sentence of prose states why it happened."""
+
+RESOLUTION_CUES = re.compile(
+    r"\b(?:fixed by|resolved by|was fixed|were fixed|we fixed|fixed the (?:problem|issue)|"
+    r"resolved the (?:problem|issue)|mitigated by|restored by|was restored|solved by|"
+    r"was solved|addressed by|was addressed|recovered by|was resolved by|"
+    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue)))\b", re.IGNORECASE)
+"""Words that say a sentence of prose states how it was resolved."""
+
+
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "investigating": ("investigating", "ongoing", "open", "active", "in progress"),
     "identified": ("identified",),

@@ -19,7 +19,7 @@ from incidentlog import events as ev
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
-from incidentlog.vocabulary import status_of
+from incidentlog.vocabulary import classify, status_of
 
 IMPORT_ACTOR = "import"
 
@@ -214,6 +214,14 @@ class Builder:
             else:
                 fields = {k: v for k, v in self.mitigation.items() if k != "line"}
                 rows[last] = attrs_replace(rows[last], **fields)
+        last_resolved = _last(rows, ev.Resolved)
+        if self.resolution is None and last_resolved is not None:
+            row = rows[last_resolved]
+            assert isinstance(row, ev.Resolved)
+            if row.note and row.occurred_at is not None and not row.summary and \
+                    classify(row.note) == "resolved" and row.note != "Incident resolved":
+                # The row that ends the incident says how: that is its resolution.
+                self.resolution = (row.note, row.source.line - 1 if row.source else 0)
         if self.resolution is not None:
             last = _last(rows, ev.Resolved)
             text, line = self.resolution

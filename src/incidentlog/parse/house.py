@@ -77,6 +77,7 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        roles.from_prose(self)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:
         key = norm(s.heading or "")

@@ -17,7 +17,13 @@ from incidentlog import events as ev
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import split_label
-from incidentlog.vocabulary import LESSON_ROLES, fold, heading_role
+from incidentlog.vocabulary import (
+    CAUSE_CUES,
+    LESSON_ROLES,
+    RESOLUTION_CUES,
+    fold,
+    heading_role,
+)
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -149,6 +155,30 @@ def lessons(reader: Reader, s: Section) -> list[Block]:
             continue
         leftover.append(block)
     return leftover
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`*_\[])")
+
+
+def from_prose(reader: Reader) -> None:
+    """A root cause or resolution no section states, taken from the sentence of the summary
+    that states it ("This was caused by ...", "... fixed by ...")."""
+    b = reader.b
+    texts = [str(b.declared.get("summary", ""))]
+    for section in reader.doc.sections():
+        if heading_role(section.heading or "") == "summary":
+            texts += [text for block in section.blocks if block.type == "paragraph"
+                      and not split_label((text := paragraph_text(reader, block)).split("\n")[0])]
+    sentences = [(s.strip(), text) for text in texts if text
+                 for s in _SENTENCE.split(" ".join(text.split()))]
+    if not b.root.get("summary"):
+        cause = next((s for s, _ in sentences if CAUSE_CUES.search(s)), None)
+        if cause:
+            b.set_root(0, summary=cause)
+    if b.resolution is None:
+        fix = next((s for s, _ in sentences if RESOLUTION_CUES.search(s)), None)
+        if fix:
+            b.resolution = (fix, 0)
 
 
 GENERIC: dict[str, Callable[[Reader, Section], list[Block]]] = {
