@@ -1,0 +1,79 @@
+"""The command line: a thin layer over the library. Exit 0 ok, 1 error findings, 2 bad input.
+
+Each module of this package adds its commands through ``register``; add a module to
+``MODULES`` to add its commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from incidentlog.cli import history, legacy, records, storage
+from incidentlog.cli.common import (
+    DB_ENV,
+    DEFAULT_DB,
+    EXIT_OK,
+    EXIT_USAGE,
+    Run,
+    UsageError,
+)
+from incidentlog.errors import IncidentLogError
+from incidentlog.urls import redact
+
+MODULES = (records, legacy, history, storage)
+"""The command modules, in the order their commands are listed in ``--help``."""
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
+    """The argument parser, and each command's function by name."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="incidentlog", formatter_class=fmt,
+        description="Incident records kept as append-only event streams.",
+        epilog="exit status: 0 ok, 1 error-level findings, 2 usage or input error\n"
+               f"database: --db URL, else ${DB_ENV}, else {DEFAULT_DB}")
+    parser.add_argument("--db", help=f"database URL (default: ${DB_ENV} or {DEFAULT_DB})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands: dict[str, Run] = {}
+
+    def command(name: str, summary: str, example: str, run: Run) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=summary, description=summary, formatter_class=fmt,
+                           epilog=f"example:\n  {example}")
+        p.add_argument("--db", default=argparse.SUPPRESS, help="database URL")
+        commands[name] = run
+        return p
+
+    for module in MODULES:
+        module.register(command)
+    return parser, commands
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser, commands = build_parser()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return commands[args.command](args, out)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say
+        return EXIT_OK
+    except (IncidentLogError, UsageError, OSError, ValueError) as exc:
+        message = redact(str(exc)).replace("\n", " ")
+        err.write(f"incidentlog {args.command}: error: {message}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("incidentlog: interrupted\n")
+        return 130
+
+
+__all__ = ["main"]

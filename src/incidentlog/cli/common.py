@@ -1,0 +1,92 @@
+"""What every command shares: opening the log, parsing times, printing JSON and findings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, TextIO
+
+from incidentlog import figures as fg
+from incidentlog.checks import Finding, has_errors
+from incidentlog.incident import Incident
+from incidentlog.inputs import aware
+from incidentlog.store import IncidentLog
+
+DB_ENV = "INCIDENTLOG_DB"
+DEFAULT_DB = "sqlite:///incidents.db"
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+Run = Callable[[argparse.Namespace, TextIO], int]
+"""A command: parsed arguments and the output stream in, an exit status out."""
+
+
+class Command(Protocol):
+    """Adds a subcommand with a summary and an example; returns its parser to add arguments."""
+
+    def __call__(self, name: str, summary: str, example: str, run: Run) -> argparse.ArgumentParser:
+        ...
+
+
+class UsageError(Exception):
+    """Bad arguments or input: exit status 2."""
+
+
+def open_log(args: argparse.Namespace) -> IncidentLog:
+    """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default."""
+    url = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
+    return IncidentLog(url)
+
+
+def print_json(data: object, out: TextIO) -> None:
+    """Indented JSON, non-ASCII kept."""
+    out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def finding_dict(f: Finding, incident_id: str | None = None) -> dict[str, object]:
+    """A finding as a JSON object."""
+    return {
+        "incident": incident_id,
+        "code": f.code,
+        "level": f.level,
+        "message": f.message,
+        "file": f.source.file if f.source else None,
+        "line": f.source.line if f.source else None,
+        "field": f.field,
+    }
+
+
+def report_findings(results: list[tuple[str, Finding]], as_json: bool, out: TextIO) -> int:
+    """Print findings one a line (or as JSON); exit 1 when any is an error."""
+    if as_json:
+        print_json([finding_dict(f, i) for i, f in results], out)
+    else:
+        for incident_id, f in results:
+            where = f.where() if f.source else f"{incident_id}" + (f" {f.field}" if f.field else "")
+            out.write(f"{where}: {f.level}: {f.code}: {f.message}\n")
+        errors = sum(f.level == "error" for _, f in results)
+        out.write(f"{len(results)} finding(s), {errors} error(s)\n")
+    return EXIT_FINDINGS if has_errors([f for _, f in results]) else EXIT_OK
+
+
+def parse_time(text: str) -> datetime:
+    """An aware ISO 8601 time from the command line, or a usage error."""
+    try:
+        return aware(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:
+    """A version number or an ISO time (recorded time) as a state of the incident."""
+    if point.isdigit():
+        return log.get(incident_id, version=int(point))
+    return log.get(incident_id, as_of=parse_time(point))
+
+
+def hhmm(minutes: float | None) -> str:
+    """Minutes as HH:MM, or ``-`` when unknown."""
+    return "-" if minutes is None else fg.format_hhmm(minutes)
