@@ -32,6 +32,7 @@ from incidentlog.render import template_a, template_b
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.render.emit import unescape_inline
 from incidentlog.render.layout import verbatim_headings
+from incidentlog.severity import rank
 from incidentlog.vocabulary import FIGURE_WORDS, heading_role
 
 SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
@@ -190,6 +191,10 @@ class Reader:
                 severity = match.group(1).upper()
                 self.b.stated_severity = severity
                 return value == severity or value == f"{severity}-{SEVERITY_WORDS[severity]}"
+            if self.b.stated_severity is None and rank(value) is not None and len(value) <= 40 \
+                    and "*" not in value:
+                self.b.stated_severity = value  # the team's own scale, as written
+                return True
             return False
         if label in ("incident commander", "commander") and value and "commander" not in d:
             d["commander"] = value

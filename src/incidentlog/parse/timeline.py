@@ -262,7 +262,7 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
             reason = text.split(":", 1)[1].strip() if ":" in text else text
             builder.row(ev.Reopened(reason=reason, note=text, by=row.who, **common))
         elif kind == "severity" and (found := _SEVERITY.findall(text.split(":", 1)[0])):
-            builder.row(ev.SeverityChanged(severity=f"P{found[-1]}", note=text,  # type: ignore[arg-type]
+            builder.row(ev.SeverityChanged(severity=f"P{found[-1]}", note=text,
                                            by=row.who, **common))
         elif kind.startswith("status:") and kind[7:] in ev.STATUSES:
             builder.row(ev.StatusChanged(status=kind[7:], note=text, by=row.who,  # type: ignore[arg-type]
