@@ -33,7 +33,7 @@ from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.render.emit import unescape_inline
 from incidentlog.render.layout import verbatim_headings
 from incidentlog.severity import rank
-from incidentlog.vocabulary import FIGURE_WORDS, heading_role
+from incidentlog.vocabulary import FIGURE_WORDS, LESSON_ROLES, heading_role
 
 SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
 ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)(?P<extra>\s\[[^\]]*\])?$")
@@ -774,12 +774,16 @@ class Reader:
     # -------------------------------------------------------------- lessons
 
     def lessons(self, s: Section) -> list[Block]:
-        kind = LESSON_HEADINGS.get(norm(s.heading or ""), norm(s.heading or "").replace(" ", "_"))
+        role = heading_role(s.heading or "")
+        kind = LESSON_HEADINGS.get(norm(s.heading or "")) or (
+            role if role in LESSON_ROLES else norm(s.heading or "").replace(" ", "_"))
         leftover = []
         for block in s.blocks:
             if block.type == "paragraph" and self.mark_lines(block, kind):
                 continue
             if block.type == "list" and self.lesson_items(items(self.doc, block), kind):
+                continue
+            if block.type == "list" and roles.lesson_list(self, block, kind):
                 continue
             if block.type != "thematic_break":
                 leftover.append(block)
@@ -802,8 +806,7 @@ class Reader:
     def lesson_items(self, lst: list[Item], kind: str) -> bool:
         found = []
         for item in lst:
-            lesson = self.lesson_text(item.text, kind, item.line) if item.ordered and \
-                not item.body else None
+            lesson = self.lesson_text(item.text, kind, item.line) if not item.body else None
             if lesson is None:
                 return False
             found.append(lesson)

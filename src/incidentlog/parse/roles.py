@@ -145,16 +145,19 @@ def lessons(reader: Reader, s: Section) -> list[Block]:
     kind = role if role in LESSON_ROLES else fold(s.heading or "lesson").replace(" ", "_")
     leftover = []
     for block in s.blocks:
-        lst = items(reader.doc, block) if block.type == "list" else []
-        if lst:
-            for item in lst:
-                text = item.text + ("\n" + item.body if item.body else "")
-                reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor,
-                                               kind=kind, title=text.strip(),
-                                               source=reader.b.src(item.line)))
-            continue
-        leftover.append(block)
+        if not lesson_list(reader, block, kind):
+            leftover.append(block)
     return leftover
+
+
+def lesson_list(reader: Reader, block: Block, kind: str) -> bool:
+    """Each item of a list is a lesson of ``kind``, its words as written."""
+    lst = items(reader.doc, block) if block.type == "list" else []
+    for item in lst:
+        text = item.text + ("\n" + item.body if item.body else "")
+        reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind,
+                                       title=text.strip(), source=reader.b.src(item.line)))
+    return bool(lst)
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`*_\[])")
