@@ -240,6 +240,17 @@ RESOLUTION_CUES = re.compile(
 """Words that say a sentence of prose states how it was resolved."""
 
 
+def reason(text: str) -> str | None:
+    """The words that made :func:`classify` take a row for what it is (``outage begins``),
+    or ``None`` for a plain entry."""
+    words = text.strip()
+    for _, pattern in (*_KINDS, *_LIFECYCLE):
+        found = pattern.search(words)
+        if found:
+            return found.group(0)
+    return None
+
+
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "investigating": ("investigating", "ongoing", "open", "active", "in progress"),
     "identified": ("identified",),

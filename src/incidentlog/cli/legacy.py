@@ -22,6 +22,7 @@ from incidentlog.cli.common import (
 )
 from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
 from incidentlog.parse import import_markdown
+from incidentlog.parse.explain import explain
 from incidentlog.render import render_markdown, to_json
 
 
@@ -53,7 +54,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_convert(args: argparse.Namespace, out: TextIO) -> int:
-    imported = import_markdown(_read(args.file), source=args.file)
+    data = _read(args.file)
+    imported = import_markdown(data, source=args.file)
+    if args.explain:
+        text = data.decode("utf-8", "replace")
+        out.write("\n".join(explain(imported, text)) + "\n")
+        return EXIT_OK
     if args.to == "json":
         out.write(to_json(imported.incident).decode() + "\n")
     else:
@@ -118,6 +124,8 @@ def register(command: Command) -> None:
     conv.add_argument("--to", choices=("json", "markdown"), default="markdown")
     conv.add_argument("--template", choices=("a", "b"), default=None,
                       help="house format (default: the one the report is closest to)")
+    conv.add_argument("--explain", action="store_true",
+                      help="say, line by line, what each part became, with a coverage figure")
 
     imp = command("import", "Import Markdown reports (files or folders) into the database.",
                   "incidentlog import postmortems/ --db sqlite:///incidents.db", cmd_import)
