@@ -9,6 +9,9 @@ is written and what is read never drift apart. Nothing here knows Markdown or st
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
+from typing import Any
 
 ROLES: dict[str, tuple[str, ...]] = {
     "summary": ("summary", "executive summary", "issue summary", "incident summary", "overview",
@@ -268,4 +271,82 @@ def status_of(text: str) -> str | None:
     for status, names in STATUS_WORDS.items():
         if words in names:
             return status
+    return None
+
+
+# --------------------------------------------------------------------------- a team's words
+
+
+class VocabularyError(ValueError):
+    """A vocabulary file that cannot be used, with where and why in one line."""
+
+
+def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
+    """Add a team's own words: ``headings`` (role -> headings or labels), ``phrases``
+    (began/detected/mitigated/resolved/closed -> words in a timeline row) and ``severities``
+    (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
+    from incidentlog import severity
+
+    global _LIFECYCLE
+    for key in words:
+        if key not in ("headings", "phrases", "severities"):
+            raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "
+                                  "severities)")
+    for role, names in dict(words.get("headings", {})).items():
+        if role not in ROLES:
+            raise VocabularyError(f"{source}: [headings] {role!r} is not a role "
+                                  f"({', '.join(sorted(ROLES))})")
+        for name in _strings(names, f"{source}: [headings] {role}"):
+            ROLES[role] = (*ROLES[role], fold(name))
+            _BY_HEADING[fold(name)] = role
+    for kind, names in dict(words.get("phrases", {})).items():
+        if kind not in LIFECYCLE_WORDS:
+            raise VocabularyError(f"{source}: [phrases] {kind!r} is not one of "
+                                  f"{', '.join(LIFECYCLE_WORDS)}")
+        LIFECYCLE_WORDS[kind] = (*LIFECYCLE_WORDS[kind],
+                                 *_strings(names, f"{source}: [phrases] {kind}"))
+    for label, value in dict(words.get("severities", {})).items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+            raise VocabularyError(f"{source}: [severities] {label!r} must be a rank 0-5")
+        severity.WORDS[label.lower()] = value
+    _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
+        "resolved", "mitigated", "detected", "began"))
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise VocabularyError(f"{where}: expected a string or a list of strings")
+
+
+def load(path: str | Path) -> None:
+    """Add the words of a TOML file: ``incidentlog.toml`` (tables at the top) or a
+    ``pyproject.toml`` (under ``[tool.incidentlog.vocabulary]``)."""
+    name = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VocabularyError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise VocabularyError(f"{name}: not TOML: {exc}") from None
+    if Path(path).name == "pyproject.toml":
+        data = data.get("tool", {}).get("incidentlog", {}).get("vocabulary", {})
+    extend(data, source=name)
+
+
+def discover(folder: str | Path = ".") -> Path | None:
+    """``incidentlog.toml`` in ``folder``, else its ``pyproject.toml`` if that has a
+    ``[tool.incidentlog.vocabulary]`` table."""
+    own = Path(folder) / "incidentlog.toml"
+    if own.is_file():
+        return own
+    project = Path(folder) / "pyproject.toml"
+    try:
+        if project.is_file() and "[tool.incidentlog.vocabulary" in project.read_text(
+                encoding="utf-8"):
+            return project
+    except (OSError, UnicodeDecodeError):
+        return None
     return None

@@ -9,6 +9,7 @@ from typing import TextIO
 
 import attrs
 
+from incidentlog import vocabulary
 from incidentlog.checks import Finding, check
 from incidentlog.cli.common import (
     EXIT_OK,
@@ -37,7 +38,19 @@ def _read(name: str) -> bytes:
         raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
+def _vocabulary(args: argparse.Namespace) -> None:
+    """A team's own words: --vocabulary FILE, else incidentlog.toml or pyproject.toml here."""
+    path = args.vocabulary or vocabulary.discover()
+    if path is None:
+        return
+    try:
+        vocabulary.load(path)
+    except vocabulary.VocabularyError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    _vocabulary(args)
     results: list[tuple[str, Finding]] = []
     files = [t for t in args.targets if _is_file(t)]
     ids = [t for t in args.targets if not _is_file(t)]
@@ -54,6 +67,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_convert(args: argparse.Namespace, out: TextIO) -> int:
+    _vocabulary(args)
     data = _read(args.file)
     imported = import_markdown(data, source=args.file)
     if args.explain:
@@ -69,6 +83,7 @@ def cmd_convert(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    _vocabulary(args)
     show = sys.stderr.isatty() and not args.json
     files = list(markdown_files(args.paths))
     if not files:
@@ -133,3 +148,8 @@ def register(command: Command) -> None:
     imp.add_argument("--actor", default="import", help="who is recorded as importing")
     imp.add_argument("--json", action="store_true", help="the summary as JSON")
     imp.add_argument("--verbose", "-v", action="store_true", help="a line for every file")
+    for parser in (chk, conv, imp):
+        parser.add_argument("--vocabulary", metavar="FILE", default=None,
+                            help="a TOML file of the team's own headings, phrases and "
+                            "severities (default: ./incidentlog.toml, or "
+                            "[tool.incidentlog.vocabulary] in ./pyproject.toml)")
