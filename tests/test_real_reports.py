@@ -258,3 +258,13 @@ def test_timelines_in_every_common_shape(shape: str) -> None:
         "2018-03-26 08:34", "2018-03-26 08:50", "2018-03-26 09:20"]
     assert i.detected_at is not None and i.detected_at.strftime("%H:%M") == "08:50"
     assert i.resolved_at is not None and i.resolved_at.strftime("%H:%M") == "09:20"
+
+
+def test_a_duration_stated_in_prose_is_a_stated_figure_checked_against_the_timeline() -> None:
+    text = ("# Prow outage\n\n## Summary\n\nJobs could not start. The outage lasted for 47 "
+            "minutes, during which 415 jobs were unable to start.\n\n## Timeline\n\n"
+            "- 2019-02-05 08:47 Alert fired for stuck jobs\n- 09:17 Service fully restored\n")
+    result = import_markdown(text, source="prow.md")
+    stated = [s for s in result.incident.stated if s.figure == "duration_minutes"]
+    assert [(s.value, s.text) for s in stated] == [(47, "for 47 minutes")]
+    assert any(f.code == "duration-mismatch" and "47" in f.message for f in result.findings)

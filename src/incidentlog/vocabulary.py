@@ -254,6 +254,42 @@ def reason(text: str) -> str | None:
     return None
 
 
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
+                "fifty": 50, "ninety": 90}
+_AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
+DURATION_PROSE = re.compile(
+    r"\b(?:lasted|lasting|for|of)\s+(?:(?:about|approximately|approx\.?|around|roughly|at "
+    r"least|nearly|almost|over|some|~)\s*)?(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
+    + _UNIT + r")\b(?:\s*(?:and\s+)?(?P<more>\d+)\s*(?:minutes?|mins?|m)\b)?"
+    r"|\b(?:lasted|for)\s+(?:about\s+|approximately\s+|~)?(?P<h>\d+)h\s*(?P<m>\d+)m\b",
+    re.IGNORECASE)
+"""A duration stated in prose ("the outage lasted for 47 minutes", "for about 1h50m")."""
+OUTAGE_WORDS = re.compile(r"\b(?:outage|down|downtime|unusable|unavailable|lasted|problem|"
+                          r"incident|effect|stopped|degraded|disruption|broken|failing)\b",
+                          re.IGNORECASE)
+"""Words that make a duration in a sentence the incident's."""
+
+
+def prose_minutes(sentence: str) -> tuple[float, str] | None:
+    """The duration a sentence states for the incident, in minutes, and its words."""
+    if not OUTAGE_WORDS.search(sentence):
+        return None
+    found = DURATION_PROSE.search(sentence)
+    if not found:
+        return None
+    if found["h"]:
+        return int(found["h"]) * 60 + int(found["m"]), found.group(0)
+    amount = found["amount"].lower()
+    value = float(NUMBER_WORDS.get(amount, 0) or amount)
+    unit = found["unit"].lower()
+    scale = 1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1
+    minutes = value * scale + (int(found["more"]) if found["more"] else 0)
+    return minutes, found.group(0)
+
+
 STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "investigating": ("investigating", "ongoing", "open", "active", "in progress"),
     "identified": ("identified",),

@@ -23,6 +23,7 @@ from incidentlog.vocabulary import (
     RESOLUTION_CUES,
     fold,
     heading_role,
+    prose_minutes,
 )
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def from_prose(reader: Reader) -> None:
     b = reader.b
     texts = [str(b.declared.get("summary", ""))]
     for section in reader.doc.sections():
-        if heading_role(section.heading or "") == "summary":
+        if heading_role(section.heading or "") in ("summary", "impact"):
             texts += [text for block in section.blocks if block.type == "paragraph"
                       and not split_label((text := paragraph_text(reader, block)).split("\n")[0])]
     sentences = [(s.strip(), text) for text in texts if text
@@ -182,6 +183,15 @@ def from_prose(reader: Reader) -> None:
         fix = next((s for s, _ in sentences if RESOLUTION_CUES.search(s)), None)
         if fix:
             b.resolution = (fix, 0)
+    stated = next((found for s, _ in sentences if (found := prose_minutes(s))), None)
+    if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
+        minutes, words = stated
+        b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
+
+
+def _line_of(reader: Reader, words: str) -> int:
+    at = reader.doc.text.find(words.split()[0] + " ")
+    return reader.doc.text.count("\n", 0, at) if at >= 0 else 0
 
 
 GENERIC: dict[str, Callable[[Reader, Section], list[Block]]] = {
