@@ -268,3 +268,25 @@ def test_a_duration_stated_in_prose_is_a_stated_figure_checked_against_the_timel
     stated = [s for s in result.incident.stated if s.figure == "duration_minutes"]
     assert [(s.value, s.text) for s in stated] == [(47, "for 47 minutes")]
     assert any(f.code == "duration-mismatch" and "47" in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize(("stamp", "utc"), [
+    ("[12-05 16:21]", "2018-12-05T16:21"),  # no year: the report's, or the year before
+    ("[03-26 23:04]", "2019-03-26T23:04"),
+    ("13:06 PM:", "2019-03-26T13:06"),  # a 24-hour time with a stray PM
+])
+def test_dates_without_a_year_and_stray_meridiems(stamp: str, utc: str) -> None:
+    from datetime import UTC, date
+
+    from incidentlog.parse.when import read_stamp
+
+    found = read_stamp(f"{stamp} Something happened", day=date(2019, 3, 26), zone=UTC)
+    assert found is not None and found.at is not None
+    assert found.at.strftime("%Y-%m-%dT%H:%M") == utc
+
+
+def test_reverting_a_change_is_not_by_itself_a_mitigation() -> None:
+    from incidentlog.vocabulary import classify
+
+    assert classify("Mariano reverted the malicious change.") == "entry"
+    assert classify("Deploy rolled back") == "mitigated"

@@ -159,7 +159,7 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "we notice", "was noticed", "is noticed", "detected the", "alert received",
                  "received an alert", "alert was received", "on-call paged", "oncall paged"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
-                  "reverted", "service restored", "service partially restored",
+                  "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
                   "temporary fix", "workaround applied", "workaround in place",
                   "mitigation in place", "mitigation deployed"),

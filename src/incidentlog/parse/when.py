@@ -81,6 +81,7 @@ _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,?\s+)?"
 _ORD = r"(?:st|nd|rd|th)?"
 DATE = (rf"{_WEEKDAY}(?:(?P<y>\d{{4}})[-/.](?P<mo>\d{{1,2}})[-/.](?P<d>\d{{1,2}})(?![\d:])"
         rf"|(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<yy>\d{{4}}|\d{{2}})(?![\d:])"
+        rf"|(?P<na>\d{{1,2}})(?P<nsep>[/-])(?P<nb>\d{{1,2}})(?=,?\s+\d{{1,2}}[:.]\d{{2}})"
         rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?![\d:])(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
         rf"|(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
         rf"(?:,?\s+(?P<dy>\d{{4}})(?!\d))?)")
@@ -112,17 +113,29 @@ class DateOrder:
         self.guessed: list[str] = []
 
 
-def read_date(text: str, order: DateOrder | None = None) -> tuple[date, int] | None:
-    """A date at the start of ``text`` and where it ends, or ``None``."""
+def read_date(text: str, order: DateOrder | None = None, day: date | None = None
+              ) -> tuple[date, int] | None:
+    """A date at the start of ``text`` and where it ends, or ``None``. A date without its
+    year (``12-05 16:21``) takes the year of ``day``."""
     match = _DATE_RE.match(text)  # anchored: "^" holds for text[0] only
     if not match:
         return None
-    found = _date_of(match, order)
+    found = _date_of(match, order, day)
     return (found, match.end()) if found else None
 
 
-def _date_of(m: re.Match[str], order: DateOrder | None) -> date | None:
+def _date_of(m: re.Match[str], order: DateOrder | None, day: date | None = None
+             ) -> date | None:
     try:
+        if m["na"]:  # 12-05 16:21: month and day; the year is the report's (or the one before)
+            if day is None:
+                return None
+            a, b = int(m["na"]), int(m["nb"])
+            day_first = a > 12 or (b <= 12 and order is not None and order.settled
+                                   and order.order == "dmy")
+            month, mday = (b, a) if day_first else (a, b)
+            found = date(day.year, month, mday)
+            return date(day.year - 1, month, mday) if (found - day).days > 60 else found
         if m["y"]:
             return date(int(m["y"]), int(m["mo"]), int(m["d"]))
         if m["a"]:
@@ -135,13 +148,14 @@ def _date_of(m: re.Match[str], order: DateOrder | None) -> date | None:
             if a <= 12 and b <= 12 and a != b and order is not None and not order.settled:
                 order.guessed.append(m[0])
             return date(year, b, a) if day_first else date(year, a, b)
-        month = m["month"] or m["month2"]
-        index = next(i for i, name in enumerate(MONTHS, 1) if name.startswith(month.lower()[:3]))
-        day = int(m["md"] or m["dm"])
+        written = str(m["month"] or m["month2"])
+        index = next(i for i, name in enumerate(MONTHS, 1)
+                     if name.startswith(written.lower()[:3]))
+        mday = int(m["md"] or m["dm"])
         year_text = m["my"] or m["dy"]
         if not year_text:
             return None
-        return date(int(year_text), index, day)
+        return date(int(year_text), index, mday)
     except ValueError:
         return None
 
@@ -203,7 +217,7 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         tail = _TAIL.match(text, unknown.end())
         return Stamp(None, tail.end() if tail else unknown.end(), False, True)
     when: date | None = None
-    dated = read_date(text[pos:], order)
+    dated = read_date(text[pos:], order, day)
     if dated:
         when = dated[0]
         pos += dated[1]
@@ -222,7 +236,9 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
     end = clock.end()
     problem = None
     ampm = (clock["ampm"] or "").lower().replace(".", "")
-    if ampm:
+    if ampm and 13 <= hours <= 23 and ampm == "pm":
+        pass  # "13:06 PM": a 24-hour time with a stray PM
+    elif ampm:
         if not 1 <= hours <= 12:
             problem = f"{clock[0].strip()!r} is not a 12-hour time"
         hours = hours % 12 + (12 if ampm == "pm" else 0)
