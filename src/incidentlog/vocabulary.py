@@ -128,6 +128,7 @@ def heading_role(heading: str) -> str | None:
 PLACEHOLDERS = re.compile(
     r"\[(?:TITLE|title|Title|DATE|Date|NAME|Name|Incident Title|Service Name|Summary|"
     r"Description|Owner|TBD|YYYY-MM-DD)\]|INC-YYYYMMDD-#+|\bYYYY-MM-DD\b|\bHH:MM\b|"
+    r"^(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)$|"
     r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}")
 """Marks of a blank template: a report with these in its title or header is not one yet."""
 

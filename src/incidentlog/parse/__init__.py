@@ -116,6 +116,9 @@ def _filled_words(doc: Document) -> int:
     return count
 
 
+_BARE_PLACEHOLDER = re.compile(r"(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)")
+
+
 def _title_section(doc: Document) -> Section | None:
     for section in doc.root.children:
         if section.level == 1:
@@ -125,7 +128,14 @@ def _title_section(doc: Document) -> Section | None:
 
 def _title(doc: Document, title_section: Section | None) -> str:
     if title_section is not None:
-        return unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
+        title = unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
+        under = next((b for b in title_section.blocks if b.type == "paragraph"), None)
+        if _BARE_PLACEHOLDER.fullmatch(title) and under is not None:
+            # A template's "ISSUE NAME" left in place: the line under it names the incident.
+            line = doc.lines[under.start].strip()
+            if 0 < len(line) <= 150:
+                return unescape_inline(line)
+        return title
     if doc.front_matter.get("title"):
         return doc.front_matter["title"]
     first = next(doc.sections(), None)
