@@ -945,7 +945,7 @@ SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "five whys": Reader.five_whys,
     "contributing factors": Reader.contributing,
     "why it happened": Reader.why_it_happened,
-    "resolution": Reader.container,
+    "resolution": roles.resolution,  # house A: a parent heading; elsewhere: how it ended
     "immediate mitigation": Reader.mitigation,
     "resolution steps taken": Reader.resolution_steps,
     "action items": roles.actions,

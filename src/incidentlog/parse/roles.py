@@ -39,7 +39,8 @@ def paragraph_text(reader: Reader, block: Block) -> str:
 
 
 def _first_paragraph(reader: Reader, s: Section) -> tuple[str, list[Block]] | None:
-    """The first paragraph of a section (not a run-in label alone), and the other blocks."""
+    """The first run of prose paragraphs of a section (not a run-in label alone), and the
+    other blocks."""
     blocks = [b for b in s.blocks if b.type != "thematic_break"]
     for n, block in enumerate(blocks):
         if block.type == "paragraph":
@@ -47,7 +48,15 @@ def _first_paragraph(reader: Reader, s: Section) -> tuple[str, list[Block]] | No
             pair = split_label(text.split("\n", 1)[0])
             if pair and not pair[1]:
                 continue
-            return text, blocks[:n] + blocks[n + 1:]
+            taken = [text]
+            end = n + 1
+            while end < len(blocks) and blocks[end].type == "paragraph" and not text.endswith(
+                    ":") and not split_label((more := paragraph_text(reader, blocks[end]))
+                                             .split("\n", 1)[0]):
+                taken.append(more)
+                text = more
+                end += 1
+            return "\n\n".join(taken), blocks[:n] + blocks[end:]
     return None
 
 
