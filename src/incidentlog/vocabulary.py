@@ -8,6 +8,7 @@ is written and what is read never drift apart. Nothing here knows Markdown or st
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -108,6 +109,7 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
 
+@functools.lru_cache(maxsize=4096)
 def heading_role(heading: str) -> str | None:
     """The role a heading names, whatever its case, punctuation, numbering, emoji or
     decoration (``Timeline (all times PST) 01/16/2024``, ``3. Root Causes:``), or ``None``.
@@ -325,6 +327,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     from incidentlog import severity
 
     global _LIFECYCLE
+    heading_role.cache_clear()
     for key in words:
         if key not in ("headings", "phrases", "severities"):
             raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "

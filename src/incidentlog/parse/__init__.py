@@ -148,6 +148,9 @@ def _report_day(doc: Document, title_section: Section | None, title: str,
     name or incident id, else the first date it writes."""
     head = doc.lines[doc.front_matter_end:doc.front_matter_end + 40]
     for line in head:
+        low = line.lower()
+        if "date" not in low and "when" not in low:
+            continue
         pair = split_label(line) or _plain_label(line)
         if pair and heading_role(pair[0]) == "date" and (
                 found := when.find_date(pair[1], order, 200)):

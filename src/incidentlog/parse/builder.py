@@ -59,6 +59,8 @@ class Builder:
     declared_row: bool = False
     root_line: int | None = None
     problems: list[tuple[int, str, str]] = attrs.Factory(list)
+    kept_keys: dict[object, Kept] = attrs.Factory(dict)
+    """Each kept section by its key."""
     impact_line: int | None = None
 
     def src(self, line: int) -> ev.Source:
@@ -101,13 +103,14 @@ class Builder:
         if not text.strip() and not empty_ok:
             return
         key = key if key is not None else (heading, level, anchor)
-        for kept in self.kept:
-            if kept.key == key:
-                if not kept.chunks:  # a reserved place: now it knows what it holds
-                    kept.heading, kept.level, kept.anchor, kept.line = heading, level, anchor, line
-                kept.chunks.append(text)
-                return
+        kept = self.kept_keys.get(key)
+        if kept is not None:
+            if not kept.chunks:  # a reserved place: now it knows what it holds
+                kept.heading, kept.level, kept.anchor, kept.line = heading, level, anchor, line
+            kept.chunks.append(text)
+            return
         self.kept.append(Kept(heading, level, anchor, [text], line, key))
+        self.kept_keys[key] = self.kept[-1]
 
     def problem(self, line: int, code: str, message: str) -> None:
         """Something in the document that could not be read as written (0-based ``line``)."""
@@ -115,8 +118,13 @@ class Builder:
 
     def reserve(self, key: object) -> None:
         """Hold a place among kept sections for what a later reading keeps under ``key``."""
-        if all(kept.key != key for kept in self.kept):
+        if not self.keeps(key):
             self.kept.append(Kept("", 0, None, [], 0, key))
+            self.kept_keys[key] = self.kept[-1]
+
+    def keeps(self, key: object) -> bool:
+        """True when something is kept (or a place held) under ``key``."""
+        return key in self.kept_keys
 
     # ----------------------------------------------------------------------------- result
 

@@ -99,9 +99,6 @@ class Reader:
             return
         self.run(reader, s, anchor, key if key in SECTIONS else role)
 
-    def deferred_lines(self) -> set[int]:
-        return {section.line for section, _, _ in self.deferred}
-
     def by_role(self, s: Section, anchor: str, parent: str | None) -> None:
         """A section read by the role its heading names."""
         role = heading_role(s.heading or "")
@@ -122,8 +119,7 @@ class Reader:
                 continue
             self.section(child, previous, parent)
             # A sub-section read whole leaves no heading to place the next one after.
-            if any(k.key == ("section", child.line) for k in self.b.kept) or \
-                    child.line in self.deferred_lines():
+            if self.b.keeps(("section", child.line)):
                 previous = child.heading or ""
 
     def keep_all(self, s: Section, anchor: str) -> None:

@@ -19,7 +19,9 @@ from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import split_label
 from incidentlog.vocabulary import (
     CAUSE_CUES,
+    DURATION_PROSE,
     LESSON_ROLES,
+    OUTAGE_WORDS,
     RESOLUTION_CUES,
     fold,
     heading_role,
@@ -182,6 +184,10 @@ def from_prose(reader: Reader) -> None:
         if heading_role(section.heading or "") in ("summary", "impact"):
             texts += [text for block in section.blocks if block.type == "paragraph"
                       and not split_label((text := paragraph_text(reader, block)).split("\n")[0])]
+    joined = "\n".join(texts)
+    if b.root.get("summary") and b.resolution is not None and not (
+            DURATION_PROSE.search(joined) and OUTAGE_WORDS.search(joined)):
+        return  # nothing to look for: spare splitting the prose into sentences
     sentences = [(s.strip(), text) for text in texts if text
                  for s in _SENTENCE.split(" ".join(text.split()))]
     if not b.root.get("summary"):

@@ -99,18 +99,35 @@ class DateOrder:
     case ``/`` dates are read month first and ``.`` dates day first, with a finding.
     """
 
+    _NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(?:\d{4}|\d{2})(?![\d/.])")
+
     def __init__(self, text: str) -> None:
-        votes = {"mdy": 0, "dmy": 0}
-        for m in re.finditer(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(?:\d{4}|\d{2})(?![\d/.])",
-                             text[:200_000]):
-            a, b = int(m[1]), int(m[3])
-            if a > 12 >= b:
-                votes["dmy"] += 1
-            elif b > 12 >= a:
-                votes["mdy"] += 1
-        self.settled = votes["mdy"] != votes["dmy"]
-        self.order = "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
+        self.text = text
         self.guessed: list[str] = []
+        self._votes: tuple[int, int] | None = None
+
+    def _count(self) -> tuple[int, int]:
+        """Month-first and day-first votes, counted once, when a date first needs them."""
+        if self._votes is None:
+            mdy = dmy = 0
+            for m in self._NUMERIC.finditer(self.text[:200_000]):
+                a, b = int(m[1]), int(m[3])
+                dmy += a > 12 >= b
+                mdy += b > 12 >= a
+            self._votes = (mdy, dmy)
+        return self._votes
+
+    @property
+    def settled(self) -> bool:
+        """True when the document's unambiguous dates agree on an order."""
+        mdy, dmy = self._count()
+        return mdy != dmy
+
+    @property
+    def order(self) -> str:
+        """``mdy`` or ``dmy``."""
+        mdy, dmy = self._count()
+        return "dmy" if dmy > mdy else "mdy"
 
 
 def read_date(text: str, order: DateOrder | None = None, day: date | None = None
@@ -160,18 +177,20 @@ def _date_of(m: re.Match[str], order: DateOrder | None, day: date | None = None
         return None
 
 
+_CANDIDATE = re.compile(
+    r"(?<![\w/.-])(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|"
+    r"mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d|\d{1,2}(?:st|nd|rd|th)?\s+"
+    r"(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))", re.IGNORECASE)
+"""Where a date may start: one fast pass finds the places worth reading closely."""
+
+
 def find_date(text: str, order: DateOrder | None = None, limit: int = 10_000
               ) -> tuple[date, int] | None:
     """The first date anywhere in ``text`` and where it starts."""
-    for m in re.finditer(r"(?<![\w/.-])(?=\d|[A-Za-z])", text[:limit]):
-        at = m.start()
-        if text[at].isalpha() and not re.match(
-                r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
-                r"dec)", text[at:at + 3], re.IGNORECASE):
-            continue
-        found = read_date(text[at:], order)
+    for m in _CANDIDATE.finditer(text[:limit]):
+        found = read_date(text[m.start():m.start() + 80], order)
         if found:
-            return found[0], at
+            return found[0], m.start()
     return None
 
 
