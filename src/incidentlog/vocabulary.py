@@ -160,6 +160,7 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "issue detected", "problem detected", "monitoring detected", "team aware",
                  "problem is identified", "issue is identified", "notified", "notifying",
                  "we notice", "was noticed", "is noticed", "detected the", "alert received",
+                 "identified by", "recognizes", "recognized", "recognised",
                  "received an alert", "alert was received", "on-call paged", "oncall paged"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
@@ -177,7 +178,8 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "is back up", "back online", "impact ends", "impact ended",
                  "outage to an end", "problem was resolved", "problem is resolved",
                  "issue was resolved", "issue is resolved", "resolution is confirmed",
-                 "confirmed healthy", "is healthy again", "back to 100%", "as normal",
+                 "confirmed healthy", "is healthy again", "is healthy", "back to 100%",
+                 "as normal",
                  "issue goes away", "problem goes away", "are now back", "is now back",
                  "functional state", "functional again", "fully functional",
                  "fully operational", "back to functional", "recovered fully",
@@ -226,10 +228,10 @@ def classify(text: str) -> str:
     for kind, pattern in _KINDS:
         if pattern.search(words):
             return kind
-    for kind, pattern in _LIFECYCLE:
-        if pattern.search(words):
-            return kind
-    return "entry"
+    # What a row says first is what it is ("reported on Gitter ... back to normal" is the
+    # report, the rest is what followed).
+    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    return min(found)[1] if found else "entry"
 
 
 CAUSE_CUES = re.compile(
@@ -250,11 +252,11 @@ def reason(text: str) -> str | None:
     """The words that made :func:`classify` take a row for what it is (``outage begins``),
     or ``None`` for a plain entry."""
     words = text.strip()
-    for _, pattern in (*_KINDS, *_LIFECYCLE):
-        found = pattern.search(words)
-        if found:
-            return found.group(0)
-    return None
+    for _, pattern in _KINDS:
+        if (match := pattern.search(words)):
+            return match.group(0)
+    found = [m for _, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
