@@ -190,6 +190,8 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
+        elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
+            keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
                 block in title_section.blocks:
             reader.header(Section(title_section.heading, 1, title_section.line, [block]))

@@ -37,6 +37,17 @@ def is_key_events_list(reader: Reader, block: Block) -> bool:
         norm(_label(item)[0] or "") == "key events" for item in items(reader.doc, block))
 
 
+def is_labelled_list(reader: Reader, block: Block) -> bool:
+    """True for a top-level list of ``**Label**:`` items, one of them naming a role (the
+    rest of a key-events report, after a paragraph split its list in two)."""
+    if block.type != "list":
+        return False
+    found = items(reader.doc, block)
+    labels = [_label(item)[0] for item in found]
+    filled = all(_label(item)[1] or item.body for item in found)
+    return bool(found) and filled and all(labels) and any(heading_role(x or "") for x in labels)
+
+
 def _label(item: Item) -> tuple[str | None, str]:
     pair = split_label(item.text)
     if pair:
