@@ -293,3 +293,25 @@ def test_reverting_a_change_is_not_by_itself_a_mitigation() -> None:
 
     assert classify("Mariano reverted the malicious change.") == "entry"
     assert classify("Deploy rolled back") == "mitigated"
+
+
+def test_a_span_in_prose_gives_the_outage_its_start_and_end() -> None:
+    text = ("# Checkout API outage\n\n## Summary\n\nOn 2024-05-01 the checkout API was down "
+            "from 16:58 to 18:46 UTC after a bad deploy. It was fixed by rolling back.\n")
+    i = import_markdown(text).incident
+    assert i.began_at is not None and i.began_at.isoformat() == "2024-05-01T16:58:00+00:00"
+    assert i.resolved_at is not None and i.resolved_at.isoformat() == "2024-05-01T18:46:00+00:00"
+    assert i.resolution == "It was fixed by rolling back."
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(i, template)).incident
+        assert differences(i, again, seconds=template == "b") == []
+
+
+def test_a_report_without_headings_is_read_from_its_opening_line_and_times() -> None:
+    text = ("Checkout API outage\n\nThe checkout API failed after a bad deploy.\n\n"
+            "- 2024-05-01 16:58 Error rate alert fired\n- 17:30 Deploy rolled back\n"
+            "- 18:46 Service fully restored\n")
+    i = import_markdown(text, source="note.md").incident
+    assert i.title == "Checkout API outage" and len(i.timeline) == 3
+    assert i.detected_at and i.mitigated_at and i.resolved_at
+    assert i.began_at is None  # nothing says when it began: nothing is invented

@@ -80,13 +80,15 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     known = sum(1 for s in doc.sections()
                 if norm(s.heading or "") in SECTIONS or heading_role(s.heading or ""))
     has_id = "incident_id" in builder.declared
-    read_something = reader.has_timeline or bool(builder.others) or bool(builder.root)
+    read_something = reader.has_timeline or bool(builder.others or builder.root or builder.timeline
+                                                  or builder.resolution)
     if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
             and _filled_words(doc) < 40:
         raise InputError(f"{name}: an empty report template (placeholder title {title!r}), "
                          "not an incident report")
+    headless = next(doc.sections(), None) is None
     if not title or not (reader.has_timeline or has_id or known >= 2 or
-                         (known and read_something)):
+                         (known and read_something) or (headless and read_something)):
         raise InputError(
             f"{name}: not an incident report (found "
             f"{'a title' if title else 'no title'}, {'a' if reader.has_timeline else 'no'} "
@@ -139,7 +141,12 @@ def _title(doc: Document, title_section: Section | None) -> str:
     if doc.front_matter.get("title"):
         return doc.front_matter["title"]
     first = next(doc.sections(), None)
-    return TITLE_PREFIX.sub("", first.heading or "").strip() if first else ""
+    if first is None:
+        # No headings at all: an opening line that reads as a title names the incident.
+        opening = next((b for b in doc.root.blocks if b.type == "paragraph"), None)
+        line = doc.lines[opening.start].strip().strip("*_ ").rstrip(":") if opening else ""
+        return line if 0 < len(line) <= 100 and not line.endswith(".") else ""
+    return TITLE_PREFIX.sub("", first.heading or "").strip()
 
 
 def _report_day(doc: Document, title_section: Section | None, title: str,
@@ -197,6 +204,13 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
             reader.header(Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
+    if next(doc.sections(), None) is None:
+        # No headings at all: the paragraphs and lists are the report; read their times.
+        rows: list[tl.RowText] = []
+        reader.timeline_blocks(list(doc.root.blocks), rows)
+        if rows:
+            tl.emit(reader.b, rows)
+            reader.has_timeline = True
     reader.read(title_section if title_section is not None else doc.root)
     if title_section is not None:
         # Sections after the title section but at its level (a second H1) are kept.

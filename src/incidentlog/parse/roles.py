@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from incidentlog import events as ev
+from incidentlog.parse import when
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import split_label
@@ -180,6 +182,9 @@ def from_prose(reader: Reader) -> None:
     that states it ("This was caused by ...", "... fixed by ...")."""
     b = reader.b
     texts = [str(b.declared.get("summary", ""))]
+    if next(reader.doc.sections(), None) is None:  # no headings: all of it is the summary
+        texts += [paragraph_text(reader, block) for block in reader.doc.root.blocks
+                  if block.type == "paragraph"]
     for section in reader.doc.sections():
         if heading_role(section.heading or "") in ("summary", "impact"):
             texts += [text for block in section.blocks if block.type == "paragraph"
@@ -198,10 +203,43 @@ def from_prose(reader: Reader) -> None:
         fix = next((s for s, _ in sentences if RESOLUTION_CUES.search(s)), None)
         if fix:
             b.resolution = (fix, 0)
+    if not any(isinstance(r, ev.Resolved) and r.occurred_at for r in b.timeline) and \
+            not any(getattr(r, "marks", None) == "began" for r in b.timeline):
+        span = next((seen for s, _ in sentences if (seen := _span(reader, s))), None)
+        if span:
+            began, ended, sentence = span
+            line = _line_of(reader, sentence)
+            b.row(ev.TimelineEntryAdded(occurred_at=began, actor=b.actor, text=sentence,
+                                        marks="began", source=b.src(line)))
+            b.row(ev.Resolved(occurred_at=ended, actor=b.actor, note=sentence,
+                              source=b.src(line)))
     stated = next((found for s, _ in sentences if (found := prose_minutes(s))), None)
     if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
         minutes, words = stated
         b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
+
+
+_SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"
+                   r"(?P<b>[^,;]{3,60})", re.IGNORECASE)
+
+
+def _span(reader: Reader, sentence: str) -> tuple[datetime, datetime, str] | None:
+    """'The API was down from 16:58 to 18:46 UTC': when the outage began and ended."""
+    if not OUTAGE_WORDS.search(sentence):
+        return None
+    clock = reader.clock
+    for found in _SPAN.finditer(sentence):
+        second = when.read_stamp(found["b"], day=clock.day, zone=clock.zone, order=clock.order)
+        if second is None or second.at is None:
+            continue
+        # A zone written after the second time ("from 16:58 to 18:46 UTC") holds for both.
+        zone = second.zone or clock.zone
+        first = when.read_stamp(found["a"], day=clock.day, zone=zone, order=clock.order)
+        if first is None or first.at is None or found["a"][first.end:].strip():
+            continue
+        if second.at >= first.at:
+            return first.at, second.at, sentence
+    return None
 
 
 def _line_of(reader: Reader, words: str) -> int:
