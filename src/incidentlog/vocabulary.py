@@ -235,9 +235,10 @@ def classify(text: str) -> str:
 
 
 CAUSE_CUES = re.compile(
-    r"\b(?:caused by|was caused|were caused|root cause|due to|because(?: of)?|the cause|"
-    r"triggered by|as a result of|resulted from|stemmed from|was the result of|"
-    r"the culprit|the reason)\b", re.IGNORECASE)
+    r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
+    r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
+    r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
+    r"came from the|come from the)\b", re.IGNORECASE)
 """Words that say a sentence of prose states why it happened."""
 
 RESOLUTION_CUES = re.compile(

@@ -197,8 +197,13 @@ def from_prose(reader: Reader) -> None:
                  for s in _SENTENCE.split(" ".join(text.split()))]
     if not b.root.get("summary"):
         cause = next((s for s, _ in sentences if CAUSE_CUES.search(s)), None)
+        if cause is None and "root cause" in reader.doc.text.lower():
+            # Said outside the summary: "we believe the root cause is that ..."
+            cause = next((s for block in _paragraphs(reader)
+                          for s in _SENTENCE.split(" ".join(block.split()))
+                          if re.search(r"\broot cause\b", s, re.IGNORECASE)), None)
         if cause:
-            b.set_root(0, summary=cause)
+            b.set_root(0, summary=cause.strip())
     if b.resolution is None:
         fix = next((s for s, _ in sentences if RESOLUTION_CUES.search(s)), None)
         if fix:
@@ -221,6 +226,14 @@ def from_prose(reader: Reader) -> None:
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"
                    r"(?P<b>[^,;]{3,60})", re.IGNORECASE)
+
+
+def _paragraphs(reader: Reader) -> list[str]:
+    """Every prose paragraph of the document that is not a run-in label."""
+    return [text for section in reader.doc.root.walk() for block in section.blocks
+            if block.type == "paragraph" and heading_role(section.heading or "") not in (
+                "lessons", "went_well", "went_wrong", "lucky", "actions", "timeline")
+            and (text := paragraph_text(reader, block))[:1].isalnum()]
 
 
 def _span(reader: Reader, sentence: str) -> tuple[datetime, datetime, str] | None:
