@@ -197,6 +197,13 @@ def from_prose(reader: Reader) -> None:
                  for s in _SENTENCE.split(" ".join(text.split()))]
     if not b.root.get("summary"):
         cause = next((s for s, _ in sentences if CAUSE_CUES.search(s)), None)
+        if cause is None:
+            # Stated with the resolution or in a labelled note ("The issue was caused by").
+            said = [b.resolution[0]] if b.resolution else []
+            said += [c for kept in b.kept for c in kept.chunks]
+            cause = next((s.strip() for text in said
+                          for s in _SENTENCE.split(" ".join(_MARKER.sub("", text).split()))
+                          if _STRONG_CAUSE.search(s)), None)
         if cause is None and "root cause" in reader.doc.text.lower():
             # Said outside the summary: "we believe the root cause is that ..."
             cause = next((s for block in _paragraphs(reader)
@@ -226,6 +233,9 @@ def from_prose(reader: Reader) -> None:
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"
                    r"(?P<b>[^,;]{3,60})", re.IGNORECASE)
+
+
+_STRONG_CAUSE = re.compile(r"\b(?:root cause|caused by|was caused|were caused)\b", re.IGNORECASE)
 
 
 def _paragraphs(reader: Reader) -> list[str]:
