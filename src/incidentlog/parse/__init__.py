@@ -1,9 +1,13 @@
 """Legacy Markdown postmortems into event streams, losslessly.
 
-:func:`import_markdown` reads one report: both house templates, the SRE-book layout, bullet
-or table timelines, YAML front matter, "Key events" bullets and stated times to repair or
-resolve. What it understands becomes events marked with their source line; what it does not
-is kept verbatim as :class:`~incidentlog.events.SectionNoted`, so rendering puts it back.
+:func:`import_markdown` reads one report by meaning, whatever its layout: sections by the
+role their heading or label names (:mod:`incidentlog.vocabulary`, shared with the
+renderers), timelines in every common shape with dates, clocks and zones as people write
+them (:mod:`~incidentlog.parse.when`), lifecycle moments from the words of the rows, and
+both house templates exactly. What it understands becomes events marked with their source
+line; what it does not is kept verbatim as :class:`~incidentlog.events.SectionNoted`, so
+rendering puts it back; what it cannot read (a bad time) degrades only its row, with a
+finding.
 """
 
 from __future__ import annotations
