@@ -15,6 +15,7 @@ import pytest
 from incidentlog.errors import InputError
 from incidentlog.parse import import_markdown
 from incidentlog.parse.compare import differences
+from incidentlog.parse.when import ABBREVIATIONS
 from incidentlog.render import render_markdown
 from incidentlog.vocabulary import heading_role
 
@@ -48,7 +49,8 @@ STAMP_WORDS = re.compile(
 
 
 def words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[A-Za-z0-9]+", text) if not STAMP_WORDS.match(w)}
+    return {w for w in re.findall(r"[A-Za-z0-9]+", text)
+            if not STAMP_WORDS.match(w) and w.upper() not in ABBREVIATIONS}
 
 
 def role_words(text: str) -> set[str]:
@@ -315,3 +317,15 @@ def test_a_report_without_headings_is_read_from_its_opening_line_and_times() -> 
     assert i.title == "Checkout API outage" and len(i.timeline) == 3
     assert i.detected_at and i.mitigated_at and i.resolved_at
     assert i.began_at is None  # nothing says when it began: nothing is invented
+
+
+def test_a_date_written_after_the_time_sets_its_day() -> None:
+    from datetime import UTC, date
+
+    from incidentlog.parse.when import read_stamp
+
+    found = read_stamp("12:45 PM PST Saturday Oct 30th: First wave begins",
+                       day=date(2021, 10, 29), zone=UTC)
+    assert found is not None and found.at is not None
+    assert found.at.isoformat() == "2021-10-30T20:45:00+00:00"
+    assert "12:45 PM PST Saturday Oct 30th: First wave begins"[found.end:] == "First wave begins"

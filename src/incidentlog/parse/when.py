@@ -82,7 +82,7 @@ _ORD = r"(?:st|nd|rd|th)?"
 DATE = (rf"{_WEEKDAY}(?:(?P<y>\d{{4}})[-/.](?P<mo>\d{{1,2}})[-/.](?P<d>\d{{1,2}})(?![\d:])"
         rf"|(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<yy>\d{{4}}|\d{{2}})(?![\d:])"
         rf"|(?P<na>\d{{1,2}})(?P<nsep>[/-])(?P<nb>\d{{1,2}})(?=,?\s+\d{{1,2}}[:.]\d{{2}})"
-        rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?![\d:])(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
+        rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?!\d|:\d)(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
         rf"|(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
         rf"(?:,?\s+(?P<dy>\d{{4}})(?!\d))?)")
 _DATE_RE = re.compile(rf"^{DATE}", re.IGNORECASE)
@@ -171,7 +171,12 @@ def _date_of(m: re.Match[str], order: DateOrder | None, day: date | None = None
         mday = int(m["md"] or m["dm"])
         year_text = m["my"] or m["dy"]
         if not year_text:
-            return None
+            if day is None:
+                return None
+            # "Saturday Oct 30th": the report's year (or the one before, for a date months
+            # after the report's).
+            found = date(day.year, index, mday)
+            return date(day.year - 1, index, mday) if (found - day).days > 60 else found
         return date(int(year_text), index, mday)
     except ValueError:
         return None
@@ -255,8 +260,8 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
     end = clock.end()
     problem = None
     ampm = (clock["ampm"] or "").lower().replace(".", "")
-    if ampm and 13 <= hours <= 23 and ampm == "pm":
-        pass  # "13:06 PM": a 24-hour time with a stray PM
+    if ampm and 13 <= hours <= 23:
+        pass  # "13:06 PM", "23:00 AM": a 24-hour time with a stray meridiem
     elif ampm:
         if not 1 <= hours <= 12:
             problem = f"{clock[0].strip()!r} is not a 12-hour time"
@@ -274,6 +279,13 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         if named is not None:
             tz = named
             end = len(text) - len(text[end:].lstrip()) + zmatch.end()
+    if dated is None:  # "12:45 PM PST Saturday Oct 30th: ..." (the date after the time)
+        after = len(text) - len(text[end:].lstrip())
+        later = _DATE_RE.match(text[after:]) if after < len(text) else None
+        found_later = _date_of(later, order, day) if later else None
+        if later and found_later:
+            when, end = found_later, after + later.end()
+            dated = (found_later, later.end())
     tail = _TAIL.match(text, end)
     end = tail.end() if tail else end
     if when is None:
