@@ -216,6 +216,9 @@ class Stamp:
         """The zone the stamp itself names, if it names one."""
 
 
+_DATE_AHEAD = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|"
+                         r"sep|oct|nov|dec|\d{1,2}(?:st|nd|rd|th)?\s+[a-z])", re.IGNORECASE)
+"""A cheap look at whether a date may follow a time, before the full pattern is tried."""
 _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?|circa)\s+)?"
                    r"[\[(*_`~]*", re.IGNORECASE)
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
@@ -281,7 +284,8 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
             end = len(text) - len(text[end:].lstrip()) + zmatch.end()
     if dated is None:  # "12:45 PM PST Saturday Oct 30th: ..." (the date after the time)
         after = len(text) - len(text[end:].lstrip())
-        later = _DATE_RE.match(text[after:]) if after < len(text) else None
+        later = _DATE_RE.match(text[after:after + 60]) if _DATE_AHEAD.match(text, after) \
+            else None
         found_later = _date_of(later, order, day) if later else None
         if later and found_later:
             when, end = found_later, after + later.end()
