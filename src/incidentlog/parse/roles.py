@@ -190,34 +190,40 @@ def from_prose(reader: Reader) -> None:
             texts += [text for block in section.blocks if block.type == "paragraph"
                       and not split_label((text := paragraph_text(reader, block)).split("\n")[0])]
     joined = "\n".join(texts)
-    if b.root.get("summary") and b.resolution is not None and not (
-            DURATION_PROSE.search(joined) and OUTAGE_WORDS.search(joined)):
-        return  # nothing to look for: spare splitting the prose into sentences
-    sentences = [(s.strip(), text) for text in texts if text
-                 for s in _SENTENCE.split(" ".join(text.split()))]
+    # Each cue is first looked for in the whole prose; sentences are split only for a hit.
+    lazy: list[list[tuple[str, str]]] = []
+
+    def sentences() -> list[tuple[str, str]]:
+        if not lazy:
+            lazy.append([(x.strip(), text) for text in texts if text
+                         for x in _SENTENCE.split(" ".join(text.split()))])
+        return lazy[0]
+
     if not b.root.get("summary"):
-        cause = next((s for s, _ in sentences if CAUSE_CUES.search(s)), None)
-        if cause is None:
+        cause = next((x for x, _ in sentences() if CAUSE_CUES.search(x)), None) \
+            if CAUSE_CUES.search(joined) else None
+        said = "\n".join([b.resolution[0]] if b.resolution else []) + "\n" + "\n".join(
+            c for kept in b.kept for c in kept.chunks)
+        if cause is None and _STRONG_CAUSE.search(said):
             # Stated with the resolution or in a labelled note ("The issue was caused by").
-            said = [b.resolution[0]] if b.resolution else []
-            said += [c for kept in b.kept for c in kept.chunks]
-            cause = next((s.strip() for text in said
-                          for s in _SENTENCE.split(" ".join(_MARKER.sub("", text).split()))
-                          if _STRONG_CAUSE.search(s)), None)
-        if cause is None and "root cause" in reader.doc.text.lower():
+            cause = next((x.strip() for text in said.split("\n\n")
+                          for x in _SENTENCE.split(" ".join(_MARKER.sub("", text).split()))
+                          if _STRONG_CAUSE.search(x)), None)
+        if cause is None and _ROOT_CAUSE.search(reader.doc.text):
             # Said outside the summary: "we believe the root cause is that ..."
-            cause = next((s for block in _paragraphs(reader)
-                          for s in _SENTENCE.split(" ".join(block.split()))
-                          if re.search(r"\broot cause\b", s, re.IGNORECASE)), None)
+            cause = next((x for block in _paragraphs(reader)
+                          for x in _SENTENCE.split(" ".join(block.split()))
+                          if _ROOT_CAUSE.search(x)), None)
         if cause:
             b.set_root(0, summary=cause.strip())
-    if b.resolution is None:
-        fix = next((s for s, _ in sentences if RESOLUTION_CUES.search(s)), None)
+    if b.resolution is None and RESOLUTION_CUES.search(joined):
+        fix = next((x for x, _ in sentences() if RESOLUTION_CUES.search(x)), None)
         if fix:
             b.resolution = (fix, 0)
-    if not any(isinstance(r, ev.Resolved) and r.occurred_at for r in b.timeline) and \
+    if _SPAN.search(joined) and not any(
+            isinstance(r, ev.Resolved) and r.occurred_at for r in b.timeline) and \
             not any(getattr(r, "marks", None) == "began" for r in b.timeline):
-        span = next((seen for s, _ in sentences if (seen := _span(reader, s))), None)
+        span = next((seen for x, _ in sentences() if (seen := _span(reader, x))), None)
         if span:
             began, ended, sentence = span
             line = _line_of(reader, sentence)
@@ -225,16 +231,18 @@ def from_prose(reader: Reader) -> None:
                                         marks="began", source=b.src(line)))
             b.row(ev.Resolved(occurred_at=ended, actor=b.actor, note=sentence,
                               source=b.src(line)))
-    stated = next((found for s, _ in sentences if (found := prose_minutes(s))), None)
-    if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
-        minutes, words = stated
-        b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
+    if DURATION_PROSE.search(joined):
+        stated = next((found for x, _ in sentences() if (found := prose_minutes(x))), None)
+        if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
+            minutes, words = stated
+            b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
 
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"
                    r"(?P<b>[^,;]{3,60})", re.IGNORECASE)
 
 
+_ROOT_CAUSE = re.compile(r"\broot cause\b", re.IGNORECASE)
 _STRONG_CAUSE = re.compile(r"\b(?:root cause|caused by|was caused|were caused)\b", re.IGNORECASE)
 
 

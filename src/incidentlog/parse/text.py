@@ -35,7 +35,8 @@ def stated_zone_name(text: str) -> str | None:
     low = text[:200_000].lower()
     at = low.find("time")
     while at != -1:
-        match = _STATED.match(text, at) if at == 0 or not low[at - 1].isalpha() else None
+        cheap_no = (at and low[at - 1].isalpha()) or low.startswith(("time to ", "time of "), at)
+        match = None if cheap_no else _STATED.match(text, at)
         if match:
             name = match["zone"].strip()
             if when.zone_named(name) is not None:
