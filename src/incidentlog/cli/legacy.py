@@ -20,7 +20,8 @@ from incidentlog.cli.common import (
     print_json,
     report_findings,
 )
-from incidentlog.importer import MARKDOWN_SUFFIXES, import_paths, markdown_files
+from incidentlog.files import MARKDOWN_SUFFIXES, walk
+from incidentlog.importer import Summary, import_paths
 from incidentlog.parse import import_markdown
 from incidentlog.render import render_markdown, to_json
 
@@ -64,17 +65,22 @@ def cmd_convert(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     show = sys.stderr.isatty() and not args.json
-    files = list(markdown_files(args.paths))
-    if not files:
+    found = list(walk(args.paths, args.exclude))
+    if not found:
         raise UsageError(f"no Markdown files in {', '.join(args.paths)}")
+    total = sum(isinstance(f, Path) for f in found)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
 
     def progress(n: int, path: Path) -> None:
         if show:
-            sys.stderr.write(f"\r[{n}/{len(files)}] {str(path)[-60:]:<60}")
+            sys.stderr.write(f"\r[{n}/{total}] {str(path)[-60:]:<60}")
             sys.stderr.flush()
 
     with open_log(args) as log:
-        summary = import_paths(log, files, actor=args.actor, progress=progress)
+        summary = import_paths(log, args.paths, actor=args.actor, progress=progress,
+                               exclude=args.exclude, encoding=args.encoding,
+                               workers=args.jobs)
     if show:
         sys.stderr.write("\r" + " " * 72 + "\r")
     if args.json:
@@ -84,22 +90,33 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                       for o in summary.outcomes],
             "imported": summary.count("imported"), "updated": summary.count("updated"),
             "skipped": summary.count("skipped"), "failed": summary.count("failed"),
+            "ignored": summary.count("ignored"),
+            "ignored_by_reason": dict(summary.ignored_by_reason()),
             "findings_by_code": dict(summary.findings_by_code()),
         }, out)
     else:
-        for outcome in summary.outcomes:
-            if outcome.status == "failed":
-                out.write(f"failed: {outcome.error}\n")
-            elif args.verbose or outcome.status == "updated":
-                out.write(f"{outcome.status}: {outcome.path} -> {outcome.incident_id} "
-                          f"({outcome.appended} events)\n")
-        by_code = ", ".join(f"{code} {n}" for code, n in
-                            sorted(summary.findings_by_code().items())) or "none"
-        out.write(f"imported {summary.count('imported')}, updated {summary.count('updated')}, "
-                  f"skipped {summary.count('skipped')} (unchanged), "
-                  f"failed {summary.count('failed')}; "
-                  f"findings: {by_code}\n")
+        _print_summary(summary, args.verbose, out)
     return EXIT_USAGE if summary.count("failed") else EXIT_OK
+
+
+def _print_summary(summary: Summary, verbose: bool, out: TextIO) -> None:
+    for outcome in summary.outcomes:
+        if outcome.status == "failed":
+            out.write(f"failed: {outcome.error}\n")
+        elif outcome.status == "ignored":
+            out.write(f"ignored: {outcome.path}: {outcome.reason}\n")
+        elif verbose or outcome.status == "updated" or outcome.reason:
+            why = f": {outcome.reason}" if outcome.reason else ""
+            out.write(f"{outcome.status}: {outcome.path} -> {outcome.incident_id} "
+                      f"({outcome.appended} events){why}\n")
+    by_code = ", ".join(f"{code} {n}" for code, n in
+                        sorted(summary.findings_by_code().items())) or "none"
+    ignored = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.ignored_by_reason().items()))
+    out.write(f"imported {summary.count('imported')}, updated {summary.count('updated')}, "
+              f"skipped {summary.count('skipped')} (unchanged), "
+              f"failed {summary.count('failed')}, "
+              f"ignored {summary.count('ignored')}{f' ({ignored})' if ignored else ''}; "
+              f"findings: {by_code}\n")
 
 
 def register(command: Command) -> None:
@@ -125,3 +142,11 @@ def register(command: Command) -> None:
     imp.add_argument("--actor", default="import", help="who is recorded as importing")
     imp.add_argument("--json", action="store_true", help="the summary as JSON")
     imp.add_argument("--verbose", "-v", action="store_true", help="a line for every file")
+    imp.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                     help="pass over files and folders matching GLOB (by name or path below "
+                     "the folder named; repeatable)")
+    imp.add_argument("--encoding", default=None, metavar="NAME",
+                     help="read the files in this encoding (default: UTF-8, else a detected "
+                     "legacy encoding, with a warning)")
+    imp.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                     help="parse in N worker processes (default: one per core)")

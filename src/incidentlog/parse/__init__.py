@@ -171,9 +171,9 @@ def _layout_name(doc: Document, builder: Builder) -> str:
 
 def _incident_id(builder: Builder, doc: Document, title: str, day: date | None,
                  source: str | None) -> str:
+    # What the report says, never its bare file name: one folder per incident gives many
+    # files called postmortem.md or index.md, and they are different incidents.
     candidates = [str(builder.declared.get("incident_id", "")), doc.front_matter.get("id", "")]
-    if source:
-        candidates.append(Path(source).stem)
     for candidate in candidates:
         cleaned = re.sub(r"[^A-Za-z0-9._:#-]+", "-", candidate.strip()).strip("-")[:100]
         if cleaned and INCIDENT_ID.fullmatch(cleaned):

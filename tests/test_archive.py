@@ -1,0 +1,188 @@
+"""Importing a real archive is safe (issue 13): identity, re-import, bad files, nothing lost.
+
+Each numbered case of the issue is a test here, named after it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from incidentlog import IncidentLog
+from incidentlog import events as ev
+from incidentlog.cli import main
+from incidentlog.importer import import_file, import_paths
+from incidentlog.parse import import_markdown
+from incidentlog.parse.compare import differences
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
+PAYMENTS = EXAMPLES / "2025-06-02-payments-timeouts.md"
+DNS = EXAMPLES / "2024-11-04-dns-outage.md"
+T = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+def without_id(path: Path) -> str:
+    return "\n".join(line for line in path.read_text().splitlines()
+                     if "Incident ID" not in line) + "\n"
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> IncidentLog:
+    opened = IncidentLog(f"sqlite:///{tmp_path / 'i.db'}")
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+# --------------------------------------------------------------------------- case 1
+
+
+def test_1_same_file_name_in_two_folders_is_two_incidents(tmp_path: Path,
+                                                          log: IncidentLog) -> None:
+    for folder, source in (("a", PAYMENTS), ("b", DNS)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "postmortem.md").write_text(without_id(source))
+    summary = import_paths(log, [tmp_path / "a", tmp_path / "b"])
+    assert [o.status for o in summary.outcomes] == ["imported", "imported"]
+    assert len(list(log.ids())) == 2
+    assert all("postmortem" not in ident for ident in log.ids())
+
+
+def test_1_two_different_reports_with_one_id_are_refused_naming_both(
+        tmp_path: Path, log: IncidentLog) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "index.md").write_text(PAYMENTS.read_text())
+    (tmp_path / "b" / "index.md").write_text(
+        PAYMENTS.read_text().replace("Pool size restored", "Pool size put back"))
+    summary = import_paths(log, [tmp_path])
+    assert [o.status for o in summary.outcomes] == ["imported", "failed"]
+    error = summary.outcomes[1].error or ""
+    assert str(tmp_path / "a" / "index.md") in error and str(tmp_path / "b" / "index.md") in error
+    # A later run meets the stored incident: refused again, naming both.
+    again = import_file(log, tmp_path / "b" / "index.md")
+    assert again.status == "failed" and str(tmp_path / "a" / "index.md") in (again.error or "")
+    assert len(log.events("INC-20250602-0001")) == summary.outcomes[0].appended
+
+
+def test_1_the_same_report_twice_is_stored_once(tmp_path: Path, log: IncidentLog) -> None:
+    for name in ("index.md", "postmortem.md"):
+        (tmp_path / name).write_text(PAYMENTS.read_text())
+    summary = import_paths(log, [tmp_path])
+    assert [o.status for o in summary.outcomes] == ["imported", "skipped"]
+    assert "same report" in (summary.outcomes[1].reason or "")
+
+
+def test_1_a_report_that_moved_takes_its_incident_along(tmp_path: Path,
+                                                       log: IncidentLog) -> None:
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    old.write_text(PAYMENTS.read_text())
+    assert import_file(log, old).status == "imported"
+    old.rename(new)
+    new.write_text(PAYMENTS.read_text().replace("@maya**: Add", "@sam**: Add"))
+    assert import_file(log, new).status == "updated"
+
+
+# --------------------------------------------------------------------------- case 2
+
+
+def edit_row(text: str, n: int) -> str:
+    return text.replace("| 09:31 | Config change identified as cause | @tom |",
+                        f"| 09:3{n} | Config change identified as cause ({n}) | @tom |")
+
+
+def test_2_editing_a_row_again_and_again_reimports(tmp_path: Path, log: IncidentLog) -> None:
+    copy = tmp_path / "report.md"
+    text = PAYMENTS.read_text()
+    copy.write_text(text)
+    assert import_file(log, copy).status == "imported"
+    for n in (2, 3, 4):
+        copy.write_text(edit_row(text, n))
+        assert import_file(log, copy).status == "updated"
+        fresh = import_markdown(copy.read_bytes(), source=str(copy)).incident
+        assert differences(log.get(fresh.id), fresh) == []
+    assert import_file(log, copy).status == "skipped"
+
+
+def test_2_reimport_after_an_api_entry_does_not_crash(tmp_path: Path, log: IncidentLog) -> None:
+    copy = tmp_path / "report.md"
+    copy.write_text(PAYMENTS.read_text())
+    import_file(log, copy)
+    log.append("INC-20250602-0001", ev.TimelineEntryAdded(occurred_at=T, actor="@sam",
+                                                          text="Customer comms sent"))
+    assert import_file(log, copy).status == "skipped"
+    copy.write_text(edit_row(PAYMENTS.read_text(), 5))
+    assert import_file(log, copy).status == "updated"
+    texts = [t.text for t in log.get("INC-20250602-0001").timeline]
+    assert "Customer comms sent" in texts and "Config change identified as cause (5)" in texts
+
+
+def test_2_a_failing_file_does_not_stop_the_folder(tmp_path: Path, log: IncidentLog) -> None:
+    (tmp_path / "a.md").write_text(PAYMENTS.read_text())
+    os.mkfifo(tmp_path / "b.md")
+    (tmp_path / "c.md").write_text(DNS.read_text())
+    summary = import_paths(log, [tmp_path])
+    assert [o.status for o in summary.outcomes] == ["imported", "failed", "imported"]
+    assert summary.outcomes[1].error == f"{tmp_path / 'b.md'}: a FIFO (named pipe), not a " \
+        "regular file; refused"
+
+
+# --------------------------------------------------------------------------- case 3
+
+
+def test_3_reimport_never_withdraws_what_the_api_added(tmp_path: Path,
+                                                      log: IncidentLog) -> None:
+    copy = tmp_path / "s.md"
+    copy.write_text(PAYMENTS.read_text())
+    import_file(log, copy)
+    log.append("INC-20250602-0001", ev.ActionItemAdded(occurred_at=T, actor="@sam",
+                                                       item_id="OPS-1", title="Runbook"))
+    assert import_file(log, copy).status == "skipped"
+    copy.write_text(PAYMENTS.read_text().replace("(INC-2)", "(INC-3)"))
+    assert import_file(log, copy).status == "updated"
+    ids = {a.id for a in log.get("INC-20250602-0001").action_items}
+    assert ids == {"INC-1", "INC-3", "OPS-1"}
+
+
+def test_3_an_api_update_of_an_imported_item_stays(tmp_path: Path, log: IncidentLog) -> None:
+    copy = tmp_path / "s.md"
+    copy.write_text(PAYMENTS.read_text())
+    import_file(log, copy)
+    log.append("INC-20250602-0001", ev.ActionItemUpdated(occurred_at=T, actor="@sam",
+                                                         item_id="INC-2", status="done"))
+    copy.write_text(PAYMENTS.read_text().replace("Incident Commander**: @maya",
+                                                 "Incident Commander**: @sam"))
+    assert import_file(log, copy).status == "updated"
+    state = log.get("INC-20250602-0001")
+    assert state.action_item("INC-2").status == "done" and state.commander == "@sam"
+
+
+def test_3_an_incident_recorded_through_the_api_is_not_merged(tmp_path: Path,
+                                                             log: IncidentLog) -> None:
+    log.declare(ev.IncidentDeclared(incident_id="INC-20250602-0001", title="Other",
+                                    severity="P2", occurred_at=T, actor="@sam"))
+    outcome = import_file(log, PAYMENTS)
+    assert outcome.status == "failed" and "through the API" in (outcome.error or "")
+    assert len(log.events("INC-20250602-0001")) == 1
+
+
+def test_cli_summary_names_what_it_ignored(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Our postmortems\n\nOne file per incident.\n")
+    (tmp_path / "a.md").write_text(PAYMENTS.read_text())
+    code, out, _ = run("--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(tmp_path))
+    assert code == 0
+    assert f"ignored: {tmp_path / 'README.md'}: not an incident report" in out
+    assert out.splitlines()[-1].startswith("imported 1, updated 0, skipped 0 (unchanged), "
+                                           "failed 0, ignored 1 (1 not a report)")
+    code, out, _ = run("--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(tmp_path),
+                       "--json")
+    assert code == 0 and json.loads(out)["ignored_by_reason"] == {"not a report": 1}
