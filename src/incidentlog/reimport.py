@@ -136,8 +136,8 @@ def _action_items(document: Incident, current: Incident, new: ImportResult, want
         added = new.events[item.version - 1]
         target = wanted.get(item.version, item)
         old = had.pop(item.id, None)
-        if old is None:
-            out.append(added)
+        if old is None:  # new to the store (an update the API made by id still applies)
+            out.append(added if _same(target, item) else _item_added(target, added, actor))
             continue
         stored = now.get(old.version)
         if stored is None:  # withdrawn through the API: it stays withdrawn
@@ -155,6 +155,10 @@ def _action_items(document: Incident, current: Incident, new: ImportResult, want
     for old in had.values():
         if old.version in now:
             correct("retract", None, old.version)
+
+
+def _same(a: ActionItem, b: ActionItem) -> bool:
+    return all(getattr(a, f) == getattr(b, f) for f in _ITEM_FIELDS)
 
 
 def _item_added(item: ActionItem, like: ev.Event, actor: str) -> ev.Event:
