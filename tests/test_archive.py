@@ -186,3 +186,65 @@ def test_cli_summary_names_what_it_ignored(tmp_path: Path) -> None:
     code, out, _ = run("--db", f"sqlite:///{tmp_path / 'c.db'}", "import", str(tmp_path),
                        "--json")
     assert code == 0 and json.loads(out)["ignored_by_reason"] == {"not a report": 1}
+
+
+# --------------------------------------------------------------------------- case 5
+
+
+def gfm_cells(row: str) -> int:
+    """Cells of a table row as GitHub reads it: a backslash escapes the next character."""
+    body, count, escaped = row.strip().strip("|"), 1, False
+    for char in body:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            count += 1
+    return count
+
+
+PIPES = ["x\\|y", "a \\\\| b", "c | d", "ends in \\", "f \\\\\\| g"]
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+def test_5_backslashes_and_pipes_in_text_keep_the_table_and_read_back(template: str) -> None:
+    from incidentlog.render import render_markdown
+
+    with IncidentLog() as mem:
+        mem.declare(ev.IncidentDeclared(incident_id="INC-20250602-0009", title="Pipes",
+                                        severity="P2", occurred_at=T, actor="@o"))
+        for text in PIPES:
+            mem.append("INC-20250602-0009", ev.TimelineEntryAdded(occurred_at=T, actor="@o",
+                                                                  text=text, by="@o"))
+        stored = mem.get("INC-20250602-0009")
+    markdown = render_markdown(stored, template)
+    rows = [line for line in markdown.splitlines() if line.startswith("| 10:00")]
+    assert len(rows) == 1 + len(PIPES) and all(gfm_cells(r) == 3 for r in rows)
+    back = import_markdown(markdown).incident
+    assert [t.text for t in back.timeline if t.kind == "timeline_entry"] == PIPES
+    assert differences(back, stored) == []
+
+
+# --------------------------------------------------------------------------- case 7
+
+
+def test_7_duplicate_action_item_ids_keep_both_items_with_a_finding() -> None:
+    text = PAYMENTS.read_text().replace("(INC-2)", "(INC-1)")
+    result = import_markdown(text, source="dup.md")
+    items = {a.id: a.title for a in result.incident.action_items}
+    assert items == {"INC-1": "Require review for connection-pool settings",
+                     "INC-1-2": "Add a pool-saturation alert"}
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if "pool-saturation" in x)
+    assert [str(f) for f in result.findings if f.code == "duplicate-action-item"] == [
+        f"dup.md:{line}: duplicate-action-item: action item id 'INC-1' is used more than "
+        "once; this one is kept as 'INC-1-2'"]
+
+
+def test_7_duplicate_ids_in_an_action_table_keep_both() -> None:
+    text = PAYMENTS.read_text().split("## Action Items")[0] + (
+        "## Action Items\n\n| # | Action | Owner |\n|---|---|---|\n"
+        "| 1 | Add an alert | @maya |\n| 1 | Require review | @tom |\n")
+    result = import_markdown(text, source="t.md")
+    assert [(a.id, a.title) for a in result.incident.action_items] == [
+        ("1", "Add an alert"), ("1-2", "Require review")]

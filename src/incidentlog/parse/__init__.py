@@ -86,7 +86,7 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    return ImportResult(incident, events, check(incident), layout, source)
+    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source)
 
 
 def _title_section(doc: Document) -> Section | None:

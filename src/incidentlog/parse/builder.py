@@ -16,6 +16,7 @@ import attrs
 import msgspec
 
 from incidentlog import events as ev
+from incidentlog.checks import Finding
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
@@ -58,6 +59,8 @@ class Builder:
     declared_row: bool = False
     root_line: int | None = None
     impact_line: int | None = None
+    findings: list[Finding] = attrs.Factory(list)
+    """What reading found wrong in the document itself (besides the checks' findings)."""
 
     def src(self, line: int) -> ev.Source:
         """The source of 0-based ``line``."""
@@ -70,6 +73,21 @@ class Builder:
     def add(self, event: ev.Event) -> None:
         """Any other event (action item, lesson, sign-off...)."""
         self.others.append(event)
+
+    def unique_item(self, item: ev.ActionItemAdded) -> ev.ActionItemAdded:
+        """The action item, renamed ``ID-2`` (``-3``...) when its id is taken already, with
+        a finding naming its line: both items are kept."""
+        taken = {e.item_id for e in self.others if isinstance(e, ev.ActionItemAdded)}
+        if item.item_id not in taken:
+            return item
+        n = 2
+        while f"{item.item_id}-{n}" in taken:
+            n += 1
+        renamed = f"{item.item_id}-{n}"
+        self.findings.append(Finding(
+            "duplicate-action-item", "warning", f"action item id {item.item_id!r} is used "
+            f"more than once; this one is kept as {renamed!r}", item.source))
+        return msgspec.structs.replace(item, item_id=renamed)
 
     def figure(self, figure: str, value: float, text: str, label: str, line: int) -> None:
         """A figure the document states."""
