@@ -248,3 +248,159 @@ def test_7_duplicate_ids_in_an_action_table_keep_both() -> None:
     result = import_markdown(text, source="t.md")
     assert [(a.id, a.title) for a in result.incident.action_items] == [
         ("1", "Add an alert"), ("1-2", "Require review")]
+
+
+# --------------------------------------------------------------------------- case 6
+
+BLANK = """# Incident Report: [TITLE]
+
+**Incident ID**: INC-YYYYMMDD-####
+**Date**: YYYY-MM-DD
+**Severity**: [P0-Critical / P1-High / P2-Medium / P3-Low]
+**Status**: [Investigating / Mitigating / Resolved / Closed]
+
+## Timeline
+
+| Time | Event | Actor |
+|------|-------|-------|
+| HH:MM | Incident resolved | @name |
+"""
+
+
+def wiki(root: Path) -> Path:
+    """A wiki as teams keep one: a folder per incident, a template, a README, .github/."""
+    (root / "2025" / "payments").mkdir(parents=True)
+    (root / "2025" / "payments" / "index.md").write_text(PAYMENTS.read_text())
+    (root / "2024" / "dns").mkdir(parents=True)
+    (root / "2024" / "dns" / "index.md").write_text(DNS.read_text())
+    (root / "template.md").write_text(BLANK)
+    (root / "README.md").write_text("# Postmortems\n\nOne folder per incident.\n")
+    (root / ".github").mkdir()
+    (root / ".github" / "PULL_REQUEST_TEMPLATE.md").write_text(BLANK)
+    (root / "drafts").mkdir()
+    (root / "drafts" / "wip.md").write_text(PAYMENTS.read_text().replace("0001", "0002"))
+    return root
+
+
+def test_6_a_wiki_imports_its_reports_and_says_what_it_passed_over(tmp_path: Path) -> None:
+    root = wiki(tmp_path / "wiki")
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    code, out, err = run("--db", db, "import", str(root), "--exclude", "drafts")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert f"ignored: {root / '.github'}/: hidden folder" in lines
+    assert f"ignored: {root / 'drafts'}/: excluded by --exclude drafts" in lines
+    assert f"ignored: {root / 'README.md'}: not an incident report (found a title, no " \
+        "timeline, 0 report section(s), no incident id)" in lines
+    assert f"ignored: {root / 'template.md'}: a template: the title is a placeholder " \
+        "([TITLE])" in lines
+    assert lines[-1].startswith("imported 2, updated 0, skipped 0 (unchanged), failed 0, "
+                                "ignored 4 (1 excluded, 1 hidden, 1 not a report, 1 template)")
+    code, out, _ = run("--db", db, "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 2
+
+
+def test_6_exclude_globs_match_names_and_paths(tmp_path: Path, log: IncidentLog) -> None:
+    root = wiki(tmp_path / "wiki")
+    summary = import_paths(log, [root], exclude=["*/dns/*", "README.md", "template.md"])
+    assert sorted(log.ids()) == ["INC-20250602-0001", "INC-20250602-0002"]
+    assert summary.count("failed") == 0 and summary.ignored_by_reason()["excluded"] == 3
+
+
+def test_6_a_symlink_loop_is_not_followed(tmp_path: Path, log: IncidentLog) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "r.md").write_text(PAYMENTS.read_text())
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
+    summary = import_paths(log, [tmp_path])
+    assert [o.status for o in summary.outcomes] == ["ignored", "imported"]
+    assert "symlink" in (summary.outcomes[0].reason or "")
+
+
+# --------------------------------------------------------------------------- case 8
+
+
+def test_8_check_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stdin:
+        buffer = io.BytesIO(PAYMENTS.read_bytes().replace(b"41 minutes (detection",
+                                                          b"45 minutes (detection"))
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    code, out, _ = run("check", "-")
+    assert code == 1 and "<text>:" in out and "duration-mismatch" in out
+
+
+def test_8_check_takes_folders_and_reports_every_file(tmp_path: Path) -> None:
+    root = wiki(tmp_path / "wiki")
+    bad = tmp_path / "bad.md"
+    bad.write_text(PAYMENTS.read_text().replace("41 minutes (detection", "45 minutes (detection"))
+    readme = root / "README.md"
+    code, out, _ = run("check", str(bad), str(readme), str(root / "2024"))
+    assert code == 1
+    assert "duration-mismatch" in out and f"{readme}:1: warning: not-a-report" in out
+    assert out.splitlines()[-1] == "checked 3 file(s)"
+    code, out, _ = run("check", str(root), "--json")
+    passed = {f["file"] for f in json.loads(out) if f["code"] == "not-a-report"}
+    assert passed == {f"{root / '.github'}/", str(readme)}
+
+
+# --------------------------------------------------------------------------- case 9
+
+
+def test_9_a_huge_file_is_refused_before_a_byte_is_read(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.md"
+    with huge.open("wb") as f:  # sparse: 1.5 GB that take no disk
+        f.truncate(1_500_000_000)
+    code, out, err = run("check", str(huge))
+    assert code == 2
+    assert f"{huge}:1: error: unreadable: 1,500,000,000 bytes is over the limit of " \
+        "5,000,000 (Limits.max_bytes)" in out
+    code, out, err = run("convert", str(huge))
+    assert code == 2 and err.count("\n") == 1 and "over the limit" in err
+
+
+def test_9_devices_and_fifos_are_refused_by_kind(tmp_path: Path, log: IncidentLog) -> None:
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "zero.md").symlink_to("/dev/zero")
+    summary = import_paths(log, [tmp_path])
+    assert [o.error for o in summary.outcomes] == [
+        f"{tmp_path / 'pipe.md'}: a FIFO (named pipe), not a regular file; refused",
+        f"{tmp_path / 'zero.md'}: a character device, not a regular file; refused"]
+    code, _, err = run("convert", "/dev/zero")
+    assert code == 2 and "character device" in err
+
+
+def test_9_standard_input_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stdin:
+        buffer = io.BytesIO(b"x" * 5_000_001)
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    code, _, err = run("convert", "-")
+    assert code == 2 and "more than 5,000,000 bytes is over the limit" in err
+
+
+LEGACY = PAYMENTS.read_text().replace("Payment API timeouts", "Payment API timeouts – café") \
+    .replace("✅", "+").replace("❌", "-")
+
+
+def test_9_a_windows_1252_file_imports_with_a_finding(tmp_path: Path, log: IncidentLog) -> None:
+    path = tmp_path / "legacy.md"
+    path.write_bytes(LEGACY.encode("cp1252"))
+    outcome = import_file(log, path)
+    assert outcome.status == "imported"
+    assert "timeouts – café after" in log.get("INC-20250602-0001").title
+    assert [str(f) for f in outcome.findings if f.code == "encoding"] == [
+        f"{path}:1: encoding: not UTF-8: read as Windows-1252 (first non-UTF-8 byte 0x96); "
+        "check the text, or pass --encoding"]
+
+
+def test_9_encoding_can_be_named(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.md"
+    path.write_bytes(LEGACY.replace("–", "-").encode("latin-1"))
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    code, out, _ = run("--db", db, "import", str(path), "--encoding", "latin-1", "--json")
+    assert code == 0 and json.loads(out)["findings_by_code"].get("encoding") is None
+    code, _, err = run("--db", db, "import", str(path), "--encoding", "klingon")
+    assert code == 2 and err == "incidentlog import: error: unknown encoding 'klingon' " \
+        "(--encoding)\n"
+    code, out, _ = run("convert", str(path), "--encoding", "latin-1", "--to", "json")
+    assert code == 0 and "timeouts - café after" in json.loads(out)["title"]

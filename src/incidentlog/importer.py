@@ -79,11 +79,13 @@ class Summary:
 
 
 def _reason_kind(reason: str) -> str:
-    for kind in ("template", "not an incident report", "empty", "binary", "hidden",
-                 "excluded", "symlink", "cannot"):
-        if kind in reason:
-            return {"not an incident report": "not a report", "symlink": "symlink loop",
-                    "cannot": "unreadable"}.get(kind, kind)
+    for start, kind in (("excluded", "excluded"), ("hidden", "hidden"),
+                        ("a symlink", "symlink loop"), ("a template", "template"),
+                        ("not an incident report", "not a report"),
+                        ("empty document", "empty"), ("binary", "binary"),
+                        ("cannot", "unreadable")):
+        if reason.startswith(start):
+            return kind
     return "other"
 
 
