@@ -26,10 +26,13 @@ from pathlib import Path
 from typing import Literal
 
 import attrs
+import msgspec
 
+from incidentlog import events as ev
 from incidentlog.checks import Finding
 from incidentlog.errors import IncidentLogError, InputError
 from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, to_text, walk
+from incidentlog.incident import fold
 from incidentlog.parallel import ordered_map
 from incidentlog.parse import DEFAULT_LIMITS, ImportResult, Limits, import_markdown
 from incidentlog.parse.compare import differences
@@ -98,15 +101,37 @@ class Options:
     encoding: str | None = None
 
 
+_encode_events = msgspec.json.Encoder().encode
+_decode_events = msgspec.json.Decoder(list[ev.AnyEvent]).decode
+
+
 @attrs.frozen
 class Parsed:
-    """One file read and parsed, ready to store: its result, or the outcome it ended with."""
+    """One file read and parsed, ready to store, or the outcome it ended with.
+
+    The events travel as msgspec JSON (a worker process sends them back in a fraction of
+    the time pickling would take); :meth:`result` gives them back with their incident.
+    """
 
     path: str
-    result: ImportResult | None = None
+    incident_id: str | None = None
+    payload: bytes = b""
+    layout: str = ""
     outcome: Outcome | None = None
     digest: str = ""
     findings: tuple[Finding, ...] = ()
+
+    def events(self) -> list[ev.Event]:
+        """The document's events, oldest first."""
+        return list(_decode_events(self.payload)) if self.payload else []
+
+    def result(self) -> ImportResult | None:
+        """What the document became, as :func:`~incidentlog.parse.import_markdown` gave it."""
+        events = self.events()
+        incident = fold(events)
+        if incident is None:
+            return None
+        return ImportResult(incident, events, list(self.findings), self.layout, self.path)
 
 
 # --------------------------------------------------------------------------- templates
@@ -124,11 +149,11 @@ def template_reason(result: ImportResult, text: str | bytes) -> str | None:
         return f"a template: the title is a placeholder ({incident.title.strip()[:40]})"
     if _PLACEHOLDER_ID.search(incident.id):
         return f"a template: the incident id is a placeholder ({incident.id[:40]})"
-    sample = text[:200_000].decode("utf-8", "replace") if isinstance(text, bytes) \
-        else text[:200_000]
-    found = _PLACEHOLDERS.findall(sample)
+    sample = text[:20_000].decode("utf-8", "replace") if isinstance(text, bytes) \
+        else text[:20_000]
+    found = [m.group(0) for m, _ in zip(_PLACEHOLDERS.finditer(sample), range(3), strict=False)]
     if len(found) >= 3:
-        return f"a template: {len(found)} placeholders such as {found[0]}"
+        return f"a template: placeholders such as {', '.join(found)}"
     return None
 
 
@@ -159,10 +184,11 @@ def parse_file(path: str | Path, options: Options = Options()) -> Parsed:
                                             error=f"{name}: too large or too deep to parse"))
     template = template_reason(result, text)
     if template:
-        return Parsed(name, outcome=Outcome(name, "ignored", result.incident.id,
-                                            reason=template))
-    return Parsed(name, result, digest=hashlib.sha256(data).hexdigest(),
-                  findings=(encoded,) if encoded else ())
+        return Parsed(name, result.incident.id,
+                      outcome=Outcome(name, "ignored", result.incident.id, reason=template))
+    return Parsed(name, result.incident.id, _encode_events(result.events), result.layout,
+                  digest=hashlib.sha256(data).hexdigest(),
+                  findings=(*([encoded] if encoded else []), *result.findings))
 
 
 def markdown_files(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[Path]:
@@ -193,12 +219,16 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
             files.append(found)
     writer = _Writer(log, summary, actor, batch)
     parse = partial(parse_file, options=Options(actor, limits, encoding))
-    for n, parsed in enumerate(ordered_map(parse, files, workers=workers), 1):
+    for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle), 1):
         if progress:
             progress(n, Path(parsed.path))
         writer.take(parsed)
     writer.flush()
     return summary
+
+
+IDLE_FLUSH = 8
+"""While workers parse, the writer commits what it holds once it holds this many."""
 
 
 @attrs.define
@@ -209,26 +239,25 @@ class _Writer:
     summary: Summary
     actor: str
     batch: int
-    pending: list[tuple[int, Parsed]] = attrs.Factory(list)
+    pending: list[tuple[int, Parsed, list[ev.Event]]] = attrs.Factory(list)
     claimed: dict[str, tuple[str, str]] = attrs.Factory(dict)
     """Each incident id met in this run: the file it came from and that file's digest."""
 
     def take(self, parsed: Parsed) -> None:
-        if parsed.outcome is not None or parsed.result is None:
+        ident = parsed.incident_id
+        if parsed.outcome is not None or ident is None:
             self.summary.outcomes.append(parsed.outcome or Outcome(parsed.path, "failed"))
             return
-        ident = parsed.result.incident.id
         claim = self.claimed.get(ident)
         if claim is not None and claim[0] != parsed.path:
-            self.summary.outcomes.append(_same_run_clash(parsed, claim))
+            self.summary.outcomes.append(_same_run_clash(parsed, ident, claim))
             return
         self.claimed[ident] = (parsed.path, parsed.digest)
         # No read per file: a batch that meets a stored incident fails whole and is then
         # taken file by file (which skips or updates that one).
-        if self.batch > 1 and all(p.result is not None and p.result.incident.id != ident
-                                  for _, p in self.pending):
+        if self.batch > 1 and all(p.incident_id != ident for _, p, _ in self.pending):
             # Its outcome keeps its place in the order walked; the flush fills it in.
-            self.pending.append((len(self.summary.outcomes), parsed))
+            self.pending.append((len(self.summary.outcomes), parsed, parsed.events()))
             self.summary.outcomes.append(Outcome(parsed.path, "failed", ident,
                                                  error=f"{parsed.path}: not stored"))
             if len(self.pending) >= self.batch:
@@ -237,33 +266,33 @@ class _Writer:
         self.flush()
         self.summary.outcomes.append(store(self.log, parsed, actor=self.actor))
 
+    def idle(self) -> None:
+        """Workers are still parsing: store what is pending meanwhile, if it is worth a
+        transaction."""
+        if len(self.pending) >= IDLE_FLUSH:
+            self.flush()
+
     def flush(self) -> None:
         if not self.pending:
             return
         outcomes = self.summary.outcomes
         try:
-            self.log.append_many([(p.result.incident.id, p.result.events)
-                                  for _, p in self.pending if p.result is not None],
-                                 validate=False)
+            self.log.append_many([(p.incident_id or "", events)
+                                  for _, p, events in self.pending], validate=False)
         except IncidentLogError:  # one of them appeared meanwhile: take them one by one
-            for at, parsed in self.pending:
+            for at, parsed, _ in self.pending:
                 outcomes[at] = store(self.log, parsed, actor=self.actor)
         else:
-            for at, parsed in self.pending:
-                outcomes[at] = _imported(parsed, len(parsed.result.events)
-                                         if parsed.result else 0)
+            for at, parsed, events in self.pending:
+                outcomes[at] = _done(parsed, "imported", len(events))
         self.pending.clear()
 
 
-def _imported(parsed: Parsed, appended: int, status: Status = "imported") -> Outcome:
-    assert parsed.result is not None
-    return Outcome(parsed.path, status, parsed.result.incident.id, appended,
-                   (*parsed.findings, *parsed.result.findings))
+def _done(parsed: Parsed, status: Status, appended: int = 0) -> Outcome:
+    return Outcome(parsed.path, status, parsed.incident_id, appended, parsed.findings)
 
 
-def _same_run_clash(parsed: Parsed, claim: tuple[str, str]) -> Outcome:
-    assert parsed.result is not None
-    ident = parsed.result.incident.id
+def _same_run_clash(parsed: Parsed, ident: str, claim: tuple[str, str]) -> Outcome:
     other, digest = claim
     if digest == parsed.digest:
         return Outcome(parsed.path, "skipped", ident,
@@ -276,33 +305,33 @@ def _same_run_clash(parsed: Parsed, claim: tuple[str, str]) -> Outcome:
 def store(log: IncidentLog, parsed: Parsed, *, actor: str = "import") -> Outcome:
     """Store one parsed file: append it, skip it unchanged, append what changed, or refuse
     a different report that comes to a stored incident's id. Never raises."""
-    result = parsed.result
+    result = parsed.result() if parsed.outcome is None else None
     if result is None:
-        return parsed.outcome or Outcome(parsed.path, "failed")
+        return parsed.outcome or Outcome(parsed.path, "failed", error=f"{parsed.path}: empty")
     name = parsed.path
     ident = result.incident.id
     try:
         if not log.exists(ident):
             log.append(ident, *result.events, validate=False)
-            return _imported(parsed, len(result.events))
+            return _done(parsed, "imported", len(result.events))
         if not differences(log.get(ident), result.incident):
-            return _imported(parsed, 0, "skipped")
+            return _done(parsed, "skipped")
         history = [(r.originator_version, r.event) for r in log.records(ident)]
         first = history[0][1]
-        origin = first.source.file if first.source is not None else None
         if first.source is None:
             return Outcome(name, "failed", ident, error=(
                 f"{name}: incident {ident} was recorded through the API, not imported; "
                 "not merged (give the report its own Incident ID)"))
         changes = plan(history, result, actor=actor)
         if not changes:
-            return _imported(parsed, 0, "skipped")
+            return _done(parsed, "skipped")
+        origin = first.source.file
         if origin is not None and _another_file(origin, name):
             return Outcome(name, "failed", ident, error=(
                 f"{name}: incident {ident} was imported from {origin}, a different report; "
                 "not merged (give one of them its own Incident ID)"))
         log.append(ident, *changes, validate=False)
-        return _imported(parsed, len(changes), "updated")
+        return _done(parsed, "updated", len(changes))
     except IncidentLogError as exc:
         return Outcome(name, "failed", ident, error=f"{name}: {exc}")
 

@@ -36,8 +36,12 @@ def _chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                chunk: int | None = None, ahead: int = 4) -> Iterator[R]:
+                chunk: int | None = None, ahead: int = 4,
+                idle: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
+
+    ``idle`` is called whenever the next result is not ready yet: the caller's own work
+    (writing what it has) then overlaps the workers' instead of waiting for it.
 
     ``fn`` must be picklable (a module-level function, or a partial of one). With one
     worker, or few items, it runs here. Workers are forked where the platform allows it
@@ -51,7 +55,8 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
     size = chunk or max(1, min(16, len(items) // (workers * 4)))
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
-    with context.Pool(workers) as pool:
+    pool = context.Pool(workers)
+    try:
         pending: deque[AsyncResult[list[R]]] = deque()
         starts = iter(range(0, len(items), size))
         for start in starts:
@@ -59,9 +64,18 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             if len(pending) >= workers * ahead:
                 break
         while pending:
+            if idle is not None and not pending[0].ready():
+                idle()
             done = pending.popleft().get()
             following = next(starts, None)
             if following is not None:
                 pending.append(pool.apply_async(
                     _chunk, (fn, list(items[following:following + size]))))
             yield from done
+    except BaseException:  # an error, an interrupt, or the consumer stopped early
+        pool.terminate()
+        raise
+    else:
+        pool.close()  # each worker ends when its queue is empty: quicker than terminate()
+    finally:
+        pool.join()
