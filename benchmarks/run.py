@@ -24,7 +24,7 @@ import mistune
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, audit
 from incidentlog import events as ev
 from incidentlog.importer import import_paths
 from incidentlog.incident import fold
@@ -325,10 +325,10 @@ def _history(kind: str, length: int) -> list[ev.Event]:
 
 
 def bench_replay_length(lengths: list[int], repeats: int
-                        ) -> list[tuple[str, float, float, float]]:
+                        ) -> list[tuple[str, float, float, float, float]]:
     """Seconds to read one incident of each history length (snapshots every 100 events):
     warm (state cache), cold (a new IncidentLog: latest snapshot and the events after it),
-    and cold with no snapshots (every event folded)."""
+    cold with no snapshots (every event folded), and blame (every field and item)."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/long.db"
@@ -348,8 +348,10 @@ def bench_replay_length(lengths: list[int], repeats: int
                 cold.append(timed(lambda ident=ident, f=fresh: f.get(ident)))
                 bare.append(timed(lambda ident=ident, f=fresh: fold(f.events(ident))))
                 fresh.close()
+            blamed = [timed(lambda ident=ident: audit.blame(log, ident))
+                      for _ in range(repeats)]
             out.append((f"{length} events, {kind}", median(warm), median(cold),
-                        median(bare)))
+                        median(bare), median(blamed)))
         log.close()
     return out
 
@@ -527,9 +529,11 @@ def bench_stores(n: int, repeats: int, lengths: list[int]) -> None:
                       f"{row.ours - row.floor:>11.3f}s {row.raw - row.floor:>11.3f}s "
                       f"{row.above:>6.2f}x  (floor {row.floor:.3f}s: {n} "
                       f"{'commits' if 'append' in row.name else 'reads'} of 6 tiny rows)")
-    print(f"\n{'replay one incident (ms)':<44} {'warm':>8} {'cold':>8} {'cold, no snapshots':>19}")
-    for name, warm, cold, bare in bench_replay_length(lengths, repeats):
-        print(f"{name:<44} {warm * 1000:>8.2f} {cold * 1000:>8.2f} {bare * 1000:>19.2f}")
+    print(f"\n{'replay one incident (ms)':<44} {'warm':>8} {'cold':>8} {'cold, no snapshots':>19}"
+          f" {'blame':>9}")
+    for name, warm, cold, bare, blamed in bench_replay_length(lengths, repeats):
+        print(f"{name:<44} {warm * 1000:>8.2f} {cold * 1000:>8.2f} {bare * 1000:>19.2f}"
+              f" {blamed * 1000:>9.2f}")
     print()
 
 

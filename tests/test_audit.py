@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from incidentlog import IncidentLog, audit
 from incidentlog import events as ev
 from incidentlog.cli import main
+from incidentlog.errors import IncidentNotFoundError
 from incidentlog.incident import fold
 
 from strategies import histories
@@ -123,6 +124,41 @@ def test_blame_shows_who_last_set_each_field_and_corrections() -> None:
     assert rows["$.title"].correction == "title understated"
     assert (rows["$.severity"].version, rows["$.severity"].type) == (2, "severity_changed")
     assert rows["$.resolved_at"].recorded_at == at(40)
+
+
+def test_blame_names_each_list_item_and_its_fields_at_the_event_that_set_them() -> None:
+    log, clock = recorded_incident()
+    clock.now = at(70)
+    log.append(ID, ev.ActionItemAdded(occurred_at=at(70), actor="@lead", item_id="OPS-1",
+                                      title="Alert on transfer errors", owner="@sre"),
+               ev.ActionItemAdded(occurred_at=at(70), actor="@lead", item_id="OPS-2",
+                                  title="Canary deploys"),
+               ev.SignedOff(occurred_at=at(70), actor="@vp", role="approver", name="@vp"))
+    clock.now = at(80)
+    log.append(ID, ev.ActionItemUpdated(occurred_at=at(80), actor="@sre", item_id="OPS-1",
+                                        status="done"))
+    rows = {b.field: b for b in audit.blame(log, ID)}
+    assert rows["$.action_items[OPS-1]"].version == 9
+    assert (rows["$.action_items[OPS-1].status"].version,
+            rows["$.action_items[OPS-1].status"].actor) == (9, "@sre")
+    assert rows["$.action_items[OPS-1].title"].version == 6
+    assert rows["$.action_items[OPS-2]"].version == 7
+    assert rows["$.sign_offs[approver].name"].actor == "@vp"
+    rollback = rows["$.timeline[3]"]  # the entry added at version 3
+    assert (rollback.version, rollback.actor) == (3, "@sre")
+    assert "$.action_items" not in rows and "$.timeline" not in rows
+    # A retracted item leaves the blame; the correction is blamed where it applies.
+    log.append(ID, ev.Corrected(occurred_at=at(90), actor="@lead", field="retract", value=None,
+                                target_version=7, reason="duplicate"))
+    rows = {b.field: b for b in audit.blame(log, ID)}
+    assert not any(path.startswith("$.action_items[OPS-2]") for path in rows)
+    assert rows["$.action_items[OPS-1].status"].version == 9
+
+
+def test_blame_of_no_incident_raises() -> None:
+    log, _ = recorded_incident()
+    with pytest.raises(IncidentNotFoundError):
+        audit.blame(log, "NOPE-1")
 
 
 def test_feed_in_any_page_size_yields_every_event_once_in_order() -> None:

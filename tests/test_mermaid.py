@@ -49,11 +49,18 @@ def test_generated_incidents_chart_validly_and_round_trip(history: list[ev.Event
 
 
 def test_mttr_chart_is_valid() -> None:
+    if not REPORTS:
+        pytest.skip(f"no real reports beside the project ({SHARED})")
     incidents = [import_markdown(p.read_bytes()).incident for p in REPORTS[:12]]
     groups = audit.stats(incidents, by="month")
     chart = mttr_chart([(g.group, g.mttr.median_minutes) for g in groups], "MTTR by month")
     assert check_xychart(chart) == []
     assert check_xychart(mttr_chart([('a"b', None)], 'x"y')) == []
+
+
+def test_mttr_chart_of_nothing_is_valid() -> None:
+    chart = mttr_chart([], "MTTR by month")
+    assert check_xychart(chart) == [] and '"no incidents"' in chart
 
 
 def test_the_checker_rejects_broken_charts() -> None:

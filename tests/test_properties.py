@@ -94,3 +94,35 @@ def test_reading_every_incident_in_one_pass_equals_reading_each(
     assert fresh.list() == [fresh.get(ident) for ident in declared]
     positions = [position for position, *_ in fresh.changes(page=2)]
     assert positions == sorted(positions) and len(positions) == sum(map(len, streams))
+
+
+@SETTINGS
+@given(history=histories())
+def test_blame_names_the_last_event_that_changed_each_field(history: list[ev.Event]) -> None:
+    """Blame in one pass agrees with folding every prefix and comparing (the slow way)."""
+    from incidentlog.blame import ITEM_KEYS, SCALARS, _parts, blame
+
+    log = IncidentLog()
+    log.declare(history[0])
+    if history[1:]:
+        log.append(ID, *history[1:])
+    states = [fold(history[:n]) for n in range(1, len(history) + 1)]
+
+    def at_path(state: object, name: str, suffix: str) -> object:
+        return dict(_parts(getattr(state, name))).get(suffix, "<absent>")
+
+    rows = {b.field: b.version for b in blame(log, ID)}
+    final = states[-1]
+    for name in SCALARS:
+        for suffix, _value in _parts(getattr(final, name)):
+            versions = [n for n in range(1, len(states) + 1)
+                        if n == 1 or at_path(states[n - 2], name, suffix) != at_path(
+                            states[n - 1], name, suffix)]
+            assert rows[f"$.{name}{suffix}"] == versions[-1], (name, suffix)
+    for name, key in ITEM_KEYS.items():
+        for item in getattr(final, name):
+            path = f"$.{name}[{key(item)}]"
+            assert path in rows
+            added = min(n for n in range(1, len(states) + 1)
+                        if any(key(i) == key(item) for i in getattr(states[n - 1], name)))
+            assert added <= rows[path] <= len(states)

@@ -62,3 +62,13 @@ def test_log_find_is_always_up_to_date(log: IncidentLog) -> None:
     log.declare(ev.IncidentDeclared(incident_id="NEW-1", title="n", severity="P1",
                                     occurred_at=T, actor="@a"))
     assert len(log.find(severity="P1")) == 3
+
+
+def test_service_names_with_like_wildcards_are_names(log: IncidentLog) -> None:
+    names = ["payments_api", "paymentsXapi", "pay%", "payroll", "a\\b", "ab"]
+    for n, name in enumerate(names):
+        log.declare(ev.IncidentDeclared(incident_id=f"SVC-{n}", title=name, severity="P2",
+                                        services=(name,), occurred_at=T, actor="@a"))
+    for n, name in enumerate(names):
+        assert [r.id for r in log.find(service=name)] == [f"SVC-{n}"], name
+    assert log.find(service="pay") == [] and log.find(service="%") == []

@@ -256,3 +256,34 @@ def test_a_clock_that_gives_naive_times_and_values_that_are_no_json_are_refused(
         log.append("N-2", ev.TimelineEntryAdded(occurred_at=T, actor="@a",
                                                 text=object()))  # type: ignore[arg-type]
     assert len(log.events("N-2")) == 1
+
+
+def test_a_snapshot_of_another_state_shape_is_never_served(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Rename a field of the state and an old snapshot would read back its default: a
+    snapshot stored under another shape is ignored and the events are folded instead."""
+    import sqlite3
+
+    from incidentlog import codec
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    ident = "INC-20251023-0001"
+    with IncidentLog(url, snapshot_interval=5) as log:
+        log.declare(declared())
+        for i in range(11):
+            log.append(ident, entry(6 + i, f"e{i}"))
+        expected = log.get(ident)
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        # As if the state's "timeline" had been renamed since: read under the new shape, the
+        # old snapshot would give an empty timeline.
+        rows = conn.execute("SELECT originator_version, state FROM stored_snapshots").fetchall()
+        assert len(rows) == 2 and all(b'"shape":"' in state for _, state in rows)
+        for version, state in rows:
+            conn.execute("UPDATE stored_snapshots SET state=? WHERE originator_version=?",
+                         (state.replace(b'"timeline":', b'"entries":'), version))
+    monkeypatch.setattr(codec, "STATE_SHAPE", "0" * 16)  # this code's state has another shape
+    with IncidentLog(url, snapshot_interval=5, cache_size=0) as log:
+        assert log.get(ident) == expected and len(log.get(ident).timeline) == 12
+        assert log.get(ident, version=11) == fold(log.events(ident)[:11])
+        assert log.verify().ok

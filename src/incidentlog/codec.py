@@ -34,6 +34,10 @@ FORMAT_VERSION = 1
 E = TypeVar("E", bound=ev.Event)
 
 SNAPSHOT_TOPIC = "incidentlog.snapshot"
+STATE_SHAPE = hashlib.sha256(msgspec.json.encode(msgspec.json.schema(Incident))).hexdigest()[:16]
+"""A fingerprint of the folded state's shape (every field's name, type and default, nested
+types included). A snapshot stored under another shape is not used: a renamed or retyped
+field would otherwise read back as its default, a state that never existed."""
 GENESIS = "0" * 64
 """The link before an incident's first event."""
 
@@ -80,11 +84,20 @@ class _TypedEnvelope(msgspec.Struct, Generic[E], frozen=True):
 
 
 class SnapshotEnvelope(msgspec.Struct, frozen=True):
-    """What is stored for a snapshot: the folded state and the chain link at its version."""
+    """What is stored for a snapshot: the folded state and the chain link at its version,
+    and the shape of the state it was folded into."""
 
     state: Incident
     chain: str
     f: int = FORMAT_VERSION
+    shape: str = ""
+
+
+class _SnapshotHead(msgspec.Struct):
+    """A snapshot's shape, read before its state (which may no longer decode)."""
+
+    chain: str
+    shape: str = ""
 
 
 class _Format(msgspec.Struct):
@@ -111,6 +124,20 @@ class Recorded:
         return f"Recorded({self.originator_id!r}, {self.originator_version}, {self.event!r})"
 
 
+class StaleSnapshot:
+    """A snapshot stored for another shape of the state (see :data:`STATE_SHAPE`): not
+    used; the incident is folded from its events instead."""
+
+    __slots__ = ("chain", "originator_id", "originator_version", "shape")
+
+    def __init__(self, originator_id: str, originator_version: int, chain: str,
+                 shape: str) -> None:
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.chain = chain
+        self.shape = shape
+
+
 class Snapshot:
     """Folded state at a version, so long histories need not be replayed from the start."""
 
@@ -129,6 +156,7 @@ _event_decoders = {tag: msgspec.json.Decoder(cls) for tag, cls in ev.EVENT_TYPES
 _replay_decoders = {tag: msgspec.json.Decoder(_TypedEnvelope[cls])  # type: ignore[valid-type]
                     for tag, cls in ev.EVENT_TYPES_BY_TAG.items()}
 _snapshot_decoder = msgspec.json.Decoder(SnapshotEnvelope)
+_snapshot_head_decoder = msgspec.json.Decoder(_SnapshotHead)
 _format_decoder = msgspec.json.Decoder(_Format)
 
 
@@ -157,7 +185,8 @@ class IncidentMapper(Mapper[str]):
                                domain_event.event, domain_event.raw, domain_event.chain)
         if isinstance(domain_event, Snapshot):
             topic = SNAPSHOT_TOPIC
-            data = _event_encoder.encode(SnapshotEnvelope(domain_event.state, domain_event.chain))
+            data = _event_encoder.encode(SnapshotEnvelope(domain_event.state, domain_event.chain,
+                                                          shape=STATE_SHAPE))
         else:  # pragma: no cover - programming error
             raise TypeError(f"cannot store {type(domain_event).__name__}")
         return StoredEvent(
@@ -182,7 +211,7 @@ class IncidentMapper(Mapper[str]):
                            stored_event.topic, stored_event.state)
 
     def decode(self, originator_id: Any, version: int, topic: str, state: bytes
-               ) -> Recorded | Snapshot:
+               ) -> Recorded | Snapshot | StaleSnapshot:
         """Decode one stored row, refusing unknown types and newer formats."""
         where = f"incident {originator_id!s} version {version}"
         if topic != SNAPSHOT_TOPIC and topic not in ev.EVENT_TYPES_BY_TAG:
@@ -190,6 +219,9 @@ class IncidentMapper(Mapper[str]):
         data = self._unprotect(state, where)
         try:
             if topic == SNAPSHOT_TOPIC:
+                head = _snapshot_head_decoder.decode(data)
+                if head.shape != STATE_SHAPE:
+                    return StaleSnapshot(str(originator_id), version, head.chain, head.shape)
                 snap = _snapshot_decoder.decode(data)
                 return Snapshot(snap.state, snap.chain)
             env = _envelope_decoder.decode(data)

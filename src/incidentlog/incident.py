@@ -326,6 +326,28 @@ class Folding:
         return [draft.freeze() for draft in self._drafts.values()]
 
 
+class Replay:
+    """One incident folded event by event, its fields readable between events without
+    freezing a state each time (linear in the events). For blame: the lists read through
+    :meth:`field` are the live ones, so read them, never change them."""
+
+    def __init__(self) -> None:
+        self._draft: _Draft | None = None
+
+    def add(self, event: ev.Event, version: int) -> None:
+        """Fold the event stored at ``version``."""
+        if self._draft is None:
+            self._draft = _first(event, version)
+        else:
+            _apply(self._draft, event, version)
+
+    def field(self, name: str) -> Any:
+        """The current value of one of :class:`Incident`'s fields (lists for collections)."""
+        if self._draft is None:
+            raise LookupError("no event folded yet")
+        return getattr(self._draft, name)
+
+
 def evolve(state: Incident | None, event: ev.Event, version: int) -> Incident:
     """The state after ``event``, stored at ``version``. Total: never raises on history."""
     if state is None:

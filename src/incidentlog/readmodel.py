@@ -185,8 +185,10 @@ class IncidentIndex:
                 where.append(f"{column} = ?")
                 params.append(value)
         if service is not None:
-            where.append("services LIKE ?")
-            params.append("%|" + service.replace("%", "").replace("_", "") + "|%")
+            # LIKE's wildcards in a name are escaped, not stripped: "payments_api" is a name.
+            where.append("services LIKE ? ESCAPE '\\'")
+            escaped = service.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%|{escaped}|%")
         if since is not None:
             where.append("started_at >= ?")
             params.append(_iso(since))

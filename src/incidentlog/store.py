@@ -452,8 +452,8 @@ class IncidentLog:
         gt = None
         if self._app.snapshots is not None:
             for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
-                assert isinstance(snap, Snapshot)
-                state, chain, gt = snap.state, snap.chain, snap.originator_version
+                if isinstance(snap, Snapshot):  # else stale: another shape, fold the events
+                    state, chain, gt = snap.state, snap.chain, snap.originator_version
         after = self._replay(incident_id, gt=gt, lte=version)
         if after:
             state = fold((e for e, _ in after), state)

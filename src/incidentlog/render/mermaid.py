@@ -58,7 +58,11 @@ def timeline_chart(incident: Incident) -> str | None:
 
 
 def mttr_chart(groups: Sequence[tuple[str, float | None]], title: str) -> str:
-    """A fenced Mermaid bar chart of one value per group (groups with no value show 0)."""
+    """A fenced Mermaid bar chart of one value per group (groups with no value show 0).
+
+    With no groups at all (an empty store) the chart has one empty bar, "no incidents":
+    Mermaid refuses an empty axis."""
+    groups = groups or [("no incidents", None)]
     names = ", ".join(f'"{_label(g, 24)}"' for g, _ in groups)
     values = [round(v, 1) if v is not None else 0 for _, v in groups]
     top = max([*values, 1])
