@@ -182,6 +182,9 @@ def parse_file(path: str | Path, options: Options = Options()) -> Parsed:
     except (RecursionError, MemoryError):
         return Parsed(name, outcome=Outcome(name, "failed",
                                             error=f"{name}: too large or too deep to parse"))
+    except Exception as exc:  # a reader's bug must cost this file, not the whole archive
+        return Parsed(name, outcome=Outcome(name, "failed", error=(
+            f"{name}: could not be read ({type(exc).__name__}: {exc}); please report it")))
     template = template_reason(result, text)
     if template:
         return Parsed(name, result.incident.id,

@@ -2,8 +2,10 @@
 
 :func:`ordered_map` runs a function over items in worker processes, a few chunks at a
 time, and yields the results in the order of the items, so one writer can store them in
-order while the workers parse ahead. At most ``ahead`` chunks are in flight, so memory stays
-bounded however many files there are and however slow the writer is.
+order while the workers parse ahead. At most ``ahead`` chunks per worker are in flight, so
+memory stays bounded however many files there are and however slow the writer is. A worker
+that dies (killed for memory, say) does not hang the run: what it had not given back is
+done in this process instead.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -40,12 +43,11 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
                 idle: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
 
-    ``idle`` is called whenever the next result is not ready yet: the caller's own work
-    (writing what it has) then overlaps the workers' instead of waiting for it.
-
     ``fn`` must be picklable (a module-level function, or a partial of one). With one
     worker, or few items, it runs here. Workers are forked where the platform allows it
-    (they then start in milliseconds), else spawned.
+    (they then start in milliseconds), else spawned. ``idle`` is called whenever the next
+    result is not ready yet: the caller's own work (writing what it has) then overlaps the
+    workers' instead of waiting for them.
     """
     workers = cores() if workers is None else workers
     if workers <= 1 or len(items) < MIN_ITEMS:
@@ -53,29 +55,26 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             yield fn(item)
         return
     size = chunk or max(1, min(16, len(items) // (workers * 4)))
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    pool = context.Pool(workers)
+    chunks = deque(range(0, len(items), size))
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
+                                          else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pending: deque[tuple[int, Future[list[R]]]] = deque()
     try:
-        pending: deque[AsyncResult[list[R]]] = deque()
-        starts = iter(range(0, len(items), size))
-        for start in starts:
-            pending.append(pool.apply_async(_chunk, (fn, list(items[start:start + size]))))
-            if len(pending) >= workers * ahead:
-                break
-        while pending:
-            if idle is not None and not pending[0].ready():
+        while chunks or pending:
+            while chunks and len(pending) < workers * ahead:
+                start = chunks[0]
+                pending.append((start, pool.submit(_chunk, fn, list(items[start:start + size]))))
+                chunks.popleft()
+            start, future = pending[0]
+            if idle is not None and not future.done():
                 idle()
-            done = pending.popleft().get()
-            following = next(starts, None)
-            if following is not None:
-                pending.append(pool.apply_async(
-                    _chunk, (fn, list(items[following:following + size]))))
+            done = future.result()
+            pending.popleft()
             yield from done
-    except BaseException:  # an error, an interrupt, or the consumer stopped early
-        pool.terminate()
-        raise
-    else:
-        pool.close()  # each worker ends when its queue is empty: quicker than terminate()
+    except BrokenProcessPool:  # a worker died: what is left is done here
+        pool.shutdown(wait=False, cancel_futures=True)
+        for start in [s for s, _ in pending] + list(chunks):
+            yield from _chunk(fn, list(items[start:start + size]))
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
