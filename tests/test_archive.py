@@ -404,3 +404,14 @@ def test_9_encoding_can_be_named(tmp_path: Path) -> None:
         "(--encoding)\n"
     code, out, _ = run("convert", str(path), "--encoding", "latin-1", "--to", "json")
     assert code == 0 and "timeouts - café after" in json.loads(out)["title"]
+
+
+def test_9_a_file_name_that_is_not_utf8_is_read_and_shown(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path / "w")
+    Path(os.fsdecode(folder)).mkdir()
+    Path(os.fsdecode(folder + b"/r\xff.md")).write_bytes(PAYMENTS.read_bytes())
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    code, out, _ = run("--db", db, "import", os.fsdecode(folder), "--verbose")
+    assert code == 0 and f"imported: {tmp_path / 'w'}/r\ufffd.md -> INC-20250602-0001" in out
+    code, out, _ = run("check", os.fsdecode(folder))
+    assert code == 0 and out.splitlines()[-1] == "checked 1 file(s)"

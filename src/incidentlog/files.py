@@ -45,7 +45,7 @@ def walk(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> Iterator[P
         path = Path(raw)
         pattern = _excluded(path, path.name, exclude)
         if pattern:
-            yield Passed(str(path), f"excluded by --exclude {pattern}")
+            yield Passed(shown(path), f"excluded by --exclude {pattern}")
         elif path.is_dir():
             yield from _walk_folder(path, path, exclude, seen)
         else:
@@ -66,18 +66,18 @@ def _walk_folder(root: Path, folder: Path, exclude: Sequence[str],
     try:
         info = folder.stat()
     except OSError as exc:
-        yield Passed(str(folder), f"cannot read: {exc.strerror or exc}")
+        yield Passed(shown(folder), f"cannot read: {exc.strerror or exc}")
         return
     key = (info.st_dev, info.st_ino)
     if key in seen:
-        yield Passed(str(folder), "a symlink to a folder already walked (a loop); not followed")
+        yield Passed(shown(folder), "a symlink to a folder already walked (a loop); not followed")
         return
     seen.add(key)
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
-        yield Passed(str(folder), f"cannot list: {exc.strerror or exc}")
+        yield Passed(shown(folder), f"cannot list: {exc.strerror or exc}")
         return
     for entry in entries:
         path = folder / entry.name
@@ -91,14 +91,20 @@ def _walk_folder(root: Path, folder: Path, exclude: Sequence[str],
             continue
         pattern = _excluded(path, relative, exclude)
         if pattern:
-            yield Passed(str(path) + ("/" if is_dir else ""), f"excluded by --exclude {pattern}")
+            yield Passed(shown(path) + ("/" if is_dir else ""), f"excluded by --exclude {pattern}")
         elif entry.name.startswith("."):
-            yield Passed(str(path) + ("/" if is_dir else ""),
+            yield Passed(shown(path) + ("/" if is_dir else ""),
                          "hidden folder" if is_dir else "hidden file")
         elif is_dir:
             yield from _walk_folder(root, path, exclude, seen)
         else:
             yield path
+
+
+def shown(path: str | Path) -> str:
+    """A path as text that can be printed and stored: bytes of a file name that are not
+    UTF-8 become U+FFFD (the file is still opened by its real name)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- reading
@@ -127,7 +133,7 @@ def _too_big(name: str, size: str, limit: int) -> InputError:
 def read_bounded(path: str | Path, limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; InputError naming the file
     otherwise (a folder, device, FIFO or socket is refused by its kind, unopened)."""
-    name = str(path)
+    name = shown(path)
     try:
         info = Path(path).stat()
         if not stat.S_ISREG(info.st_mode):

@@ -31,7 +31,7 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog.checks import Finding
 from incidentlog.errors import IncidentLogError, InputError
-from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, to_text, walk
+from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, shown, to_text, walk
 from incidentlog.incident import fold
 from incidentlog.parallel import ordered_map
 from incidentlog.parse import DEFAULT_LIMITS, ImportResult, Limits, import_markdown
@@ -167,7 +167,7 @@ def _not_a_report(message: str) -> bool:
 
 def parse_file(path: str | Path, options: Options = Options()) -> Parsed:
     """Read and parse one file; never raises for anything in the file (runs in workers)."""
-    name = str(path)
+    name = shown(path)
     try:
         data = read_bounded(path, options.limits.max_bytes)
         text, encoded = to_text(data, name, options.encoding)

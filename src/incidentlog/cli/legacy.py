@@ -24,7 +24,15 @@ from incidentlog.cli.common import (
 )
 from incidentlog.errors import IncidentNotFoundError, InputError
 from incidentlog.events import Source
-from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, read_stream, to_text, walk
+from incidentlog.files import (
+    MARKDOWN_SUFFIXES,
+    Passed,
+    read_bounded,
+    read_stream,
+    shown,
+    to_text,
+    walk,
+)
 from incidentlog.importer import Summary, import_paths
 from incidentlog.parse import DEFAULT_LIMITS, import_markdown
 from incidentlog.render import render_markdown, to_json
@@ -44,14 +52,15 @@ def _read(name: str, encoding: str | None = None) -> tuple[str | bytes, Finding 
         data = read_stream(sys.stdin.buffer, limit, "<stdin>")
     else:
         data = read_bounded(name, limit)
-    return to_text(data, "<stdin>" if name == "-" else name, encoding)
+    return to_text(data, "<stdin>" if name == "-" else shown(name), encoding)
 
 
-def _check_file(name: str, template: str | None, encoding: str | None
+def _check_file(path: Path, template: str | None, encoding: str | None
                 ) -> tuple[str, list[Finding], bool]:
     """The findings of one file (or of why it is not one), and whether it could be read."""
+    name = shown(path)
     try:
-        text, encoded = _read(name, encoding)
+        text, encoded = _read(str(path), encoding)
         result = import_markdown(text, source=None if name == "-" else name)
     except InputError as exc:
         message = str(exc).split("\n")[0].removeprefix(f"{name}: ")
@@ -81,7 +90,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
                 results.append((found.path, Finding("not-a-report", "warning", found.reason,
                                                     Source(found.path, 1))))
                 continue
-            where, findings, ok = _check_file(str(found), args.template, args.encoding)
+            where, findings, ok = _check_file(found, args.template, args.encoding)
             readable = readable and ok
             results += [(where, f) for f in findings]
             files += 1
