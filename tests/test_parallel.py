@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from incidentlog import IncidentLog
 from incidentlog.importer import import_paths
@@ -47,3 +53,41 @@ def test_a_parallel_import_stores_in_the_order_walked(tmp_path: Path) -> None:
         assert summary.count("imported") == 30
         assert list(log.ids()) == [f"INC-20250602-{n:04d}" for n in range(30)]
         assert import_paths(log, [tmp_path], workers=2).count("skipped") == 30
+
+
+_ORPHANS = """
+import os, sys, time
+from incidentlog.parallel import ordered_map
+
+def slow(n):
+    print(os.getpid(), flush=True)
+    time.sleep(60)
+    return n
+
+if __name__ == "__main__":
+    list(ordered_map(slow, range(40), workers=2, chunk=1))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_writer_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "orphans.py"
+    script.write_text(_ORPHANS)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    workers = {int(proc.stdout.readline()), int(proc.stdout.readline())}
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and
+                                               "Z" not in _state(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and
+                "Z" not in _state(pid)], "a worker outlived the killed writer"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
+    except OSError:
+        return "Z"

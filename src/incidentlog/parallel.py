@@ -10,8 +10,10 @@ done in this process instead.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +34,22 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         return os.cpu_count() or 1
+
+
+def _die_with(parent: int) -> None:
+    """In a worker: end when the parent does (killed, say), rather than wait forever on a
+    queue no one writes to."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
@@ -58,7 +76,8 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
     chunks = deque(range(0, len(items), size))
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
                                           else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with,
+                               initargs=(os.getpid(),))
     pending: deque[tuple[int, Future[list[R]]]] = deque()
     try:
         while chunks or pending:
