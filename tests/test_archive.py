@@ -415,3 +415,31 @@ def test_9_a_file_name_that_is_not_utf8_is_read_and_shown(tmp_path: Path) -> Non
     assert code == 0 and f"imported: {tmp_path / 'w'}/r\ufffd.md -> INC-20250602-0001" in out
     code, out, _ = run("check", os.fsdecode(folder))
     assert code == 0 and out.splitlines()[-1] == "checked 1 file(s)"
+
+
+def test_6_markers_in_a_real_report_do_not_make_it_a_template(tmp_path: Path,
+                                                             log: IncidentLog) -> None:
+    path = tmp_path / "r.md"
+    path.write_text(PAYMENTS.read_text().replace("## Action Items", "## Action Items\n\n"
+                    "- [DONE] pool alert\n- [WIP] review gate\n- [BLOCKED] load test\n"))
+    assert import_file(log, path).status == "imported"
+    (tmp_path / "t.md").write_text(PAYMENTS.read_text().replace(
+        "**Date**: 2025-06-02", "**Date**: YYYY-MM-DD\n**Owner**: [NAME]\n**Team**: [TEAM NAME]"))
+    outcome = import_file(log, tmp_path / "t.md")
+    assert outcome.status == "ignored" and outcome.reason == (
+        "a template: placeholders such as YYYY-MM-DD, [NAME], [TEAM NAME]")
+
+
+def test_the_shared_archives_import_and_only_the_blank_templates_count_as_templates(
+        log: IncidentLog) -> None:
+    from conftest import SHARED
+
+    if not (SHARED / "corpus").exists():
+        pytest.skip("../shared is not beside the project")
+    summary = import_paths(log, [SHARED / "corpus", SHARED / "archives", SHARED / "seeds"])
+    assert summary.count("failed") == 0
+    templates = {Path(o.path).name for o in summary.outcomes
+                 if o.status == "ignored" and (o.reason or "").startswith("a template")}
+    assert templates == {"incident-report-template-a.md", "incident-report-template-b.md"}
+    corpus = {o.path for o in summary.outcomes if o.status == "imported"}
+    assert {str(p) for p in (SHARED / "corpus").rglob("*.md") if p.name != "README.md"} <= corpus

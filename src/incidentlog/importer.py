@@ -151,8 +151,14 @@ def template_reason(result: ImportResult, text: str | bytes) -> str | None:
         return f"a template: the incident id is a placeholder ({incident.id[:40]})"
     sample = text[:20_000].decode("utf-8", "replace") if isinstance(text, bytes) \
         else text[:20_000]
-    found = [m.group(0) for m, _ in zip(_PLACEHOLDERS.finditer(sample), range(3), strict=False)]
-    if len(found) >= 3:
+    found: list[str] = []
+    for match in _PLACEHOLDERS.finditer(sample):
+        if match.group(0) not in found:
+            found.append(match.group(0))
+            if len(found) == 3:
+                break
+    # A [DONE] or [WIP] marker is not a placeholder; a template shows a date or time one too.
+    if len(found) >= 3 and {"YYYY-MM-DD", "HH:MM"} & set(found):
         return f"a template: placeholders such as {', '.join(found)}"
     return None
 

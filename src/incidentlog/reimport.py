@@ -98,7 +98,7 @@ def _collection(stored: Sequence[Any], wanted: Sequence[Any], key: Callable[[Any
     """Withdraw the document's items its new version no longer has; add its new ones.
 
     Items are matched by what they say, as many times as they occur (a row written twice
-    is two rows). The declaration's own row is corrected, not withdrawn (see _scalars).
+    is two rows). The declaration's own row is corrected, not withdrawn (see _fields).
     """
     have: dict[object, list[Any]] = defaultdict(list)
     for item in stored:
