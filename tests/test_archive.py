@@ -443,3 +443,13 @@ def test_the_shared_archives_import_and_only_the_blank_templates_count_as_templa
     assert templates == {"incident-report-template-a.md", "incident-report-template-b.md"}
     corpus = {o.path for o in summary.outcomes if o.status == "imported"}
     assert {str(p) for p in (SHARED / "corpus").rglob("*.md") if p.name != "README.md"} <= corpus
+
+
+def test_9_odd_numbers_and_names_on_the_command_line_give_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'o.db'}"
+    for argv, says in ((["--jobs", "0"], "--jobs 0: give at least 1"),
+                       (["--encoding", "rot13"], "unknown encoding 'rot13' (--encoding)")):
+        code, out, err = run("--db", db, "import", str(EXAMPLES), *argv)
+        assert (code, out) == (2, "") and err == f"incidentlog import: error: {says}\n"
+    code, out, _ = run("--db", db, "import", str(EXAMPLES), "--jobs", "100000")
+    assert code == 0 and out.startswith("imported 2,")

@@ -26,6 +26,8 @@ R = TypeVar("R")
 
 MIN_ITEMS = 8
 """Fewer items than this are done in this process: starting workers would cost more."""
+MAX_WORKERS = 64
+"""However many are asked for (``--jobs 100000``), no more processes than this."""
 
 
 def cores() -> int:
@@ -74,6 +76,7 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
         return
     size = chunk or max(1, min(16, len(items) // (workers * 4)))
     chunks = deque(range(0, len(items), size))
+    workers = min(workers, len(chunks), MAX_WORKERS)
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
                                           else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with,

@@ -182,9 +182,11 @@ def _print_summary(summary: Summary, verbose: bool, out: TextIO) -> None:
 def _known_encoding(name: str | None) -> None:
     if name is not None:
         try:
-            codecs.lookup(name)
+            text = getattr(codecs.lookup(name), "_is_text_encoding", True)
         except LookupError:
-            raise UsageError(f"unknown encoding {name!r} (--encoding)") from None
+            text = False
+        if not text:  # rot13, base64...: codecs, but not for text
+            raise UsageError(f"unknown encoding {name!r} (--encoding)")
 
 
 def _encoding_option(parser: argparse.ArgumentParser) -> None:
