@@ -32,14 +32,14 @@ def die_in_a_worker(n: int) -> int:
 
 def test_results_come_back_in_order_from_other_processes() -> None:
     idle: list[int] = []
-    results = list(ordered_map(square, range(200), workers=2, chunk=3,
+    results = list(ordered_map(square, range(200), workers=2,
                                idle=lambda: idle.append(1)))
     assert [r for r, _ in results] == [n * n for n in range(200)]
     assert {pid for _, pid in results} - {os.getpid()}
 
 
 def test_a_dead_worker_does_not_hang_the_run() -> None:
-    assert list(ordered_map(die_in_a_worker, range(40), workers=2, chunk=2)) == list(range(40))
+    assert list(ordered_map(die_in_a_worker, range(40), workers=2)) == list(range(40))
 
 
 def test_a_parallel_import_stores_in_the_order_walked(tmp_path: Path) -> None:
@@ -60,12 +60,12 @@ import os, sys, time
 from incidentlog.parallel import ordered_map
 
 def slow(n):
-    print(os.getpid(), flush=True)
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: the workers share the pipe
     time.sleep(60)
     return n
 
 if __name__ == "__main__":
-    list(ordered_map(slow, range(40), workers=2, chunk=1))
+    list(ordered_map(slow, range(40), workers=2))
 """
 
 
@@ -75,8 +75,10 @@ def test_workers_end_when_the_writer_is_killed(tmp_path: Path) -> None:
     script.write_text(_ORPHANS)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
-    workers = {int(proc.stdout.readline()), int(proc.stdout.readline())}
-    proc.send_signal(signal.SIGKILL)
+    try:
+        workers = {int(proc.stdout.readline()), int(proc.stdout.readline())}
+    finally:
+        proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and
@@ -91,3 +93,23 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
     except OSError:
         return "Z"
+
+
+def fail_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def test_an_error_in_a_worker_is_raised_here() -> None:
+    results = ordered_map(fail_on_seven, range(20), workers=2)
+    assert [next(results) for _ in range(7)] == list(range(7))
+    with pytest.raises(ValueError, match="seven"):
+        next(results)
+
+
+def test_stopping_early_leaves_no_worker() -> None:
+    results = ordered_map(square, range(100), workers=2)
+    pids = {next(results)[1] for _ in range(4)}
+    results.close()
+    assert not [p for p in pids if p != os.getpid() and Path(f"/proc/{p}").exists()]

@@ -1,25 +1,28 @@
 """Parsing many files on every core, the results coming back in order.
 
-:func:`ordered_map` runs a function over items in worker processes, a few chunks at a
-time, and yields the results in the order of the items, so one writer can store them in
-order while the workers parse ahead. At most ``ahead`` chunks per worker are in flight, so
-memory stays bounded however many files there are and however slow the writer is. A worker
-that dies (killed for memory, say) does not hang the run: what it had not given back is
-done in this process instead.
+:func:`ordered_map` forks worker processes that share the items out between them (item
+``i`` goes to worker ``i % workers``) and send each result back through their own pipe as
+soon as it is made; this process reads the pipes in the order of the items, so one writer
+can store results in order while the workers parse ahead. A pipe holds only so much, so a
+worker that runs ahead of the writer waits: memory stays bounded however many files there
+are. A worker that dies (killed for memory, say) does not hang the run: what it had not
+sent back is done in this process. Workers end when this process does, even by SIGKILL.
+
+Plain ``fork`` and pipes, rather than a pool: a worker starts parsing within milliseconds,
+which matters for a one-shot import of a few dozen files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import multiprocessing
 import os
+import pickle
+import select
 import signal
 import sys
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +31,10 @@ MIN_ITEMS = 8
 """Fewer items than this are done in this process: starting workers would cost more."""
 MAX_WORKERS = 64
 """However many are asked for (``--jobs 100000``), no more processes than this."""
+PR_SET_PDEATHSIG = 1
+STALLED = 300.0
+"""Seconds a worker may go without sending the result this process waits for before it is
+killed and its items are done here (a file takes seconds at most, within the limits)."""
 
 
 def cores() -> int:
@@ -38,65 +45,119 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _die_with(parent: int) -> None:
-    """In a worker: end when the parent does (killed, say), rather than wait forever on a
-    queue no one writes to."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # it died before we asked
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _chunk(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    return [fn(item) for item in items]
+def can_fork() -> bool:
+    """Workers are forked on Linux; elsewhere everything is done in this process."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                chunk: int | None = None, ahead: int = 4,
                 idle: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
 
-    ``fn`` must be picklable (a module-level function, or a partial of one). With one
-    worker, or few items, it runs here. Workers are forked where the platform allows it
-    (they then start in milliseconds), else spawned. ``idle`` is called whenever the next
-    result is not ready yet: the caller's own work (writing what it has) then overlaps the
-    workers' instead of waiting for them.
+    With one worker, few items, or no ``fork``, it runs here. ``idle`` is called whenever
+    the next result is not ready yet: the caller's own work (writing what it has) then
+    overlaps the workers' instead of waiting for them. An exception ``fn`` raises in a
+    worker is raised here, by doing that item again here.
     """
-    workers = cores() if workers is None else workers
-    if workers <= 1 or len(items) < MIN_ITEMS:
+    workers = min(cores() if workers is None else workers, len(items), MAX_WORKERS)
+    if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
         for item in items:
             yield fn(item)
         return
-    size = chunk or max(1, min(16, len(items) // (workers * 4)))
-    chunks = deque(range(0, len(items), size))
-    workers = min(workers, len(chunks), MAX_WORKERS)
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux")
-                                          else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with,
-                               initargs=(os.getpid(),))
-    pending: deque[tuple[int, Future[list[R]]]] = deque()
+    pids: list[int] = []
+    pipes: list[int | None] = []
     try:
-        while chunks or pending:
-            while chunks and len(pending) < workers * ahead:
-                start = chunks[0]
-                pending.append((start, pool.submit(_chunk, fn, list(items[start:start + size]))))
-                chunks.popleft()
-            start, future = pending[0]
-            if idle is not None and not future.done():
+        for k in range(workers):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(read)
+                _work(fn, items[k::workers], write, os.getppid())
+            os.close(write)
+            pids.append(pid)
+            pipes.append(read)
+        for i, item in enumerate(items):
+            pipe = pipes[i % workers]
+            if pipe is not None and idle is not None and \
+                    not select.select([pipe], [], [], 0)[0]:
                 idle()
-            done = future.result()
-            pending.popleft()
-            yield from done
-    except BrokenProcessPool:  # a worker died: what is left is done here
-        pool.shutdown(wait=False, cancel_futures=True)
-        for start in [s for s, _ in pending] + list(chunks):
-            yield from _chunk(fn, list(items[start:start + size]))
+            if pipe is not None and not select.select([pipe], [], [], STALLED)[0]:
+                os.kill(pids[i % workers], signal.SIGKILL)  # stuck: treated as dead
+            sent = _receive(pipe) if pipe is not None else None
+            if sent is None:  # the worker died: its items are done here from now on
+                pipes[i % workers] = None
+                yield fn(item)
+            elif sent[0]:
+                yield sent[1]
+            else:
+                yield fn(item)  # raises here what it raised there (or works, if it was chance)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # finished ones are gone already
+        for pipe in pipes:
+            if pipe is not None:
+                os.close(pipe)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+
+
+_HEADER = 8
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts = []
+    while size:
+        try:
+            part = os.read(fd, min(size, 1 << 20))
+        except OSError:
+            return None
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _receive(fd: int) -> tuple[bool, Any] | None:
+    """The next message from a worker, or ``None`` if it died before sending it whole."""
+    header = _read_exactly(fd, _HEADER)
+    if header is None:
+        return None
+    body = _read_exactly(fd, int.from_bytes(header, "big"))
+    if body is None:
+        return None
+    try:
+        sent: tuple[bool, Any] = pickle.loads(body)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return sent
+
+
+def _send(fd: int, sent: tuple[bool, Any]) -> None:
+    body = pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(len(body).to_bytes(_HEADER, "big") + body)
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _work(fn: Callable[[T], R], mine: Sequence[T], write: int, parent: int) -> None:
+    """A worker's life: its share of the items, each result sent as it is made."""
+    code = 0
+    try:
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before we asked
+            os._exit(1)
+        for item in mine:
+            try:
+                sent: tuple[bool, Any] = (True, fn(item))
+            except Exception:
+                sent = (False, None)
+            _send(write, sent)
+    except BaseException:  # the writer went away (a broken pipe), or anything at all
+        code = 1
+    finally:
+        os._exit(code)  # no cleanup of the parent's state (its database connection!)
