@@ -453,3 +453,12 @@ def test_9_odd_numbers_and_names_on_the_command_line_give_one_line(tmp_path: Pat
         assert (code, out) == (2, "") and err == f"incidentlog import: error: {says}\n"
     code, out, _ = run("--db", db, "import", str(EXAMPLES), "--jobs", "100000")
     assert code == 0 and out.startswith("imported 2,")
+
+
+def test_6_a_file_named_on_the_command_line_that_is_not_a_report_fails(tmp_path: Path) -> None:
+    root = wiki(tmp_path / "wiki")
+    code, out, _ = run("--db", f"sqlite:///{tmp_path / 'n.db'}", "import",
+                       str(root / "README.md"), str(root / "2024"))
+    assert code == 2 and f"failed: {root / 'README.md'}: not an incident report" in out
+    assert out.splitlines()[-1].startswith("imported 1, updated 0, skipped 0 (unchanged), "
+                                           "failed 1, ignored 0")

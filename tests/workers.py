@@ -72,3 +72,20 @@ def batches_forever(url: str) -> None:
 
 if __name__ == "__main__":
     {"import": import_forever, "batches": batches_forever}[sys.argv[1]](*sys.argv[2:])
+
+
+def first_open(url: str, worker: int, start_at: float) -> str:
+    """Open a fresh database at the same moment as the others, declare an incident and
+    build the index: what opening for the first time must survive. Returns "ok" or the
+    error's type and message."""
+    import time
+
+    time.sleep(max(0.0, start_at - time.time()))
+    try:
+        with IncidentLog(url) as log:
+            log.declare(ev.IncidentDeclared(incident_id=f"INC-{worker:04d}", title="t",
+                                            severity="P3", occurred_at=T, actor="@a"))
+            log.find()
+    except Exception as exc:  # reported to the test, which names it
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"

@@ -215,12 +215,17 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
                  workers: int | None = None) -> Summary:
     """Import every Markdown file in ``paths``; a file that fails stores nothing.
 
+    Below a folder, templates and files that are not reports are ignored with a reason; a
+    file named in ``paths`` that is not a report fails (exit status 2 on the command line).
+
     Files are parsed in ``workers`` processes (default: one per core; one for a handful of
     files) and stored here in the order walked. New incidents are committed ``batch`` at a
     time, each batch in one transaction.
     """
     summary = Summary()
     files: list[Path] = []
+    paths = list(paths)
+    named = {shown(p) for p in paths if not Path(p).is_dir()}
     for found in walk(paths, exclude):
         if isinstance(found, Passed):
             summary.outcomes.append(Outcome(found.path, "ignored", reason=found.reason))
@@ -231,6 +236,11 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
     for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle), 1):
         if progress:
             progress(n, Path(parsed.path))
+        if parsed.outcome is not None and parsed.outcome.status == "ignored" and \
+                parsed.path in named:  # asked for by name: not passing over it silently
+            parsed = attrs.evolve(parsed, outcome=Outcome(
+                parsed.path, "failed", parsed.outcome.incident_id,
+                error=f"{parsed.path}: {parsed.outcome.reason}"))
         writer.take(parsed)
     writer.flush()
     return summary

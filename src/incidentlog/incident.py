@@ -9,6 +9,7 @@ read from legacy documents skip :func:`decide`: they are history, and the checke
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -834,6 +835,10 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
     constructors do not check types. ``recorded_at``: stamp it with that recording time."""
     name = type(event).__name__
+    bad = _non_finite(event)
+    if bad is not None:
+        raise InvalidEventError(f"{name}.{bad}: not a finite number (NaN and infinity are "
+                                "refused; leave the figure out when it is unknown)")
     try:
         checked = _decoders[type(event)].decode(_encode(event))
     except (msgspec.ValidationError, TypeError) as exc:
@@ -847,3 +852,26 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
         msgspec.structs.force_setattr(checked, "recorded_at",
                                       recorded_at.astimezone(UTC) if offset else recorded_at)
     return checked
+
+
+def _non_finite(value: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinite float in an event (JSON would store it as
+    null, silently), or ``None``."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path or "value")
+    if isinstance(value, msgspec.Struct):
+        for field in value.__struct_fields__:
+            found = _non_finite(getattr(value, field), f"{path}.{field}" if path else field)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            found = _non_finite(item, f"{path}[{n}]")
+            if found:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite(item, f"{path}.{key}")
+            if found:
+                return found
+    return None

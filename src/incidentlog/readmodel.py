@@ -49,16 +49,18 @@ def row_of(incident: Incident) -> IndexRow:
 class IncidentIndex:
     """Listing and filtering incidents from a table kept up to date from the event stream."""
 
-    def __init__(self, log: IncidentLog) -> None:
+    def __init__(self, log: IncidentLog, *, create: bool = True) -> None:
         self.log = log
         recorder = log.recorder
         self._datastore = getattr(recorder, "datastore", None)
         module = type(recorder).__module__
         self._kind = "sqlite" if "sqlite" in module else "postgres" if "postgres" in module \
             else "memory"
+        if log.encrypted:  # no plaintext table beside encrypted events: kept in memory
+            self._kind = "memory"
         self._rows: dict[str, IndexRow] = {}
         self._position = 0
-        if self._kind != "memory":
+        if self._kind != "memory" and create:
             self._create()
 
     # ------------------------------------------------------------------ SQL plumbing
@@ -80,7 +82,7 @@ class IncidentIndex:
 
     def _create(self) -> None:
         index, position = self._table("incident_index"), self._table("incident_index_position")
-        with self._cursor(commit=True) as c:
+        with self.log.schema_lock(), self._cursor(commit=True) as c:
             c.execute(f"CREATE TABLE IF NOT EXISTS {index} (id TEXT PRIMARY KEY, title TEXT, "
                       "severity TEXT, status TEXT, services TEXT, started_at TEXT, "
                       "resolved_at TEXT, duration REAL, version INTEGER)")
@@ -152,12 +154,31 @@ class IncidentIndex:
             "resolved_at=excluded.resolved_at, duration=excluded.duration, "
             "version=excluded.version")
         with self._cursor(commit=True) as c:
-            for r in rows:
+            # In id order, so writers catching up at once lock rows in the same order
+            # (PostgreSQL found a deadlock when ten processes did in set order).
+            for r in sorted(rows, key=lambda r: r.id):
                 c.execute(upsert, (r.id, r.title, r.severity, r.status,
                                    "|" + "|".join(r.services) + "|", _iso(r.started_at),
                                    _iso(r.resolved_at), r.duration_minutes, r.version))
             c.execute(self._sql(f"INSERT INTO {pos} VALUES (1, ?) ON CONFLICT (one) DO UPDATE "
                                 "SET position=excluded.position"), (position,))
+
+    def stored(self) -> tuple[int, list[Any]] | None:
+        """The position and the raw rows as stored, read without catching up (``None``: no
+        index was ever built). For verifying the index against the events."""
+        if self._kind == "memory":
+            return (self._position, [attrs.asdict(r, retain_collection_types=True)
+                                    for r in self._rows.values()]) \
+                if self._position else None
+        try:
+            with self._cursor(commit=False) as c:
+                c.execute(f"SELECT * FROM {self._table('incident_index')}")
+                rows = [dict(r) for r in c.fetchall()]
+                c.execute(f"SELECT position FROM {self._table('incident_index_position')}")
+                found = c.fetchone()
+        except Exception:  # no such table: the index was never built
+            return None
+        return (int(found["position"]) if found else 0), rows
 
     # ------------------------------------------------------------------ queries
 
@@ -168,6 +189,13 @@ class IncidentIndex:
 
         ``since``/``until`` bound when the incident started (detected, else declared).
         """
+        if limit is not None and not 0 <= limit <= 2**63 - 1:
+            raise ValueError(f"limit {limit}: out of range (0 to {2**63 - 1})")
+        for name, when in (("since", since), ("until", until)):
+            try:
+                _iso(when)
+            except (OverflowError, ValueError):
+                raise ValueError(f"{name} {when}: out of range in UTC") from None
         if self._kind == "memory":
             found = [r for r in self._rows.values() if
                      (severity is None or r.severity == severity)
@@ -215,6 +243,13 @@ def _time(value: str | None) -> datetime | None:
     # fromisoformat reads _iso's text (e.g. +0000 offsets) some fifty times faster than
     # strptime, which was most of the time of a query returning many rows.
     return datetime.fromisoformat(value) if value else None
+
+
+def parse_row(r: Any) -> IndexRow:
+    """An index row from a stored one (a mapping of column to value)."""
+    if "duration" not in r:  # kept in memory: already an IndexRow's fields
+        return IndexRow(**r)
+    return _row(r)
 
 
 def _row(r: Any) -> IndexRow:

@@ -8,6 +8,10 @@ itself refuses to declare an id twice and refuses a second writer at the same ve
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import hashlib
 import threading
 import time
 import weakref
@@ -17,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -27,17 +32,27 @@ from eventsourcing.persistence import (
 )
 
 from incidentlog import events as ev
-from incidentlog.codec import GENESIS, IncidentMapper, Recorded, Snapshot, encode_event, link
+from incidentlog.codec import (
+    GENESIS,
+    Envelope,
+    IncidentMapper,
+    Recorded,
+    Snapshot,
+    encode_event,
+    link,
+    schema_version,
+)
 from incidentlog.errors import (
     ConflictError,
     IncidentExistsError,
     IncidentLogError,
     IncidentNotFoundError,
+    InvalidEventError,
     StoreError,
 )
-from incidentlog.incident import Folding, Incident, check_types, decide_all, fold
+from incidentlog.incident import INCIDENT_ID, Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import events_for, structure_incident
-from incidentlog.urls import persistence_env, redact
+from incidentlog.urls import persistence_env, redact, redact_url
 
 Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
@@ -51,9 +66,33 @@ def _aware(value: datetime, name: str) -> datetime:
     return value
 
 
+MAX_STORED_INT = 2**63 - 1
+"""The largest version or position a database column holds."""
+
+
+def _in_range(value: int, name: str, *, low: int) -> int:
+    if not low <= value <= MAX_STORED_INT:
+        raise ValueError(f"{name} {value}: out of range ({low} to {MAX_STORED_INT})")
+    return value
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def _stream_key(cipher_key: str) -> bytes:
+    """The key of the incident-id pseudonyms, derived from the cipher key (checked here:
+    an AES key of 16, 24 or 32 bytes, base64-encoded)."""
+    try:
+        raw = base64.b64decode(cipher_key.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise StoreError("cipher key: not base64 (make one with "
+                         "AESCipher.create_key(32), or: head -c 32 /dev/urandom | base64)"
+                         ) from None
+    if len(raw) not in (16, 24, 32):
+        raise StoreError(f"cipher key: {len(raw)} bytes; an AES key has 16, 24 or 32")
+    return hashlib.sha256(b"incidentlog stream ids\x00" + raw).digest()
 
 
 class _EventStoreApp(Application[str]):
@@ -75,14 +114,16 @@ class _Prepared:
     rows: list[StoredEvent]
     chain: str
     first_version: int
+    recorded_at: datetime | None = None
 
 
 @attrs.frozen
 class Loaded:
-    """An incident's state with the chain link of its last event."""
+    """An incident's state with the chain link and recording time of its last event."""
 
     state: Incident
     chain: str
+    recorded_at: datetime | None = None
 
 
 class IncidentLog:
@@ -90,8 +131,10 @@ class IncidentLog:
 
     ``url`` chooses the store (``None``: in memory). ``clock`` stamps ``recorded_at``.
     ``cipher_key`` (``eventsourcing.cipher.AESCipher.create_key(32)``) encrypts events with
-    AES-GCM. A snapshot is stored every ``snapshot_interval`` events. The latest state of up
-    to ``cache_size`` incidents is kept in memory and brought up to date from the store
+    AES-GCM. A snapshot is stored every ``snapshot_interval`` events; ``trust_snapshots=False``
+    reads always fold the events instead, so not even a snapshot edited with its digest
+    recomputed is served (the CLI reads this way). The latest state of up to ``cache_size``
+    incidents is kept in memory and brought up to date from the store
     (one query for the events after it) on every read, so long histories stay fast.
     """
 
@@ -103,12 +146,16 @@ class IncidentLog:
         cipher_key: str | None = None,
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = 1000,
+        trust_snapshots: bool = True,
     ) -> None:
-        self.url = redact(url) if url else "memory://"
+        self._trust_snapshots = trust_snapshots
         env = persistence_env(url)
-        if cipher_key:
+        self.url = redact_url(url) if url else "memory://"
+        stream_key = None
+        if cipher_key is not None:
+            stream_key = _stream_key(cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
-            env["CIPHER_KEY"] = cipher_key
+            env["CIPHER_KEY"] = cipher_key.strip()
         try:
             self._app = self._open(env)
         except ImportError as exc:
@@ -116,6 +163,8 @@ class IncidentLog:
                 f"cannot open {self.url}: {exc}; install the extra: "
                 "pip install 'incidentlog[postgres]'"
             ) from None
+        self.mapper.stream_key = stream_key
+        self._check_key()
         self._clock = clock
         self._snapshot_interval = snapshot_interval
         # One lock per incident being written now: a lock goes when no writer holds it, so
@@ -129,15 +178,82 @@ class IncidentLog:
 
     def _open(self, env: dict[str, str]) -> _EventStoreApp:
         # Several processes opening one PostgreSQL database at once race on the tables'
-        # CREATE ... IF NOT EXISTS ("tuple concurrently updated"): that one is retried.
+        # CREATE ... IF NOT EXISTS (a duplicate pg_type row, "tuple concurrently updated"):
+        # opening holds an advisory lock of the schema, and a race that slips by is retried.
+        self._env = env
         for attempt in range(6):
             try:
-                return _EventStoreApp(env=env)
+                with self.schema_lock():
+                    return _EventStoreApp(env=env)
             except PersistenceError as exc:
                 if "concurrently" not in str(exc) or attempt == 5:
                     raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Hold PostgreSQL's advisory lock of this log's schema (nothing elsewhere): what
+        creates tables holds it, so concurrent first opens queue instead of colliding."""
+        env = self._env
+        if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            yield
+            return
+        import psycopg
+
+        schema = env.get("POSTGRES_SCHEMA") or "public"
+        name = f"incidentlog\x00{env['POSTGRES_DBNAME']}\x00{schema}".encode()
+        key = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+        try:
+            conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                   password=env["POSTGRES_PASSWORD"], autocommit=True,
+                                   connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
+        with conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    def _check_key(self) -> None:
+        """Refuse, in one line, a store whose rows the key given (or no key) cannot read.
+
+        The first and the last row are tried: one damaged row is for ``verify`` to name,
+        not a reason to refuse the store."""
+        recorder = self._app.recorder
+        rows = list(recorder.select_notifications(0, 1, inclusive_of_start=False))
+        if not rows:
+            return
+        last = recorder.max_notification_id()
+        if last and last != rows[0].id:
+            rows += recorder.select_notifications(last, 1)
+        states = [r.state if isinstance(r.state, bytes) else b"" for r in rows]
+        if self.mapper.cipher is None:
+            if not any(state[:1] == b"{" for state in states):
+                self.close()
+                raise StoreError(f"{self.url}: the store is encrypted: give its key "
+                                 "(--key-file FILE or INCIDENTLOG_KEY_FILE)")
+            return
+        read = []
+        for state in states:
+            with contextlib.suppress(Exception):
+                read.append(self.mapper.cipher.decrypt(state))
+        if not read:
+            self.close()
+            raise StoreError(f"{self.url}: the key given does not decrypt this store (a wrong "
+                             "key, or a store that is not encrypted)")
+        if not any(b'"i":' in data for data in read):
+            # Encrypted before ids were pseudonymous: its rows are filed under the ids
+            # themselves, and are read that way (`copy` files them under pseudonyms).
+            self.mapper.stream_key = None
+
+    @property
+    def encrypted(self) -> bool:
+        """True when rows are encrypted (and filed under pseudonyms of the incident ids)."""
+        return self.mapper.cipher is not None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -214,7 +330,8 @@ class IncidentLog:
             except IncidentLogError:
                 self._cache.pop(incident_id, None)
                 raise
-            self._remember(Loaded(prepared.state, prepared.chain) if prepared.rows else loaded)
+            self._remember(Loaded(prepared.state, prepared.chain, prepared.recorded_at)
+                           if prepared.rows else loaded)
             self._snapshot_if_due(prepared)
             return prepared.state
 
@@ -274,7 +391,16 @@ class IncidentLog:
                  *, validate: bool) -> _Prepared:
         before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
+        if not validate and not INCIDENT_ID.fullmatch(incident_id):  # else a rule says so
+            raise InvalidEventError(f"incident id {incident_id!r}: use letters, digits and "
+                                    ". _ : # - (at most 100), starting with a letter or digit")
         now = self._clock()
+        if loaded is not None and loaded.recorded_at is not None and \
+                isinstance(now, datetime) and now.utcoffset() is not None and \
+                now < loaded.recorded_at:
+            # A writer whose clock is behind the last one's: recorded time never goes
+            # backwards within an incident, or as_of would show a state that never existed.
+            now = loaded.recorded_at
         # Canonical types and the recording time, so the chain hashes exactly what decoding
         # will give back.
         if validate:  # checked as one command
@@ -299,9 +425,10 @@ class IncidentLog:
         for e in stamped:
             version += 1
             raw = encode_event(e)
-            chain = link(chain, incident_id, version, raw)
+            chain = link(chain, incident_id, version, raw, schema_version(ev.TAGS[type(e)]))
             rows.append(stored(incident_id, version, e, raw, chain))
-        return _Prepared(state, rows, chain, first + 1)
+        return _Prepared(state, rows, chain, first + 1, now if stamped else
+                         (loaded.recorded_at if loaded else None))
 
     def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:
         if not rows:
@@ -341,6 +468,8 @@ class IncidentLog:
         ``occurred_by`` as we know it now (see :mod:`incidentlog.audit`)."""
         if sum(x is not None for x in (version, as_of, occurred_by)) > 1:
             raise ValueError("give at most one of version, as_of and occurred_by")
+        if version is not None:
+            _in_range(version, "version", low=1)
         if as_of is not None or occurred_by is not None:
             from incidentlog import audit
 
@@ -352,21 +481,91 @@ class IncidentLog:
         assert loaded is not None
         return loaded.state
 
-    def copy_from(self, source: IncidentLog) -> int:
-        """Copy every incident of ``source`` into this (empty) log, event for event: times,
-        actors and hash-chain links kept, so ``verify`` holds on the copy. Returns the number
-        of events copied. Use it to move from SQLite to PostgreSQL."""
+    def copy_from(self, source: IncidentLog, *, page: int = 500) -> int:
+        """Copy every row of ``source`` into this log, in the source's log order: events
+        byte for byte (times, actors, chain links, formats kept, so ``verify`` and the
+        source's checkpoints hold on the copy), then the snapshots. Returns the number of
+        events copied.
+
+        The target is checked first: it must be empty, or hold the start of the source
+        exactly (a copy that stopped half way, which this resumes, one transaction a
+        page); anything else is refused before a row is written.
+        """
+        held = self._copied_prefix(source)
         copied = 0
-        for incident_id in list(source.ids()):
-            records = source.records(incident_id)
-            try:
-                self._app.recorder.insert_events(
-                    [self.mapper.to_stored_event(r) for r in records])
-            except IntegrityError:
-                raise IncidentExistsError(f"incident {incident_id} is in the target already"
-                                          ) from None
-            copied += len(records)
+        batch: list[StoredEvent] = []
+        for row in source.stored_rows(after=0, page=page):
+            if held:
+                held -= 1
+                continue
+            batch.append(self._recrypt(source, row))
+            if len(batch) >= page:
+                copied += self._insert_copied(batch)
+                batch = []
+        copied += self._insert_copied(batch)
+        snapshots = self._app.snapshots
+        if snapshots is not None:
+            for row in source.snapshot_rows():
+                with contextlib.suppress(Exception):  # an unreadable one is not copied
+                    snap = source.mapper.to_domain_event(row)
+                    if isinstance(snap, Snapshot) and snap.sound:
+                        snapshots.recorder.insert_events([self.mapper.to_stored_event(snap)])
         return copied
+
+    def _copied_prefix(self, source: IncidentLog) -> int:
+        """How many rows of ``source`` this log holds already, as the start of its log;
+        a :class:`StoreError` if it holds anything else."""
+        ours = self.stored_rows()
+        held = 0
+        theirs = source.stored_rows()
+        for mine in ours:
+            other = next(theirs, None)
+            where = f"{self.url}: row {held + 1} ({mine.originator_id} version " \
+                    f"{mine.originator_version})"
+            if other is None:
+                raise StoreError(f"{where}: the target holds more than the source; refusing "
+                                 "to copy into it")
+            if (mine.originator_version, mine.topic) != \
+                    (other.originator_version, other.topic) or \
+                    self._portable(mine) != source._portable(other):
+                raise StoreError(f"{where}: the target is neither empty nor a partial copy of "
+                                 "the source; refusing to copy into it")
+            held += 1
+        return held
+
+    def _portable(self, row: Any) -> tuple[str, bytes]:
+        """A stored event row's incident id and envelope, whatever the store's key."""
+        where = f"incident {row.originator_id} version {row.originator_version}"
+        data = self.mapper.unprotect(row.state, where)
+        if self.mapper.stream_key is None:
+            return str(row.originator_id), data
+        env = msgspec.json.decode(data, type=Envelope)
+        return env.i or str(row.originator_id), msgspec.json.encode(
+            msgspec.structs.replace(env, i=None))
+
+    def _recrypt(self, source: IncidentLog, row: Any) -> StoredEvent:
+        if self.mapper.stream_key is None and source.mapper.stream_key is None:
+            incident_id = str(row.originator_id)  # copied byte for byte
+            data = source.mapper.unprotect(row.state, f"incident {incident_id} version "
+                                           f"{row.originator_version}")
+        else:
+            incident_id, data = source._portable(row)
+            if self.mapper.stream_key is not None:
+                env = msgspec.json.decode(data, type=Envelope)
+                data = msgspec.json.encode(msgspec.structs.replace(env, i=incident_id))
+        return StoredEvent(originator_id=self.mapper.stream_id(incident_id),
+                           originator_version=row.originator_version, topic=row.topic,
+                           state=self.mapper.protect(data))
+
+    def _insert_copied(self, rows: list[StoredEvent]) -> int:
+        if not rows:
+            return 0
+        try:
+            self._app.recorder.insert_events(rows)
+        except IntegrityError:
+            raise StoreError(f"{self.url}: another writer is writing to the target; nothing "
+                             "of this page was copied") from None
+        return len(rows)
 
     def find(self, **filters: Any) -> list[Any]:
         """Incidents from the index (:class:`incidentlog.readmodel.IncidentIndex`), brought
@@ -393,14 +592,15 @@ class IncidentLog:
         return audit.feed(self, after=after)
 
     def verify(self, incident_id: str | None = None) -> Any:
-        """Recompute the hash chains (:func:`audit.verify`)."""
-        from incidentlog import audit
+        """Check every stored row: chains, snapshots, index (:func:`integrity.verify`)."""
+        from incidentlog import integrity
 
-        return audit.verify(self, incident_id)
+        return integrity.verify(self, incident_id)
 
     def exists(self, incident_id: str) -> bool:
         """True when an incident with that id is stored."""
-        return bool(list(self._app.recorder.select_events(incident_id, limit=1)))
+        return bool(list(self._app.recorder.select_events(self.mapper.stream_id(incident_id),
+                                                          limit=1)))
 
     def _remember(self, loaded: Loaded | None) -> None:
         if loaded is None or self._cache_size <= 0:
@@ -420,7 +620,7 @@ class IncidentLog:
                 return cached
             state = fold((e for e, _ in newer), cached.state)
             assert state is not None
-            current = Loaded(state, newer[-1][1])
+            current = Loaded(state, newer[-1][1], newer[-1][0].recorded_at)
             self._remember(current)
             return current
         found = self._load_from_store(incident_id, version=version)
@@ -437,7 +637,8 @@ class IncidentLog:
         if interval > 0 and (version is None or version <= interval):
             # Most incidents are shorter than one snapshot interval: one round trip reads
             # them whole, and only a longer one goes on to its latest snapshot.
-            rows = self._app.recorder.select_events(incident_id, lte=version,
+            rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id),
+                                                    lte=version,
                                                     limit=interval + 1)
             if len(rows) <= interval or version is not None:
                 if not rows:
@@ -446,35 +647,55 @@ class IncidentLog:
                 head = [replay(row) for row in rows]
                 whole = fold(e for e, _ in head)
                 assert whole is not None
-                return Loaded(whole, head[-1][1])
-        state: Incident | None = None
-        chain = GENESIS
-        gt = None
-        if self._app.snapshots is not None:
-            for snap in self._app.snapshots.get(incident_id, desc=True, limit=1, lte=version):
-                if isinstance(snap, Snapshot):  # else stale: another shape, fold the events
-                    state, chain, gt = snap.state, snap.chain, snap.originator_version
-        after = self._replay(incident_id, gt=gt, lte=version)
-        if after:
-            state = fold((e for e, _ in after), state)
-            chain = after[-1][1]
-        if state is None:
+                return Loaded(whole, head[-1][1], head[-1][0].recorded_at)
+        snap = self._snapshot(incident_id, version)
+        if snap is not None:
+            # The event at the snapshot's own version is read too: its stored chain link
+            # must be the snapshot's, or the snapshot is not used.
+            after = self._replay(incident_id, gt=snap.originator_version - 1, lte=version)
+            if after and after[0][1] == snap.chain:
+                rest = after[1:]
+                state = fold((e for e, _ in rest), snap.state) if rest else snap.state
+                assert state is not None
+                return Loaded(state, after[-1][1], after[-1][0].recorded_at)
+        after = self._replay(incident_id, lte=version)
+        if not after:
             return None
-        return Loaded(state, chain)
+        whole = fold(e for e, _ in after)
+        assert whole is not None
+        return Loaded(whole, after[-1][1], after[-1][0].recorded_at)
+
+    def _snapshot(self, incident_id: str, version: int | None) -> Snapshot | None:
+        """The latest snapshot at or before ``version`` that can be used: one that reads,
+        whose digest matches, and that is of this incident (else ``None``: fold instead)."""
+        if self._app.snapshots is None or not self._trust_snapshots:
+            return None
+        try:
+            for snap in self._app.snapshots.get(self.mapper.stream_id(incident_id), desc=True,
+                                                limit=1, lte=version):
+                if isinstance(snap, Snapshot) and snap.sound and \
+                        snap.state.id == incident_id:
+                    return snap
+        except Exception:  # an unreadable snapshot is not used; verify names it
+            return None
+        return None
 
     def _replay(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[tuple[ev.Event, str]]:
         """Events and chain links of one incident, decoded for folding."""
         replay = self.mapper.replay
-        return [replay(row) for row in self._app.recorder.select_events(incident_id, gt=gt,
-                                                                       lte=lte)]
+        rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id), gt=gt,
+                                                lte=lte)
+        return [replay(row) for row in rows]
 
     def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[Recorded]:
         """The stored records of one incident (event, version, chain link), oldest first."""
         out = []
-        for rec in self._app.events.get(incident_id, gt=gt, lte=lte):
-            assert isinstance(rec, Recorded)
+        for rec in self._app.events.get(self.mapper.stream_id(incident_id), gt=gt, lte=lte):
+            if not isinstance(rec, Recorded):
+                raise StoreError(f"incident {incident_id} version {rec.originator_version}: "
+                                 "a snapshot among the events (run incidentlog verify)")
             out.append(rec)
         if not out and gt is None and not self.exists(incident_id):
             raise IncidentNotFoundError(incident_id)
@@ -486,9 +707,11 @@ class IncidentLog:
 
     def ids(self) -> Iterator[str]:
         """Every incident id, in the order they were declared."""
+        hidden = self.mapper.stream_key is not None
         for row in self._notification_rows(after=0, topics=(ev.tag_of(ev.IncidentDeclared),),
                                            page=1000):
-            yield str(row.originator_id)  # no need to decode the declaration itself
+            # No need to decode the declaration, unless its id is not stored in plaintext.
+            yield self.mapper.replay_with_id(row)[2] if hidden else str(row.originator_id)
 
     def list(self) -> list[Incident]:
         """The current state of every incident, in the order they were declared.
@@ -506,9 +729,10 @@ class IncidentLog:
         """``(position, incident id, version, event)`` for every event stored after
         position ``after``, in the order recorded: the feed decoded for folding, without
         the stored bytes and chain links :meth:`notifications` carries."""
-        replay = self.mapper.replay
+        replay = self.mapper.replay_with_id
         for row in self._notification_rows(after=after, topics=(), page=page):
-            yield row.id, str(row.originator_id), row.originator_version, replay(row)[0]
+            event, _, incident_id = replay(row)
+            yield row.id, incident_id, row.originator_version, event
 
     def notifications(self, *, after: int = 0, topics: Sequence[str] = (),
                       page: int = 500) -> Iterator[Recorded]:
@@ -516,12 +740,41 @@ class IncidentLog:
         for row in self._notification_rows(after=after, topics=topics, page=page):
             rec = self.mapper.decode(row.originator_id, row.originator_version, row.topic,
                                      row.state)
-            assert isinstance(rec, Recorded)
+            if not isinstance(rec, Recorded):
+                raise StoreError(f"incident {row.originator_id} version "
+                                 f"{row.originator_version}: a snapshot among the events (run "
+                                 "incidentlog verify)")
             rec.position = row.id
             yield rec
 
+    def stored_rows(self, *, after: int = 0, page: int = 1000) -> Iterator[Any]:
+        """Every stored event row as it is in the database (``id`` is its position in the
+        log), in log order, undecoded: for verifying and copying."""
+        return self._notification_rows(after=after, topics=(), page=page)
+
+    def snapshot_rows(self) -> Sequence[StoredEvent]:
+        """Every stored snapshot row, undecoded, by incident and version."""
+        store = self._app.snapshots
+        if store is None:
+            return []
+        recorder: Any = store.recorder
+        if hasattr(recorder, "_stored_events"):  # in memory
+            return sorted(recorder._stored_events,
+                          key=lambda r: (str(r.originator_id), r.originator_version))
+        table = recorder.events_table_name
+        schema = getattr(recorder.datastore, "schema", None)
+        if "postgres" in type(recorder).__module__:
+            table = f'"{schema or "public"}"."{table}"'
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                      "ORDER BY originator_id, originator_version")
+            return [StoredEvent(originator_id=r["originator_id"],
+                                originator_version=r["originator_version"], topic=r["topic"],
+                                state=bytes(r["state"])) for r in c.fetchall()]
+
     def _notification_rows(self, *, after: int, topics: Sequence[str], page: int
                            ) -> Iterator[Any]:
+        _in_range(after, "position", low=0)
         recorder = self._app.recorder
         start = after
         while True:

@@ -12,8 +12,32 @@ _PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re
 _PASSWORD_KV = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
 
 
+_SECRETS: set[str] = set()
+"""Passwords of the database URLs opened in this process, removed from any text shown."""
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ``***``, found by parsing the URL the
+    way the driver does (the user information ends at the last ``@``), so a password with
+    spaces, ``:`` or an unencoded ``@`` is hidden whole."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return redact(url)
+    # The last "@" before the query ends the user information, even when an unencoded "/"
+    # in the password would make the driver read the URL otherwise.
+    address, question, query = rest.partition("?")
+    userinfo, at, host = address.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{question}{query}"
+
+
 def redact(text: str) -> str:
-    """Text with any password in a URL or ``password=...`` replaced by ``***``."""
+    """Text with any password in a URL or ``password=...`` replaced by ``***``, and every
+    password of a URL opened in this process."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
     text = _PASSWORD.sub(r"\g<scheme>:***@", text)
     return _PASSWORD_KV.sub(r"\1***", text)
 
@@ -34,11 +58,11 @@ def persistence_env(url: str | None) -> dict[str, str]:
         path = url[len("sqlite://"):]
         path = path[1:] if path.startswith("/") else path
         if not path:
-            raise StoreError(f"{redact(url)}: an SQLite URL needs a path: sqlite:///incidents.db")
+            raise StoreError(f"{redact_url(url)}: an SQLite URL needs a path: sqlite:///incidents.db")
         if path != ":memory:":
             parent = Path(path).expanduser().parent
             if not parent.is_dir():
-                raise StoreError(f"{redact(url)}: folder {parent} does not exist")
+                raise StoreError(f"{redact_url(url)}: folder {parent} does not exist")
             path = str(Path(path).expanduser())
         return {
             **common,
@@ -47,10 +71,21 @@ def persistence_env(url: str | None) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "30",
         }
     if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        userinfo = url.partition("://")[2].partition("?")[0].rpartition("@")[0]
+        if ":" in userinfo:
+            password = userinfo.split(":", 1)[1]
+            # Both as typed and decoded; short ones only inside the URL (they would match
+            # too much ordinary text).
+            _SECRETS.update(p for p in (password, unquote(password)) if len(p) >= 4)
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise StoreError(f"{redact_url(url)}: the port is not a number (in a password, "
+                             "write @ as %40, / as %2F, : as %3A)") from None
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname or not parts.hostname:
             raise StoreError(
-                f"{redact(url)}: a PostgreSQL URL needs a host and a database: "
+                f"{redact_url(url)}: a PostgreSQL URL needs a host and a database: "
                 "postgresql://user:password@host:5432/dbname"
             )
         env = {
@@ -58,7 +93,7 @@ def persistence_env(url: str | None) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parts.username or ""),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "10",
@@ -72,6 +107,6 @@ def persistence_env(url: str | None) -> dict[str, str]:
                 env["POSTGRES_CONNECT_TIMEOUT"] = value
         return env
     raise StoreError(
-        f"{redact(url)}: unknown database URL; use sqlite:///FILE, "
+        f"{redact_url(url)}: unknown database URL; use sqlite:///FILE, "
         "postgresql://user:password@host:port/db, or memory://"
     )

@@ -18,8 +18,10 @@ from incidentlog.cli.common import (
     DEFAULT_DB,
     EXIT_OK,
     EXIT_USAGE,
+    KEY_ENV,
     Run,
     UsageError,
+    escaped,
 )
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
@@ -37,6 +39,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
         epilog="exit status: 0 ok, 1 error-level findings, 2 usage or input error\n"
                f"database: --db URL, else ${DB_ENV}, else {DEFAULT_DB}")
     parser.add_argument("--db", help=f"database URL (default: ${DB_ENV} or {DEFAULT_DB})")
+    parser.add_argument("--key-file", metavar="FILE",
+                        help=f"the cipher key of an encrypted store (default: ${KEY_ENV})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands: dict[str, Run] = {}
 
@@ -44,6 +48,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
         p = sub.add_parser(name, help=summary, description=summary, formatter_class=fmt,
                            epilog=f"example:\n  {example}")
         p.add_argument("--db", default=argparse.SUPPRESS, help="database URL")
+        p.add_argument("--key-file", default=argparse.SUPPRESS, metavar="FILE",
+                       help="cipher key file")
         commands[name] = run
         return p
 
@@ -55,8 +61,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = escaped(out or sys.stdout)
+    err = escaped(err or sys.stderr)
     parser, commands = build_parser()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

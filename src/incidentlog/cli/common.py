@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 from collections.abc import Callable
-from datetime import datetime
-from typing import Protocol, TextIO
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, TextIO, cast
 
 from incidentlog import figures as fg
 from incidentlog.checks import Finding, has_errors
+from incidentlog.errors import StoreError
 from incidentlog.incident import Incident
 from incidentlog.inputs import aware
 from incidentlog.store import IncidentLog
 
 DB_ENV = "INCIDENTLOG_DB"
+KEY_ENV = "INCIDENTLOG_KEY_FILE"
 DEFAULT_DB = "sqlite:///incidents.db"
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -31,14 +36,61 @@ class Command(Protocol):
         ...
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class EscapedOutput(io.TextIOBase):
+    """A text stream that writes terminal control characters (ESC, BEL, CR, bidi
+    overrides...) as visible escapes (``\\x1b``), keeping newlines and tabs: what a title,
+    actor or file name holds can never drive the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(_CONTROL.sub(_escape, text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+def escaped(stream: TextIO) -> TextIO:
+    """``stream`` behind :class:`EscapedOutput`."""
+    return cast(TextIO, EscapedOutput(stream))
+
+
 class UsageError(Exception):
     """Bad arguments or input: exit status 2."""
 
 
 def open_log(args: argparse.Namespace) -> IncidentLog:
-    """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default."""
+    """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default; with
+    the cipher key in ``--key-file``, else ``$INCIDENTLOG_KEY_FILE``, if either is given."""
     url = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
-    return IncidentLog(url)
+    key_file = getattr(args, "key_file", None) or os.environ.get(KEY_ENV)
+    # A command reads an incident once: folding its events costs milliseconds, and no
+    # snapshot, however well forged, is served in their place.
+    return IncidentLog(url, cipher_key=read_cipher_key(key_file) if key_file else None,
+                       trust_snapshots=False)
+
+
+def read_cipher_key(path: str) -> str:
+    """The cipher key kept in a file (base64 text, as ``AESCipher.create_key`` makes)."""
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise StoreError(f"key file {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise StoreError(f"key file {path}: not a base64 key (binary bytes)") from None
 
 
 def print_json(data: object, out: TextIO) -> None:
@@ -75,9 +127,13 @@ def report_findings(results: list[tuple[str, Finding]], as_json: bool, out: Text
 def parse_time(text: str) -> datetime:
     """An aware ISO 8601 time from the command line, or a usage error."""
     try:
-        return aware(text)
+        value = aware(text)
+        value.astimezone(UTC)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    except OverflowError:
+        raise UsageError(f"{text!r}: out of range once in UTC") from None
+    return value
 
 
 def state_at(log: IncidentLog, incident_id: str, point: str) -> Incident:

@@ -11,7 +11,7 @@ of it); the rest follow at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
@@ -40,34 +40,85 @@ def _key(text: str | None) -> str:
 
 
 @attrs.define
+class _Frame:
+    """A kept section being emitted: sections still to emit under it, and what is done."""
+
+    section: Section
+    todo: list[Section]
+    done: list[str]
+    following: bool = False
+    text: str = ""
+
+
 class _Placer:
-    pending: list[Section]
+    """Kept sections not placed yet, found by anchor in time linear in their number, and
+    emitted without recursion (a chain of 10,000 anchored sections is only a long list)."""
+
+    def __init__(self, sections: Sequence[Section]) -> None:
+        self._order = list(sections)
+        self._taken: set[int] = set()
+        self._by_anchor: dict[str, list[Section]] = {}
+        for s in self._order:
+            if s.anchor is not None:
+                self._by_anchor.setdefault(_key(s.anchor), []).append(s)
 
     def take(self, match: Callable[[Section], bool]) -> list[Section]:
-        taken = [s for s in self.pending if match(s)]
-        self.pending = [s for s in self.pending if not match(s)]
+        taken = [s for s in self._order if id(s) not in self._taken and match(s)]
+        self._taken.update(id(s) for s in taken)
+        return taken
+
+    def remaining(self) -> Iterator[Section]:
+        """Sections not placed yet, in their order, each taken as it is reached (so one
+        emitted before takes those anchored to it)."""
+        for s in self._order:
+            if id(s) not in self._taken:
+                self._taken.add(id(s))
+                yield s
+
+    def _take_anchored(self, heading: str, *, deeper: bool, level: int) -> list[Section]:
+        key = _key(heading)
+        candidates = self._by_anchor.get(key)
+        if not candidates:
+            return []
+        taken: list[Section] = []
+        keep: list[Section] = []
+        for s in candidates:
+            if id(s) in self._taken:
+                continue
+            (taken if (s.level > level) == deeper else keep).append(s)
+        self._by_anchor[key] = keep
+        self._taken.update(id(s) for s in taken)
         return taken
 
     def anchored(self, heading: str, *, deeper_than: int | None, level: int) -> list[str]:
         """Kept sections anchored to ``heading`` (and, in turn, to those), as blocks."""
-        key = _key(heading)
+        found = self._take_anchored(heading, deeper=deeper_than is not None, level=level)
+        return [self.emit(s) for s in found]
 
-        def match(s: Section) -> bool:
-            if s.anchor is None or _key(s.anchor) != key:
-                return False
-            return s.level > level if deeper_than is not None else s.level <= level
-
-        out: list[str] = []
-        for section in self.take(match):
-            out.append(self.emit(section))
-        return out
+    def _frame(self, section: Section) -> _Frame:
+        below = self._take_anchored(section.heading, deeper=True, level=section.level)
+        return _Frame(section, below[::-1], [])
 
     def emit(self, section: Section) -> str:
-        parts = [_heading(section.heading, section.level), block(section.markdown)]
-        parts += self.anchored(section.heading, deeper_than=section.level, level=section.level)
-        text = join_blocks(parts)
-        follow = self.anchored(section.heading, deeper_than=None, level=section.level)
-        return join_blocks([_rule(section.level) + text, *follow])
+        """A kept section with what is anchored below it, then what follows it."""
+        stack = [self._frame(section)]
+        while True:
+            frame = stack[-1]
+            if frame.todo:
+                stack.append(self._frame(frame.todo.pop()))
+                continue
+            s = frame.section
+            if not frame.following:
+                frame.text = join_blocks([_heading(s.heading, s.level), block(s.markdown),
+                                          *frame.done])
+                frame.following, frame.done = True, []
+                frame.todo = self._take_anchored(s.heading, deeper=False, level=s.level)[::-1]
+                continue
+            result = join_blocks([_rule(s.level) + frame.text, *frame.done])
+            stack.pop()
+            if not stack:
+                return result
+            stack[-1].done.append(result)
 
 
 def _headings(nodes: Sequence[Node]) -> set[tuple[str, int]]:
@@ -99,8 +150,8 @@ def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
         lambda s: s.anchor == "" and (_key(s.heading), s.level) not in named)]
     for node in outline:
         blocks.append(_render(node, incident, placer))
-    while placer.pending:
-        blocks.append(placer.emit(placer.pending.pop(0)))
+    for section in placer.remaining():
+        blocks.append(placer.emit(section))
     for node in footer:
         blocks.append(_render(node, incident, placer))
     return join_blocks(blocks).rstrip() + "\n"
