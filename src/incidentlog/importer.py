@@ -33,7 +33,7 @@ from incidentlog.checks import Finding
 from incidentlog.errors import IncidentLogError, InputError
 from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, shown, to_text, walk
 from incidentlog.incident import fold
-from incidentlog.parallel import ordered_map
+from incidentlog.parallel import ordered_map, workers_for
 from incidentlog.parse import DEFAULT_LIMITS, ImportResult, Limits, import_markdown
 from incidentlog.parse.compare import differences
 from incidentlog.reimport import plan
@@ -99,6 +99,8 @@ class Options:
     actor: str = "import"
     limits: Limits = DEFAULT_LIMITS
     encoding: str | None = None
+    encode: bool = True
+    """Send the events as bytes (to another process); else keep them as they are."""
 
 
 _encode_events = msgspec.json.Encoder().encode
@@ -120,10 +122,12 @@ class Parsed:
     outcome: Outcome | None = None
     digest: str = ""
     findings: tuple[Finding, ...] = ()
+    live: tuple[ev.Event, ...] = ()
+    """The events themselves, when parsed in this process (no need to encode them)."""
 
     def events(self) -> list[ev.Event]:
         """The document's events, oldest first."""
-        return list(_decode_events(self.payload)) if self.payload else []
+        return list(_decode_events(self.payload)) if self.payload else list(self.live)
 
     def result(self) -> ImportResult | None:
         """What the document became, as :func:`~incidentlog.parse.import_markdown` gave it."""
@@ -195,9 +199,11 @@ def parse_file(path: str | Path, options: Options = Options()) -> Parsed:
     if template:
         return Parsed(name, result.incident.id,
                       outcome=Outcome(name, "ignored", result.incident.id, reason=template))
-    return Parsed(name, result.incident.id, _encode_events(result.events), result.layout,
+    return Parsed(name, result.incident.id,
+                  _encode_events(result.events) if options.encode else b"", result.layout,
                   digest=hashlib.sha256(data).hexdigest(),
-                  findings=(*([encoded] if encoded else []), *result.findings))
+                  findings=(*([encoded] if encoded else []), *result.findings),
+                  live=() if options.encode else tuple(result.events))
 
 
 def markdown_files(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[Path]:
@@ -232,7 +238,8 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
         else:
             files.append(found)
     writer = _Writer(log, summary, actor, batch)
-    parse = partial(parse_file, options=Options(actor, limits, encoding))
+    forked = workers_for(len(files), workers) > 0
+    parse = partial(parse_file, options=Options(actor, limits, encoding, encode=forked))
     for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle), 1):
         if progress:
             progress(n, Path(parsed.path))
@@ -369,4 +376,5 @@ def _another_file(origin: str, name: str) -> bool:
 def import_file(log: IncidentLog, path: str | Path, *, actor: str = "import",
                 limits: Limits = DEFAULT_LIMITS, encoding: str | None = None) -> Outcome:
     """Import one file: append it, skip it unchanged, or append what changed."""
-    return store(log, parse_file(path, Options(actor, limits, encoding)), actor=actor)
+    return store(log, parse_file(path, Options(actor, limits, encoding, encode=False)),
+                 actor=actor)

@@ -50,6 +50,13 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
+def workers_for(items: int, asked: int | None = None) -> int:
+    """How many worker processes :func:`ordered_map` forks for ``items`` items (0: none,
+    everything is done in this process)."""
+    workers = min(cores() if asked is None else asked, items, MAX_WORKERS)
+    return workers if workers > 1 and items >= MIN_ITEMS and can_fork() else 0
+
+
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
                 idle: Callable[[], None] | None = None) -> Iterator[R]:
     """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
@@ -59,8 +66,8 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
     overlaps the workers' instead of waiting for them. An exception ``fn`` raises in a
     worker is raised here, by doing that item again here.
     """
-    workers = min(cores() if workers is None else workers, len(items), MAX_WORKERS)
-    if workers <= 1 or len(items) < MIN_ITEMS or not can_fork():
+    workers = workers_for(len(items), workers)
+    if workers <= 1:
         for item in items:
             yield fn(item)
         return
