@@ -113,3 +113,16 @@ def test_stopping_early_leaves_no_worker() -> None:
     pids = {next(results)[1] for _ in range(4)}
     results.close()
     assert not [p for p in pids if p != os.getpid() and Path(f"/proc/{p}").exists()]
+
+
+@pytest.mark.postgres
+def test_a_parallel_import_into_postgresql(pg_url: str, tmp_path: Path) -> None:
+    template = EXAMPLE.read_text()
+    for n in range(20):
+        (tmp_path / f"r{n:02d}.md").write_text(template.replace("INC-20250602-0001",
+                                                                f"INC-20250602-{n:04d}"))
+    with IncidentLog(pg_url) as log:
+        log.exists("INC-20250602-0000")  # the connection is open before the workers fork
+        summary = import_paths(log, [tmp_path], workers=2, batch=5)
+        assert summary.count("imported") == 20 and log.verify().ok
+        assert import_paths(log, [tmp_path], workers=2).count("skipped") == 20
