@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import select
@@ -73,6 +74,9 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
         return
     pids: list[int] = []
     pipes: list[int | None] = []
+    # Objects the workers inherit stay out of their garbage collections: a collection
+    # writes to every object it scans, and each page written is copied into the worker.
+    gc.freeze()
     try:
         for k in range(workers):
             read, write = os.pipe()
@@ -83,6 +87,7 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             os.close(write)
             pids.append(pid)
             pipes.append(read)
+        gc.unfreeze()
         for i, item in enumerate(items):
             pipe = pipes[i % workers]
             if pipe is not None and idle is not None and \
@@ -99,6 +104,7 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             else:
                 yield fn(item)  # raises here what it raised there (or works, if it was chance)
     finally:
+        gc.unfreeze()  # a no-op when done above
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # finished ones are gone already
