@@ -519,6 +519,71 @@ def bench_storage(n: int) -> tuple[str, float, float]:
     return "bytes per event on disk (SQLite)", ours, raw
 
 
+def bench_site(n: int, workers: int | None = None) -> dict[str, float]:
+    """Build the web site of ``n`` incidents from SQLite: wall and CPU seconds (this process
+    and the workers it forks), pages, size. Needs the site extra; empty without it."""
+    import os
+    import resource
+
+    try:
+        from incidentlog.site import build_site
+    except ImportError:
+        return {}
+    services = ("api", "db", "web", "queue", "auth")
+    with tempfile.TemporaryDirectory() as tmp, IncidentLog(f"sqlite:///{tmp}/site.db") as log:
+        batch: list[tuple[str, list[ev.Event]]] = []
+        for i in range(n):
+            start = T + timedelta(hours=i)
+            events: list[ev.Event] = [ev.IncidentDeclared(
+                incident_id=f"S-{i:06d}", title=f"Incident {i}",
+                severity=f"P{i % 4}",  # type: ignore[arg-type]
+                services=(services[i % 5],), occurred_at=start, detected_at=start,
+                actor="@bench")]
+            events += [ev.TimelineEntryAdded(occurred_at=start + timedelta(minutes=k),
+                                             actor="@bench", text=f"step {k}", by="@oncall")
+                       for k in (1, 2, 3)]
+            if i % 3:
+                events += [ev.Mitigated(occurred_at=start + timedelta(minutes=5 + i % 40),
+                                        actor="@bench", action="rolled back"),
+                           ev.Resolved(occurred_at=start + timedelta(minutes=50 + i % 90),
+                                       actor="@bench", summary="fixed")]
+            batch.append((f"S-{i:06d}", events))
+            if len(batch) == 1000:
+                log.append_many(batch)
+                batch = []
+        if batch:
+            log.append_many(batch)
+        out = Path(tmp, "site")
+        cpu = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                   resource.RUSAGE_CHILDREN)]
+        start_time = time.perf_counter()
+        built = build_site(log, out, workers=workers)
+        wall = time.perf_counter() - start_time
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                     resource.RUSAGE_CHILDREN)]
+        user = sum(a.ru_utime - b.ru_utime for a, b in zip(after, cpu, strict=True))
+        system = sum(a.ru_stime - b.ru_stime for a, b in zip(after, cpu, strict=True))
+        html = [p.stat().st_size for p in out.rglob("*.html")]
+        files = [p.stat().st_size for p in out.rglob("*") if p.is_file()]
+        return {"incidents": built.incidents, "pages": built.pages, "wall": wall,
+                "cpu": user + system, "system": system,
+                "mb": sum(files) / 1e6, "largest_kb": max(html) / 1e3,
+                "median_kb": statistics.median(html) / 1e3, "load": os.getloadavg()[0]}
+
+
+def _print_site(n: int) -> None:
+    site = bench_site(n) if n else {}
+    if site:
+        print(f"{'web site of ' + str(n) + ' incidents (SQLite)':<44} "
+              f"{site['wall']:>11.2f}s  CPU {site['cpu']:.1f}s (all processes; "
+              f"{site['system']:.1f}s in the kernel), "
+              f"{site['pages']:.0f} pages, {site['mb']:.0f} MB, page median "
+              f"{site['median_kb']:.0f} KB, largest {site['largest_kb']:.0f} KB; "
+              f"load average {site['load']:.1f}")
+    elif n:
+        print("web site: skipped (pip install 'incidentlog[site]')")
+
+
 def bench_stores(n: int, repeats: int, lengths: list[int]) -> None:
     """Append and replay on each store, then replay by history length (printed)."""
     for kind in ("memory", "sqlite", *(["postgres"] if POSTGRES else [])):
@@ -547,10 +612,17 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL",
                         help="also run append and replay on this PostgreSQL database "
                         "(bash .ci/postgres.sh prints one)")
+    parser.add_argument("--site-incidents", type=int, default=10_000,
+                        help="incidents in the web site build (0: skip it)")
+    parser.add_argument("--site-only", action="store_true",
+                        help="only the web site build (about a minute)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     parser.add_argument("--import-only", action="store_true",
                         help="only the import benchmarks (the corpus, and bulk import)")
     args = parser.parse_args()
+    if args.site_only:
+        _print_site(50 if args.quick else args.site_incidents)
+        return
     n = 20 if args.quick else args.incidents
     repeats = 1 if args.quick else args.repeats
     lengths = [10, 100] if args.quick else [10, 100, 1000, 10000]
@@ -577,6 +649,7 @@ def main() -> None:
         return
     name, ours, raw = bench_storage(n)
     print(f"{name:<44} {ours:>12.0f} {raw:>12.0f} {raw / ours:>6.2f}x")
+    _print_site(50 if args.quick else args.site_incidents)
     print("\nbaselines: raw eventsourcing Application + Aggregate + default JSON mapper (no "
           "cache); bare mistune parsing of the same files. warm: incidentlog's state cache, "
           "kept fresh with one query per read; cold: a new IncidentLog with no cache. "

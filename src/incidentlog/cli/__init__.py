@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from incidentlog.cli import history, legacy, records, storage
+from incidentlog.cli import history, legacy, records, site, storage
 from incidentlog.cli.common import (
     DB_ENV,
     DEFAULT_DB,
@@ -26,7 +26,7 @@ from incidentlog.cli.common import (
 from incidentlog.errors import IncidentLogError
 from incidentlog.urls import redact
 
-MODULES = (records, legacy, history, storage)
+MODULES = (records, legacy, history, storage, site)
 """The command modules, in the order their commands are listed in ``--help``."""
 
 
