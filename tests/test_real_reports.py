@@ -154,7 +154,8 @@ def test_a_report_with_only_role_headings_is_read_by_role() -> None:
     "# Postmortem template\n\n## Summary\n\n## Impact\n\n## Root Cause\n\n## Action items\n",
 ])
 def test_an_empty_template_is_refused_with_one_line(text: str) -> None:
-    with pytest.raises(InputError, match=r"^t.md: an empty report template") as caught:
+    with pytest.raises(InputError, match=r"^t.md: a template: the title is a placeholder") \
+            as caught:
         import_markdown(text, source="t.md")
     assert "\n" not in str(caught.value)
 

@@ -88,8 +88,7 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
                                                   or builder.resolution)
     if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
             and _filled_words(doc) < 40:
-        raise InputError(f"{name}: an empty report template (placeholder title {title!r}), "
-                         "not an incident report")
+        raise InputError(f"{name}: a template: the title is a placeholder ({title[:40]})")
     headless = next(doc.sections(), None) is None
     if not title or not (reader.has_timeline or has_id or known >= 2 or
                          (known and read_something) or (headless and read_something)):
@@ -102,9 +101,7 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    found = [Finding(code, "warning", message, ev.Source(source, line + 1))
-             for line, code, message in builder.problems]
-    return ImportResult(incident, events, found + check(incident), layout, source)
+    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source)
 
 
 _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
@@ -235,9 +232,9 @@ def _layout_name(doc: Document, builder: Builder) -> str:
 
 def _incident_id(builder: Builder, doc: Document, title: str, day: date | None,
                  source: str | None) -> str:
+    # What the report says, never its bare file name: one folder per incident gives many
+    # files called postmortem.md or index.md, and they are different incidents.
     candidates = [str(builder.declared.get("incident_id", "")), doc.front_matter.get("id", "")]
-    if source:
-        candidates.append(Path(source).stem)
     for candidate in candidates:
         cleaned = re.sub(r"[^A-Za-z0-9._:#-]+", "-", candidate.strip()).strip("-")[:100]
         if cleaned and INCIDENT_ID.fullmatch(cleaned):

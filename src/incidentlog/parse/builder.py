@@ -16,6 +16,7 @@ import attrs
 import msgspec
 
 from incidentlog import events as ev
+from incidentlog.checks import Finding
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
@@ -58,10 +59,11 @@ class Builder:
     stated_severity: str | None = None
     declared_row: bool = False
     root_line: int | None = None
-    problems: list[tuple[int, str, str]] = attrs.Factory(list)
     kept_keys: dict[object, Kept] = attrs.Factory(dict)
     """Each kept section by its key."""
     impact_line: int | None = None
+    findings: list[Finding] = attrs.Factory(list)
+    """What reading found wrong in the document itself (besides the checks' findings)."""
 
     def src(self, line: int) -> ev.Source:
         """The source of 0-based ``line``."""
@@ -74,6 +76,21 @@ class Builder:
     def add(self, event: ev.Event) -> None:
         """Any other event (action item, lesson, sign-off...)."""
         self.others.append(event)
+
+    def unique_item(self, item: ev.ActionItemAdded) -> ev.ActionItemAdded:
+        """The action item, renamed ``ID-2`` (``-3``...) when its id is taken already, with
+        a finding naming its line: both items are kept."""
+        taken = {e.item_id for e in self.others if isinstance(e, ev.ActionItemAdded)}
+        if item.item_id not in taken:
+            return item
+        n = 2
+        while f"{item.item_id}-{n}" in taken:
+            n += 1
+        renamed = f"{item.item_id}-{n}"
+        self.findings.append(Finding(
+            "duplicate-action-item", "warning", f"action item id {item.item_id!r} is used "
+            f"more than once; this one is kept as {renamed!r}", item.source))
+        return msgspec.structs.replace(item, item_id=renamed)
 
     def figure(self, figure: str, value: float, text: str, label: str, line: int) -> None:
         """A figure the document states."""
@@ -114,7 +131,7 @@ class Builder:
 
     def problem(self, line: int, code: str, message: str) -> None:
         """Something in the document that could not be read as written (0-based ``line``)."""
-        self.problems.append((line, code, message))
+        self.findings.append(Finding(code, "warning", message, self.src(line)))
 
     def reserve(self, key: object) -> None:
         """Hold a place among kept sections for what a later reading keeps under ``key``."""

@@ -718,11 +718,8 @@ class Reader:
                 occurred_at=None, actor=self.b.actor, item_id=item_id, title=text, owner=owner,
                 due=due, priority=priority, status=status, horizon=horizon,  # type: ignore[arg-type]
                 source=self.b.src(item.line)))
-        known = {e.item_id for e in self.b.others if isinstance(e, ev.ActionItemAdded)}
-        if len({p.item_id for p in parsed} | known) != len(parsed) + len(known):
-            return False
         for event in parsed:
-            self.b.add(event)
+            self.b.add(self.b.unique_item(event))
         return True
 
     _STATUS: ClassVar[dict[str, str]] = {
@@ -761,10 +758,8 @@ class Reader:
                 priority=get("priority") or None, status=status or "open",  # type: ignore[arg-type]
                 horizon=A_HORIZONS.get(norm(get("horizon")), get("horizon")) or None,
                 source=self.b.src(line)))
-        if len({p.item_id for p in parsed}) != len(parsed):
-            return False
         for event in parsed:
-            self.b.add(event)
+            self.b.add(self.b.unique_item(event))
         return True
 
     # -------------------------------------------------------------- lessons
