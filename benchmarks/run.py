@@ -28,6 +28,7 @@ from incidentlog import IncidentLog, audit
 from incidentlog import events as ev
 from incidentlog.importer import import_paths
 from incidentlog.incident import fold
+from incidentlog.parallel import cores
 
 T = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
@@ -355,35 +356,45 @@ def bench_replay_length(lengths: list[int], repeats: int
     return out
 
 
-def bench_import(repeats: int) -> tuple[str, float, float, float, int]:
-    """Documents per second: import_paths into SQLite vs bare mistune parsing, each run
-    once unmeasured first (both warm their regex caches), then the median of the runs."""
+def bench_import(repeats: int) -> list[tuple[str, float, float, float, int]]:
+    """Documents per second: import_paths into SQLite (on every core, then in one process)
+    vs bare mistune parsing in one process, each run once unmeasured first (all warm their
+    regex caches), then the median of the runs."""
     files = sorted((ROOT.parent / "shared" / "corpus").rglob("*.md"))
     files = [f for f in files if f.name != "README.md"] or sorted(
         (ROOT / "examples" / "reports").glob("*.md"))
     texts = [f.read_bytes() for f in files]
     parse = mistune.create_markdown(renderer=None, plugins=["table", "task_lists"])
-    ours, bare = [], []
+    sides: dict[int | None, list[float]] = {None: [], 1: []}
+    bare: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp, "reports")
         folder.mkdir()
         for n, data in enumerate(texts):
             Path(folder, f"r{n:03d}.md").write_bytes(data)
         for run in range(max(repeats * 3, 5) + 1):
-            with IncidentLog(f"sqlite:///{tmp}/import{run}.db") as log:
-                start = time.perf_counter()
-                summary = import_paths(log, [folder], batch=100)
-                seconds = time.perf_counter() - start
-                assert summary.count("imported") == len(texts)
+            # Sides in alternating order, so a drift of the machine's speed moves all alike.
+            order: list[int | None] = [None, 1] if run % 2 else [1, None]
+            for workers in order:
+                with IncidentLog(f"sqlite:///{tmp}/import{run}-{workers}.db") as log:
+                    start = time.perf_counter()
+                    summary = import_paths(log, [folder], batch=100, workers=workers)
+                    seconds = time.perf_counter() - start
+                    assert summary.count("imported") == len(texts)
+                if run:
+                    sides[workers].append(len(texts) / seconds)
             parsed = timed(lambda: [parse(t.decode()) for t in texts])
             if run:
-                ours.append(len(texts) / seconds)
                 bare.append(len(texts) / parsed)
     # The ratio is the median of each run's own ratio: a drift of the machine's speed
     # during the runs then moves both sides of it alike.
-    paired = median([o / b for o, b in zip(ours, bare, strict=True)])
-    return ("import files into SQLite, end to end (docs/s)", median(ours), median(bare),
-            paired, len(texts))
+    out = []
+    for workers, name in ((None, f"import files, end to end, {cores()} cores (docs/s)"),
+                          (1, "import files, end to end, 1 process (docs/s)")):
+        ours = sides[workers]
+        paired = median([o / b for o, b in zip(ours, bare, strict=True)])
+        out.append((name, median(ours), median(bare), paired, len(texts)))
+    return out
 
 
 def bench_query(n: int, repeats: int) -> list[tuple[str, float]]:
@@ -441,12 +452,15 @@ elapsed = time.perf_counter() - start
 status = open("/proc/self/status").read()
 peak = int(status.split("VmHWM:")[1].split()[0]) / 1024 if "VmHWM:" in status else \
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(summary.count("imported"), elapsed, peak)
+# The workers' peak (the largest of them), from the kernel's accounting of waited children.
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(summary.count("imported"), elapsed, peak, children)
 """
 
 
-def bench_bulk(counts: list[int]) -> list[tuple[str, float, float, float]]:
-    """(name, seconds, reports/s, peak RSS MB) importing ``count`` reports in a fresh process."""
+def bench_bulk(counts: list[int]) -> list[tuple[str, float, float, float, float]]:
+    """(name, seconds, reports/s, peak RSS MB of the writer, of the largest worker) importing
+    ``count`` reports in a fresh process."""
     import subprocess
     import sys
 
@@ -461,10 +475,10 @@ def bench_bulk(counts: list[int]) -> list[tuple[str, float, float, float]]:
                     template.replace("INC-20250602-0001", f"INC-20250602-{i:05d}"))
             done = subprocess.run([sys.executable, "-c", _BULK, f"sqlite:///{tmp}/bulk.db",
                                    str(folder)], capture_output=True, text=True, check=True)
-            imported, seconds, peak = done.stdout.split()
+            imported, seconds, peak, children = done.stdout.split()
             assert int(imported) == count
             out.append((f"bulk import {count} reports (batches of 100)", float(seconds),
-                        count / float(seconds), float(peak)))
+                        count / float(seconds), float(peak), float(children)))
     return out
 
 
@@ -570,6 +584,24 @@ def _print_site(n: int) -> None:
         print("web site: skipped (pip install 'incidentlog[site]')")
 
 
+def bench_stores(n: int, repeats: int, lengths: list[int]) -> None:
+    """Append and replay on each store, then replay by history length (printed)."""
+    for kind in ("memory", "sqlite", *(["postgres"] if POSTGRES else [])):
+        for row in bench_append_replay(kind, n, repeats):
+            print(f"{row.name:<44} {row.ours:>11.3f}s {row.raw:>11.3f}s {row.ratio:>6.2f}x")
+            if row.floor is not None:
+                print(f"{'  the same, above the database floor':<44} "
+                      f"{row.ours - row.floor:>11.3f}s {row.raw - row.floor:>11.3f}s "
+                      f"{row.above:>6.2f}x  (floor {row.floor:.3f}s: {n} "
+                      f"{'commits' if 'append' in row.name else 'reads'} of 6 tiny rows)")
+    print(f"\n{'replay one incident (ms)':<44} {'warm':>8} {'cold':>8} {'cold, no snapshots':>19}"
+          f" {'blame':>9}")
+    for name, warm, cold, bare, blamed in bench_replay_length(lengths, repeats):
+        print(f"{name:<44} {warm * 1000:>8.2f} {cold * 1000:>8.2f} {bare * 1000:>19.2f}"
+              f" {blamed * 1000:>9.2f}")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -585,6 +617,8 @@ def main() -> None:
     parser.add_argument("--site-only", action="store_true",
                         help="only the web site build (about a minute)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
+    parser.add_argument("--import-only", action="store_true",
+                        help="only the import benchmarks (the corpus, and bulk import)")
     args = parser.parse_args()
     if args.site_only:
         _print_site(50 if args.quick else args.site_incidents)
@@ -597,30 +631,22 @@ def main() -> None:
     print(f"{'benchmark':<44} {'incidentlog':>12} {'baseline':>12} {'ratio':>7}")
     global POSTGRES
     POSTGRES = args.postgres
-    for kind in ("memory", "sqlite", *(["postgres"] if POSTGRES else [])):
-        for row in bench_append_replay(kind, n, repeats):
-            print(f"{row.name:<44} {row.ours:>11.3f}s {row.raw:>11.3f}s {row.ratio:>6.2f}x")
-            if row.floor is not None:
-                print(f"{'  the same, above the database floor':<44} "
-                      f"{row.ours - row.floor:>11.3f}s {row.raw - row.floor:>11.3f}s "
-                      f"{row.above:>6.2f}x  (floor {row.floor:.3f}s: {n} "
-                      f"{'commits' if 'append' in row.name else 'reads'} of 6 tiny rows)")
-    print(f"\n{'replay one incident (ms)':<44} {'warm':>8} {'cold':>8} {'cold, no snapshots':>19}"
-          f" {'blame':>9}")
-    for name, warm, cold, bare, blamed in bench_replay_length(lengths, repeats):
-        print(f"{name:<44} {warm * 1000:>8.2f} {cold * 1000:>8.2f} {bare * 1000:>19.2f}"
-              f" {blamed * 1000:>9.2f}")
-    print()
-    name, ours, bare, ratio, docs = bench_import(repeats)
-    print(f"{name:<44} {ours:>12.1f} {bare:>12.1f} {ratio:>6.2f}x  ({docs} reports; ratio: "
-          "median of each run's own)")
-    for name, seconds in bench_query(200 if args.quick else args.query_incidents, repeats):
-        print(f"{name:<44} {seconds * 1000:>10.2f}ms")
-    name, seconds, stored = bench_hot(8, 5 if args.quick else 200)
-    print(f"{name:<44} {seconds:>11.3f}s {stored:>12} stored")
+    if not args.import_only:
+        bench_stores(n, repeats, lengths)
+    for name, ours, bare, ratio, docs in bench_import(repeats):
+        print(f"{name:<44} {ours:>12.1f} {bare:>12.1f} {ratio:>6.2f}x  ({docs} reports into "
+              "SQLite; baseline: bare mistune, 1 process; ratio: median of each run's own)")
+    if not args.import_only:
+        for name, seconds in bench_query(200 if args.quick else args.query_incidents, repeats):
+            print(f"{name:<44} {seconds * 1000:>10.2f}ms")
+        name, seconds, stored = bench_hot(8, 5 if args.quick else 200)
+        print(f"{name:<44} {seconds:>11.3f}s {stored:>12} stored")
     counts = [50] if args.quick else sorted({args.bulk_reports // 10, args.bulk_reports})
-    for name, seconds, rate, peak in bench_bulk(counts):
-        print(f"{name:<44} {seconds:>11.2f}s {rate:>9.0f}/s  peak RSS {peak:.0f} MB")
+    for name, seconds, rate, peak, worker in bench_bulk(counts):
+        print(f"{name:<44} {seconds:>11.2f}s {rate:>9.0f}/s  peak RSS {peak:.0f} MB "
+              f"(largest worker {worker:.0f} MB)")
+    if args.import_only:
+        return
     name, ours, raw = bench_storage(n)
     print(f"{name:<44} {ours:>12.0f} {raw:>12.0f} {raw / ours:>6.2f}x")
     _print_site(50 if args.quick else args.site_incidents)

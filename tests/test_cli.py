@@ -119,3 +119,16 @@ def test_list_filters(db: str) -> None:
     assert seed_incidents.A_ID in out and seed_incidents.B_ID not in out
     code, _, err = run("--db", db, "list", "--since", "2025-01-01")
     assert code == 2 and "no UTC offset" in err
+
+
+def test_convert_explain_says_what_each_line_became(tmp_path: Path) -> None:
+    report = tmp_path / "outage.md"
+    report.write_text("# Website outage\n\n## Issue Summary\n\nThe site was down.\n\n"
+                      "## Timeline (all times UTC)\n\n- 2021-05-26 04:49 PM Site is hard down\n"
+                      "- 06:00 PM Site is fully recovered\n\n## Root Cause\n\nA stalled CI job.\n")
+    code, out, err = run("convert", str(report), "--explain")
+    assert code == 0 and err == ""
+    assert "marks began (inferred from 'is hard down')" in out
+    assert "resolved 2021-05-26 18:00 UTC (inferred from 'fully recovered')" in out
+    assert "root cause: 'A stalled CI job.'" in out
+    assert out.rstrip().splitlines()[-1].startswith("coverage: ")

@@ -109,6 +109,7 @@ def test_no_actor_is_a_one_line_error(db: str, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(("argv", "says"), [
     (("severity", ID, "P1"), "severity-unchanged"),
+    (("severity", ID, "P9"), "severity-range"),
     (("close", ID), "close-before-resolution"),
     (("reopen", ID, "--reason", "x"), "not-closed"),
     (("action", "update", ID, "AI-9", "--status", "done"), "unknown-action-item"),

@@ -156,3 +156,12 @@ def test_a_plaintext_store_copied_under_a_key_hides_everything(tmp_path: Path) -
     assert not any(secret.encode() in raw for secret in SECRETS)
     with IncidentLog(plain) as source, IncidentLog(target, cipher_key=key.read_text()) as copy:
         assert copy.get(ID) == source.get(ID) and len(copy.snapshot_rows()) == 2
+
+
+def test_a_ciphertext_that_begins_with_a_brace_is_still_ciphertext() -> None:
+    """One encrypted row in 256 begins with '{' (its nonce is random): that alone must not
+    make an encrypted store look like plaintext (this test once passed by chance only)."""
+    from incidentlog.store import _is_json
+
+    assert _is_json(b'{"event":{},"chain":"0"}')
+    assert not _is_json(b"{\x8f\x12\x00\xffciphertext")

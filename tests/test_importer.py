@@ -44,7 +44,7 @@ def test_a_changed_file_appends_only_the_changes(tmp_path: Path) -> None:
         edited = (PAYMENTS.read_text()
                   .replace("| 09:40 | Pool size restored to 50 | @tom |",
                            "| 09:40 | Pool size restored to 50 | @tom |\n"
-                           "| 09:45 | Latency back to normal | Grafana |")
+                           "| 09:45 | Latency dropping on the dashboard | Grafana |")
                   .replace("Incident Commander**: @maya", "Incident Commander**: @sam")
                   .replace("- [ ] **@maya**: Add a pool-saturation alert (INC-2)",
                            "- [x] **@maya**: Add a pool-saturation alert (INC-2)")
@@ -64,12 +64,12 @@ def test_a_changed_file_appends_only_the_changes(tmp_path: Path) -> None:
         assert import_file(log, copy).status == "skipped"
 
 
-def test_a_file_that_is_not_a_report_fails_and_stores_nothing(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_report_is_ignored_and_stores_nothing(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("# My tool\n\n## Installation\n\npip install it\n")
     with IncidentLog(f"sqlite:///{tmp_path / 'i.db'}") as log:
         outcome = import_file(log, readme)
-        assert outcome.status == "failed" and "not an incident report" in (outcome.error or "")
+        assert outcome.status == "ignored" and "not an incident report" in (outcome.reason or "")
         assert list(log.ids()) == []
 
 

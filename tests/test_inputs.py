@@ -85,7 +85,7 @@ def test_record_accepts_to_json_output() -> None:
 
 
 def test_a_document_with_bad_fields_lists_every_problem() -> None:
-    doc = {"schema_version": 1, "id": "INC-1", "title": 3, "severity": "P9",
+    doc = {"schema_version": 1, "id": "INC-1", "title": 3, "severity": 5,
            "declared_at": "2025-10-23T14:00:00", "status": "whatever", "nonsense": 1}
     with pytest.raises(InputError) as caught:
         IncidentLog().record(doc, actor="@x")

@@ -88,14 +88,19 @@ def test_sign_off_before_resolution_is_refused(mem: IncidentLog) -> None:
     mem.append(ID, ev.SignedOff(occurred_at=at(60), actor="@a", role="SRE Lead", name="@sre"))
 
 
-def test_severity_must_be_p0_to_p3(mem: IncidentLog) -> None:
+def test_severity_must_be_on_a_scale_teams_write(mem: IncidentLog) -> None:
     with pytest.raises((RuleViolation, InvalidEventError), match="P9"):
         declare(mem, severity="P9")
     assert not mem.exists(ID)
     declare(mem)
-    with pytest.raises((RuleViolation, InvalidEventError), match="P4"):
-        mem.append(ID, ev.SeverityChanged(occurred_at=at(7), actor="@a", severity="P4"))  # type: ignore[arg-type]
+    with pytest.raises((RuleViolation, InvalidEventError), match="banana"):
+        mem.append(ID, ev.SeverityChanged(occurred_at=at(7), actor="@a", severity="banana"))
     assert len(mem.events(ID)) == 1
+    # A team on SEV1-5 keeps its own labels; they rank on one scale.
+    mem.append(ID, ev.SeverityChanged(occurred_at=at(7), actor="@a", severity="SEV-1"))
+    state = mem.get(ID)
+    assert state.severity == "SEV-1" and state.severity_rank == 1
+    assert state.severity_changes[-1].direction in ("escalated", "downgraded", "changed")
 
 
 def test_escalation_to_the_same_severity_is_refused(mem: IncidentLog) -> None:

@@ -16,8 +16,12 @@ import msgspec
 
 from incidentlog.errors import InvalidEventError
 
-Severity = Literal["P0", "P1", "P2", "P3"]
-SEVERITIES: tuple[str, ...] = get_args(Severity)
+Severity = str
+"""A severity as the team writes it (``P1``, ``SEV-2``, ``Sev 1``, ``Critical``); see
+:mod:`incidentlog.severity` for its rank. Streams stored when only ``P0``-``P3`` existed
+read unchanged: those are labels too."""
+SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
+"""The house templates' scale."""
 
 Status = Literal["investigating", "identified", "mitigating", "monitoring"]
 """Progress states a team may announce before resolution; resolved/closed have events."""

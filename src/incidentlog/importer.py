@@ -1,35 +1,56 @@
-"""Importing legacy reports into a log: idempotent, and a changed file appends only changes.
+"""Importing legacy reports into a log: safe on a real archive, idempotent, provenance-aware.
 
-Importing a file whose incident is not stored appends its events. Importing it again finds
-the incident unchanged and skips it, appending nothing. Importing an edited file appends only what
-changed, as events: corrections of fields, new entries, and retractions of what the file no
-longer says, so the history shows how the document changed.
+:func:`import_paths` walks files and folders (:mod:`incidentlog.files`), parses the files in
+worker processes (:mod:`incidentlog.parallel`) and stores them here, in order, whole
+incidents ``batch`` at a time, so an interrupted import leaves whole incidents only and a
+re-run skips what it finds stored.
+
+- **Identity** is what the report says (its id, else its title and date), never its file
+  name. Two different reports that come to the same id are never merged: the second is
+  refused naming both files.
+- **Re-import**: the same file unchanged appends nothing. An edited file appends only the
+  corrections for the facts that came from it (:mod:`incidentlog.reimport`); what was
+  added through the API or the command line is never withdrawn.
+- **Not every file is a report**: templates (placeholder text) and files that are not
+  reports are passed over ("ignored") with a one-line reason, and never fail the run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
+import msgspec
 
 from incidentlog import events as ev
 from incidentlog.checks import Finding
 from incidentlog.errors import IncidentLogError, InputError
-from incidentlog.incident import LIFECYCLE, Incident, fold
+from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, shown, to_text, walk
+from incidentlog.incident import fold
+from incidentlog.parallel import ordered_map, workers_for
 from incidentlog.parse import DEFAULT_LIMITS, ImportResult, Limits, import_markdown
-from incidentlog.parse.compare import canonical, differences
+from incidentlog.parse.compare import differences
+from incidentlog.reimport import plan
 from incidentlog.store import IncidentLog
 
-Status = Literal["imported", "skipped", "updated", "failed"]
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+Status = Literal["imported", "skipped", "updated", "failed", "ignored"]
+"""``skipped``: stored already, unchanged. ``ignored``: not a report (or a template,
+hidden, excluded); never imported, never a failure."""
+
+__all__ = ["MARKDOWN_SUFFIXES", "Outcome", "Summary", "import_file", "import_paths",
+           "markdown_files", "parse_file", "template_reason"]
 
 
 @attrs.frozen
 class Outcome:
-    """What importing one file did."""
+    """What importing one file did. ``error`` says why it failed, ``reason`` why it was
+    ignored or skipped, each in one line."""
 
     path: str
     status: Status
@@ -37,6 +58,7 @@ class Outcome:
     appended: int = 0
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    reason: str | None = None
 
 
 @attrs.define
@@ -53,222 +75,306 @@ class Summary:
         """Findings of all imported files, counted by code."""
         return Counter(f.code for o in self.outcomes for f in o.findings)
 
+    def ignored_by_reason(self) -> Counter[str]:
+        """Ignored paths counted by the kind of reason (``not a report``, ``template``...)."""
+        return Counter(_reason_kind(o.reason or "") for o in self.outcomes
+                       if o.status == "ignored")
 
-def markdown_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Each Markdown file named, or found below a named folder (sorted, recursively)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*")
-                              if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES)
-        else:
-            yield path
+
+def _reason_kind(reason: str) -> str:
+    for start, kind in (("excluded", "excluded"), ("hidden", "hidden"),
+                        ("a symlink", "symlink loop"), ("a template", "template"),
+                        ("not an incident report", "not a report"),
+                        ("empty document", "empty"), ("binary", "binary"),
+                        ("cannot", "unreadable")):
+        if reason.startswith(start):
+            return kind
+    return "other"
+
+
+@attrs.frozen
+class Options:
+    """How files are read and parsed (sent to worker processes)."""
+
+    actor: str = "import"
+    limits: Limits = DEFAULT_LIMITS
+    encoding: str | None = None
+    encode: bool = True
+    """Send the events as bytes (to another process); else keep them as they are."""
+
+
+_encode_events = msgspec.json.Encoder().encode
+_decode_events = msgspec.json.Decoder(list[ev.AnyEvent]).decode
+
+
+@attrs.frozen
+class Parsed:
+    """One file read and parsed, ready to store, or the outcome it ended with.
+
+    The events travel as msgspec JSON (a worker process sends them back in a fraction of
+    the time pickling would take); :meth:`result` gives them back with their incident.
+    """
+
+    path: str
+    incident_id: str | None = None
+    payload: bytes = b""
+    layout: str = ""
+    outcome: Outcome | None = None
+    digest: str = ""
+    findings: tuple[Finding, ...] = ()
+    live: tuple[ev.Event, ...] = ()
+    """The events themselves, when parsed in this process (no need to encode them)."""
+
+    def events(self) -> list[ev.Event]:
+        """The document's events, oldest first."""
+        return list(_decode_events(self.payload)) if self.payload else list(self.live)
+
+    def result(self) -> ImportResult | None:
+        """What the document became, as :func:`~incidentlog.parse.import_markdown` gave it."""
+        events = self.events()
+        incident = fold(events)
+        if incident is None:
+            return None
+        return ImportResult(incident, events, list(self.findings), self.layout, self.path)
+
+
+# --------------------------------------------------------------------------- templates
+
+_PLACEHOLDER = re.compile(r"^\s*(?:\[[^\]]*\]|<[^>]*>|\{\{[^}]*\}\}|\$\{[^}]*\}|_{3,}|\.{3,}|"
+                          r"(?:incident\s+)?title(?:\s+here)?|tbd|todo|xxx+)\s*$", re.I)
+_PLACEHOLDER_ID = re.compile(r"Y{4}|#{3,}|X{4}|N{4}|M{2}-?D{2}")
+_PLACEHOLDERS = re.compile(r"\[[A-Z][A-Z0-9 _/-]{2,40}\](?!\()|\bYYYY-MM-DD\b|\bHH:MM\b")
+
+
+def template_reason(result: ImportResult, text: str | bytes) -> str | None:
+    """Why a parsed document is a blank template rather than a report, or ``None``."""
+    incident = result.incident
+    if _PLACEHOLDER.match(incident.title):
+        return f"a template: the title is a placeholder ({incident.title.strip()[:40]})"
+    if _PLACEHOLDER_ID.search(incident.id):
+        return f"a template: the incident id is a placeholder ({incident.id[:40]})"
+    sample = text[:20_000].decode("utf-8", "replace") if isinstance(text, bytes) \
+        else text[:20_000]
+    found: list[str] = []
+    for match in _PLACEHOLDERS.finditer(sample):
+        if match.group(0) not in found:
+            found.append(match.group(0))
+            if len(found) == 3:
+                break
+    # A [DONE] or [WIP] marker is not a placeholder; a template shows a date or time one too.
+    if len(found) >= 3 and {"YYYY-MM-DD", "HH:MM"} & set(found):
+        return f"a template: placeholders such as {', '.join(found)}"
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _not_a_report(message: str) -> bool:
+    return any(s in message for s in ("not an incident report", "empty document",
+                                      "binary data", ": a template: "))
+
+
+def parse_file(path: str | Path, options: Options = Options()) -> Parsed:
+    """Read and parse one file; never raises for anything in the file (runs in workers)."""
+    name = shown(path)
+    try:
+        data = read_bounded(path, options.limits.max_bytes)
+        text, encoded = to_text(data, name, options.encoding)
+        result = import_markdown(text, source=name, actor=options.actor,
+                                 limits=options.limits)
+    except InputError as exc:
+        message = str(exc).split("\n")[0]
+        if _not_a_report(message):
+            reason = message.removeprefix(f"{name}: ")
+            return Parsed(name, outcome=Outcome(name, "ignored", reason=reason))
+        return Parsed(name, outcome=Outcome(name, "failed", error=message))
+    except (RecursionError, MemoryError):
+        return Parsed(name, outcome=Outcome(name, "failed",
+                                            error=f"{name}: too large or too deep to parse"))
+    except Exception as exc:  # a reader's bug must cost this file, not the whole archive
+        return Parsed(name, outcome=Outcome(name, "failed", error=(
+            f"{name}: could not be read ({type(exc).__name__}: {exc}); please report it")))
+    template = template_reason(result, text)
+    if template:
+        return Parsed(name, result.incident.id,
+                      outcome=Outcome(name, "ignored", result.incident.id, reason=template))
+    return Parsed(name, result.incident.id,
+                  _encode_events(result.events) if options.encode else b"", result.layout,
+                  digest=hashlib.sha256(data).hexdigest(),
+                  findings=(*([encoded] if encoded else []), *result.findings),
+                  live=() if options.encode else tuple(result.events))
+
+
+def markdown_files(paths: Iterable[str | Path], exclude: Sequence[str] = ()) -> list[Path]:
+    """The Markdown files an import of ``paths`` reads (see :func:`incidentlog.files.walk`)."""
+    return [p for p in walk(paths, exclude) if isinstance(p, Path)]
+
+
+# --------------------------------------------------------------------------- storing
 
 
 def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = "import",
                  limits: Limits = DEFAULT_LIMITS, batch: int = 100,
-                 progress: Callable[[int, Path], None] | None = None) -> Summary:
+                 progress: Callable[[int, Path], None] | None = None,
+                 exclude: Sequence[str] = (), encoding: str | None = None,
+                 workers: int | None = None) -> Summary:
     """Import every Markdown file in ``paths``; a file that fails stores nothing.
 
-    Files are read one at a time (memory stays bounded whatever their number); new incidents
-    are committed ``batch`` at a time, each batch in one transaction, so an interrupted
-    import leaves whole incidents only and a re-run skips what it finds stored.
+    Below a folder, templates and files that are not reports are ignored with a reason; a
+    file named in ``paths`` that is not a report fails (exit status 2 on the command line).
+
+    Files are parsed in ``workers`` processes (default: one per core; one for a handful of
+    files) and stored here in the order walked. New incidents are committed ``batch`` at a
+    time, each batch in one transaction.
     """
     summary = Summary()
-    pending: list[tuple[str, ImportResult]] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        try:
-            log.append_many([(r.incident.id, r.events) for _, r in pending], validate=False)
-        except IncidentLogError:  # one of them appeared meanwhile: take them one by one
-            for name, _ in pending:
-                summary.outcomes.append(import_file(log, name, actor=actor, limits=limits))
+    files: list[Path] = []
+    paths = list(paths)
+    named = {shown(p) for p in paths if not Path(p).is_dir()}
+    for found in walk(paths, exclude):
+        if isinstance(found, Passed):
+            summary.outcomes.append(Outcome(found.path, "ignored", reason=found.reason))
         else:
-            summary.outcomes += [Outcome(name, "imported", r.incident.id, len(r.events),
-                                         tuple(r.findings)) for name, r in pending]
-        pending.clear()
-
-    for n, path in enumerate(markdown_files(paths), 1):
+            files.append(found)
+    writer = _Writer(log, summary, actor, batch)
+    forked = workers_for(len(files), workers) > 0
+    parse = partial(parse_file, options=Options(actor, limits, encoding, encode=forked))
+    for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle), 1):
         if progress:
-            progress(n, path)
-        name = str(path)
-        result = _read(path, actor, limits)
-        if isinstance(result, Outcome):
-            summary.outcomes.append(result)
-            continue
-        ident = result.incident.id
-        # No read per file: a batch that meets a stored incident fails whole and is then
-        # taken file by file (which skips or updates that one).
-        if batch > 1 and all(r.incident.id != ident for _, r in pending):
-            pending.append((name, result))
-            if len(pending) >= batch:
-                flush()
-            continue
-        flush()
-        summary.outcomes.append(import_file(log, path, actor=actor, limits=limits))
-    flush()
+            progress(n, Path(parsed.path))
+        if parsed.outcome is not None and parsed.outcome.status == "ignored" and \
+                parsed.path in named:  # asked for by name: not passing over it silently
+            parsed = attrs.evolve(parsed, outcome=Outcome(
+                parsed.path, "failed", parsed.outcome.incident_id,
+                error=f"{parsed.path}: {parsed.outcome.reason}"))
+        writer.take(parsed)
+    writer.flush()
     return summary
 
 
-def _read(path: str | Path, actor: str, limits: Limits) -> ImportResult | Outcome:
-    name = str(path)
+IDLE_FLUSH = 8
+"""While workers parse, the writer commits what it holds once it holds this many."""
+
+
+@attrs.define
+class _Writer:
+    """Stores parsed files in order: new incidents in batches, the rest one by one."""
+
+    log: IncidentLog
+    summary: Summary
+    actor: str
+    batch: int
+    pending: list[tuple[int, Parsed, list[ev.Event]]] = attrs.Factory(list)
+    claimed: dict[str, tuple[str, str]] = attrs.Factory(dict)
+    """Each incident id met in this run: the file it came from and that file's digest."""
+
+    def take(self, parsed: Parsed) -> None:
+        ident = parsed.incident_id
+        if parsed.outcome is not None or ident is None:
+            self.summary.outcomes.append(parsed.outcome or Outcome(parsed.path, "failed"))
+            return
+        claim = self.claimed.get(ident)
+        if claim is not None and claim[0] != parsed.path:
+            self.summary.outcomes.append(_same_run_clash(parsed, ident, claim))
+            return
+        self.claimed[ident] = (parsed.path, parsed.digest)
+        # No read per file: a batch that meets a stored incident fails whole and is then
+        # taken file by file (which skips or updates that one).
+        if self.batch > 1 and all(p.incident_id != ident for _, p, _ in self.pending):
+            # Its outcome keeps its place in the order walked; the flush fills it in.
+            self.pending.append((len(self.summary.outcomes), parsed, parsed.events()))
+            self.summary.outcomes.append(Outcome(parsed.path, "failed", ident,
+                                                 error=f"{parsed.path}: not stored"))
+            if len(self.pending) >= self.batch:
+                self.flush()
+            return
+        self.flush()
+        self.summary.outcomes.append(store(self.log, parsed, actor=self.actor))
+
+    def idle(self) -> None:
+        """Workers are still parsing: store what is pending meanwhile, if it is worth a
+        transaction."""
+        if len(self.pending) >= IDLE_FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        outcomes = self.summary.outcomes
+        try:
+            self.log.append_many([(p.incident_id or "", events)
+                                  for _, p, events in self.pending], validate=False)
+        except IncidentLogError:  # one of them appeared meanwhile: take them one by one
+            for at, parsed, _ in self.pending:
+                outcomes[at] = store(self.log, parsed, actor=self.actor)
+        else:
+            for at, parsed, events in self.pending:
+                outcomes[at] = _done(parsed, "imported", len(events))
+        self.pending.clear()
+
+
+def _done(parsed: Parsed, status: Status, appended: int = 0) -> Outcome:
+    return Outcome(parsed.path, status, parsed.incident_id, appended, parsed.findings)
+
+
+def _same_run_clash(parsed: Parsed, ident: str, claim: tuple[str, str]) -> Outcome:
+    other, digest = claim
+    if digest == parsed.digest:
+        return Outcome(parsed.path, "skipped", ident,
+                       reason=f"the same report as {other} (identical content)")
+    return Outcome(parsed.path, "failed", ident, error=(
+        f"{parsed.path}: incident {ident} is also {other}, a different report; not merged "
+        "(give one of them its own Incident ID)"))
+
+
+def store(log: IncidentLog, parsed: Parsed, *, actor: str = "import") -> Outcome:
+    """Store one parsed file: append it, skip it unchanged, append what changed, or refuse
+    a different report that comes to a stored incident's id. Never raises."""
+    result = parsed.result() if parsed.outcome is None else None
+    if result is None:
+        return parsed.outcome or Outcome(parsed.path, "failed", error=f"{parsed.path}: empty")
+    name = parsed.path
+    ident = result.incident.id
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return Outcome(name, "failed", error=f"{name}: cannot read: {exc.strerror or exc}")
+        if not log.exists(ident):
+            log.append(ident, *result.events, validate=False)
+            return _done(parsed, "imported", len(result.events))
+        if not differences(log.get(ident), result.incident):
+            return _done(parsed, "skipped")
+        history = [(r.originator_version, r.event) for r in log.records(ident)]
+        first = history[0][1]
+        if first.source is None:
+            return Outcome(name, "failed", ident, error=(
+                f"{name}: incident {ident} was recorded through the API, not imported; "
+                "not merged (give the report its own Incident ID)"))
+        changes = plan(history, result, actor=actor)
+        if not changes:
+            return _done(parsed, "skipped")
+        origin = first.source.file
+        if origin is not None and _another_file(origin, name):
+            return Outcome(name, "failed", ident, error=(
+                f"{name}: incident {ident} was imported from {origin}, a different report; "
+                "not merged (give one of them its own Incident ID)"))
+        log.append(ident, *changes, validate=False)
+        return _done(parsed, "updated", len(changes))
+    except IncidentLogError as exc:
+        return Outcome(name, "failed", ident, error=f"{name}: {exc}")
+
+
+def _another_file(origin: str, name: str) -> bool:
+    """True when the stored incident came from another file that still exists (a report
+    that moved may take its stored incident along)."""
+    if origin == name:
+        return False
     try:
-        return import_markdown(data, source=name, actor=actor, limits=limits)
-    except InputError as exc:
-        return Outcome(name, "failed", error=str(exc))
+        return Path(origin).exists() and not Path(origin).samefile(name)
+    except OSError:
+        return True
 
 
 def import_file(log: IncidentLog, path: str | Path, *, actor: str = "import",
-                limits: Limits = DEFAULT_LIMITS) -> Outcome:
+                limits: Limits = DEFAULT_LIMITS, encoding: str | None = None) -> Outcome:
     """Import one file: append it, skip it unchanged, or append what changed."""
-    name = str(path)
-    result = _read(path, actor, limits)
-    if isinstance(result, Outcome):
-        return result
-    incident_id = result.incident.id
-    findings = tuple(result.findings)
-    try:
-        if not log.exists(incident_id):
-            log.append(incident_id, *result.events, validate=False)
-            return Outcome(name, "imported", incident_id, len(result.events), findings)
-        stored = log.get(incident_id)
-        if not differences(stored, result.incident):
-            return Outcome(name, "skipped", incident_id, 0, findings)
-        changes = changes_between(stored, result, actor=actor)
-        log.append(incident_id, *changes, validate=False)
-        return Outcome(name, "updated", incident_id, len(changes), findings)
-    except IncidentLogError as exc:
-        return Outcome(name, "failed", incident_id, error=f"{name}: {exc}")
-
-
-# --------------------------------------------------------------------------- changes
-
-
-def changes_between(stored: Incident, new: ImportResult, *, actor: str) -> list[ev.Event]:
-    """Events that take ``stored`` to what the new version of its document says."""
-    events = new.events
-    target = new.incident
-    out: list[ev.Event] = []
-
-    def source_of(version: int) -> ev.Source | None:
-        return events[version - 1].source if 0 < version <= len(events) else None
-
-    def correct(field: str, value: str | None, source: ev.Source | None = None,
-                target_version: int | None = None) -> None:
-        out.append(ev.Corrected(occurred_at=None, actor=actor, field=field, value=value,
-                                reason="the source document changed", source=source,
-                                target_version=target_version))
-
-    for field in ("title", "summary", "commander", "resolution"):
-        if _text(getattr(stored, field)) != _text(getattr(target, field)):
-            correct(field, getattr(target, field), events[0].source)
-    if (stored.root_cause and target.root_cause and
-            canonical_root(stored) != canonical_root(target)) or \
-            (stored.root_cause is None) != (target.root_cause is None):
-        out += [e for e in events if isinstance(e, ev.RootCauseIdentified)]
-    if canonical(stored)["impact"] != canonical(target)["impact"]:
-        out += [e for e in events if isinstance(e, ev.ImpactAssessed)]
-    if stored.mitigation != target.mitigation and target.mitigation is not None:
-        for attr in ("action", "commands", "commands_language", "why_it_worked"):
-            before = getattr(stored.mitigation, attr) if stored.mitigation else ""
-            if before != getattr(target.mitigation, attr):
-                correct(f"mitigation.{attr}", getattr(target.mitigation, attr))
-
-    out += _collection(stored.timeline, target.timeline, _entry_key, events, correct,
-                       skip=lambda v: isinstance(events[v - 1], ev.IncidentDeclared))
-    for name, key in (("lessons", _lesson_key), ("sections", _section_key),
-                      ("stated", _stated_key), ("sign_offs", _sign_key)):
-        out += _collection(getattr(stored, name), getattr(target, name), key, events, correct)
-    out += _action_items(stored, target, events, correct, actor)
-
-    after = fold(out, stored)
-    assert after is not None
-    for field in LIFECYCLE:
-        if getattr(after, field) != getattr(target, field):
-            value = getattr(target, field)
-            correct(field, value.isoformat() if value else None)
-    if after.severity != target.severity:
-        correct("severity", target.severity)
-    after = fold(out, stored)
-    assert after is not None
-    if after.status != target.status:
-        correct("status", target.status)
-    declared = next((t for t in stored.timeline if t.kind == "declared"), None)
-    wanted = next((t for t in target.timeline if t.kind == "declared"), None)
-    if declared and wanted and (declared.text, declared.by) != (wanted.text, wanted.by):
-        correct("timeline.text", wanted.text, source_of(wanted.version), declared.version)
-        correct("timeline.by", wanted.by, source_of(wanted.version), declared.version)
-    return out
-
-
-def _text(value: str | None) -> str:
-    return " ".join((value or "").split())
-
-
-def canonical_root(incident: Incident) -> object:
-    """The root cause as a report shows it."""
-    return canonical(incident)["root_cause"]
-
-
-Correct = Callable[..., None]
-
-
-def _collection(stored: Iterable[Any], target: Iterable[Any], key: Callable[[Any], object],
-                events: list[ev.Event], correct: Correct,
-                skip: Callable[[int], bool] = lambda v: False) -> list[ev.Event]:
-    """Retract what is gone, re-append from the new document what is new."""
-    wanted = {key(x): x for x in target}
-    have = {key(x): x for x in stored}
-    out: list[ev.Event] = []
-    for k, item in have.items():
-        if k not in wanted and item.version and not skip(item.version):
-            correct("retract", None, None, item.version)
-    for k, item in wanted.items():
-        if k not in have and 0 < item.version <= len(events) and not skip(item.version):
-            out.append(events[item.version - 1])
-    return out
-
-
-def _action_items(stored: Incident, target: Incident, events: list[ev.Event],
-                  correct: Correct, actor: str) -> list[ev.Event]:
-    out: list[ev.Event] = []
-    have = {a.id: a for a in stored.action_items}
-    for item in target.action_items:
-        old = have.pop(item.id, None)
-        if old is None:
-            out.append(events[item.version - 1])
-            continue
-        changed = {f: getattr(item, f) for f in ("status", "owner", "due", "title", "priority")
-                   if getattr(item, f) != getattr(old, f) and getattr(item, f) is not None}
-        if changed:
-            out.append(ev.ActionItemUpdated(occurred_at=None, actor=actor, item_id=item.id,
-                                            source=events[item.version - 1].source, **changed))
-    for old in have.values():
-        correct("retract", None, None, old.version)
-    return out
-
-
-def _entry_key(e: Any) -> object:
-    return (e.at, _text(e.text), _text(e.by), e.kind, e.marks)
-
-
-def _lesson_key(x: Any) -> object:
-    return (x.kind, _text(x.title), _text(x.text))
-
-
-def _section_key(s: Any) -> object:
-    return (_text(s.heading), s.level, s.markdown.strip())
-
-
-def _stated_key(s: Any) -> object:
-    return (s.figure, round(s.value, 3), _text(s.text), _text(s.label))
-
-
-def _sign_key(s: Any) -> object:
-    return (_text(s.role), _text(s.name), s.approved, s.at.date() if s.at else None)
+    return store(log, parse_file(path, Options(actor, limits, encoding, encode=False)),
+                 actor=actor)

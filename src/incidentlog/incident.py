@@ -21,6 +21,7 @@ import msgspec
 
 from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
+from incidentlog.severity import is_severity, rank
 
 IncidentStatus = Literal[
     "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
@@ -176,10 +177,13 @@ class SeverityChange:
 
     @property
     def direction(self) -> str:
-        """``escalated`` when the new severity is more severe (P0 is the most)."""
-        if self.before is None:
-            return "set"
-        return "escalated" if self.after < self.before else "downgraded"
+        """``escalated`` when the new severity is more severe (rank 0, P0, is the most)."""
+        before, after = rank(self.before), rank(self.after)
+        if self.before is None or before is None or after is None:
+            return "set" if self.before is None else "changed"
+        if after == before:
+            return "changed"
+        return "escalated" if after < before else "downgraded"
 
 
 @attrs.frozen
@@ -241,6 +245,11 @@ class Incident:
         return next((s for s in reversed(self.stated) if s.figure == figure), None)
 
     @property
+    def severity_rank(self) -> int | None:
+        """The severity on one scale whatever the team's labels (0 is the most severe)."""
+        return rank(self.severity)
+
+    @property
     def is_closed(self) -> bool:
         """Closed records take no event but :class:`~incidentlog.events.Reopened`."""
         return self.closed_at is not None and self.status == "closed"
@@ -277,6 +286,11 @@ class _Draft:
                 values[name] = getattr(state, name)
         for name in COLLECTIONS:
             values[name] = list(values[name])
+
+    @property
+    def severity_rank(self) -> int | None:
+        """The severity on one scale whatever the team's labels (0 is the most severe)."""
+        return rank(self.severity)
 
     @property
     def is_closed(self) -> bool:
@@ -617,7 +631,7 @@ def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:
         root = d.root_cause or RootCause(summary="")
         d.root_cause = attrs.evolve(root, summary=e.value or "")
     elif field == "severity":
-        if e.value in ev.SEVERITIES:
+        if is_severity(e.value):
             d.severity = e.value
     elif field == "status":
         if e.value in INCIDENT_STATUSES:
@@ -736,9 +750,9 @@ _NEEDS_TIME = frozenset({ev.IncidentDeclared, ev.Mitigated, ev.Resolved, ev.Clos
 
 
 def _severity_in_range(severity: str | None, refuse: _Refuse) -> None:
-    if severity not in ev.SEVERITIES:
-        raise refuse("severity-range", f"severity {severity!r} is not one of "
-                     f"{', '.join(ev.SEVERITIES)}")
+    if not is_severity(severity):
+        raise refuse("severity-range", f"severity {severity!r} is not a severity (P0-P5, "
+                     "SEV0-5, Sev 1, Critical/High/Medium/Low...)")
 
 
 def _rule_declared(state: Any, event: ev.IncidentDeclared, refuse: _Refuse) -> None:
@@ -850,9 +864,8 @@ def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
     if event.field == "status" and event.value not in INCIDENT_STATUSES:
         raise refuse("correction", f"status {event.value!r} is not one of "
                      f"{', '.join(INCIDENT_STATUSES)}")
-    if event.field == "severity" and event.value not in ev.SEVERITIES:
-        raise refuse("severity-range", f"severity {event.value!r} is not one of "
-                     f"{', '.join(ev.SEVERITIES)}")
+    if event.field == "severity":
+        _severity_in_range(event.value, refuse)
 
 
 _EVENT_RULES: dict[type[ev.Event], Callable[[Any, Any, _Refuse], None]] = {

@@ -10,7 +10,7 @@ cattrs, strictly (a number is not a string, a time needs its UTC offset), and ra
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NewType
 
 import attrs
 import cattrs
@@ -18,6 +18,10 @@ import msgspec
 
 from incidentlog import events as ev
 from incidentlog.errors import InputError
+from incidentlog.severity import is_severity
+
+SeverityLabel = NewType("SeverityLabel", str)
+"""A severity in the team's scale (``P1``, ``SEV-2``, ``Critical``), checked when read."""
 
 
 @attrs.frozen
@@ -48,7 +52,7 @@ class IncidentInput:
 
     id: str
     title: str
-    severity: ev.Severity
+    severity: SeverityLabel
     declared_at: datetime
     commander: str | None = None
     detected_at: datetime | None = None
@@ -83,6 +87,14 @@ def _converter() -> cattrs.Converter:
         except ValueError:
             raise ValueError(f"{value!r} is not a YYYY-MM-DD date") from None
 
+    def severity(value: Any, _: Any) -> SeverityLabel:
+        text = strict_str(value, _)
+        if not is_severity(text):
+            raise ValueError(f"{text!r} is not a severity (P0-P5, SEV0-5, Sev 1, Critical, "
+                             "High, Medium, Low...)")
+        return SeverityLabel(text)
+
+    converter.register_structure_hook(SeverityLabel, severity)
     converter.register_structure_hook(str, strict_str)
     converter.register_structure_hook(datetime, aware_time)
     converter.register_structure_hook(date, iso_date)

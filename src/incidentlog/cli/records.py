@@ -137,7 +137,7 @@ def register(command: Command) -> None:
                   "incidentlog list --severity P1 --status resolved --since 2025-01-01T00:00Z",
                   cmd_list)
     lst.add_argument("--json", action="store_true", help="rows as JSON")
-    lst.add_argument("--severity", choices=("P0", "P1", "P2", "P3"))
+    lst.add_argument("--severity", help="a severity as recorded (P1, SEV-2, Critical...)")
     lst.add_argument("--status", choices=INCIDENT_STATUSES)
     lst.add_argument("--service")
     lst.add_argument("--since", metavar="TIME", help="started at or after TIME (ISO 8601)")

@@ -259,7 +259,8 @@ def register(command: Command) -> None:
                   "--severity P1 --service checkout", cmd_declare)
     dec.add_argument("id", metavar="ID", help="the new incident's id (letters, digits, ._:#-)")
     dec.add_argument("--title", required=True)
-    dec.add_argument("--severity", required=True, choices=ev.SEVERITIES)
+    dec.add_argument("--severity", required=True,
+                     help="as your scale writes it: P1, SEV-2, Critical...")
     dec.add_argument("--commander", help="the incident commander")
     dec.add_argument("--detected-at", metavar="TIME", help="when it was first detected")
     dec.add_argument("--service", action="append", default=[], metavar="NAME",
@@ -291,7 +292,8 @@ def register(command: Command) -> None:
 
     sev = add("severity", "Escalate or downgrade the severity.",
               'incidentlog severity INC-20251023-0001 P0 --reason "all regions"', _severity)
-    sev.add_argument("severity", choices=ev.SEVERITIES)
+    sev.add_argument("severity", metavar="SEVERITY",
+                     help="as your scale writes it: P0, SEV-1, Critical...")
     sev.add_argument("--reason", default="")
     sev.add_argument("--note", default="")
 

@@ -1,9 +1,13 @@
 """Legacy Markdown postmortems into event streams, losslessly.
 
-:func:`import_markdown` reads one report: both house templates, the SRE-book layout, bullet
-or table timelines, YAML front matter, "Key events" bullets and stated times to repair or
-resolve. What it understands becomes events marked with their source line; what it does not
-is kept verbatim as :class:`~incidentlog.events.SectionNoted`, so rendering puts it back.
+:func:`import_markdown` reads one report by meaning, whatever its layout: sections by the
+role their heading or label names (:mod:`incidentlog.vocabulary`, shared with the
+renderers), timelines in every common shape with dates, clocks and zones as people write
+them (:mod:`~incidentlog.parse.when`), lifecycle moments from the words of the rows, and
+both house templates exactly. What it understands becomes events marked with their source
+line; what it does not is kept verbatim as :class:`~incidentlog.events.SectionNoted`, so
+rendering puts it back; what it cannot read (a bad time) degrades only its row, with a
+finding.
 """
 
 from __future__ import annotations
@@ -19,19 +23,17 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import keyevents
+from incidentlog.parse import keyevents, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
 from incidentlog.parse.house import SECTIONS, Reader
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
-from incidentlog.parse.text import find_date, norm, read_date, split_label, stated_zone
+from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
+from incidentlog.vocabulary import PLACEHOLDERS, heading_role
 
 TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
                           re.IGNORECASE)
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
-_LONG_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2}),\s+(\d{4})\b", re.I)
 
 
 @attrs.frozen
@@ -65,18 +67,31 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
         raise InputError(f"{name}: nested too deeply to parse") from None
     title_section = _title_section(doc)
     title = _title(doc, title_section)
-    day = _report_day(doc, title_section, title, source)
-    zone: tzinfo = stated_zone(decoded) or UTC
+    order = when.DateOrder(decoded)
+    day = _report_day(doc, title_section, title, source, order)
+    zone_name = stated_zone_name(decoded)
+    zone: tzinfo = (when.zone_named(zone_name) if zone_name else None) or UTC
     builder = Builder(file=source, actor=actor, day=day, zone=zone)
-    reader = Reader(doc, builder, tl.Clock(day, zone))
+    if zone_name and when.zone_named(zone_name) is None:
+        builder.problem(_line_of(doc, zone_name), "unknown-zone",
+                        f"unknown time zone {zone_name!r}: times read as UTC")
+    reader = Reader(doc, builder, tl.Clock(day, zone, order))
     builder.declared.update(title=title or "", severity=None, occurred_at=None, note="",
                             source=builder.src(title_section.line if title_section else 0))
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
     layout = _read_body(reader, doc, title_section)
-    known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS)
+    known = sum(1 for s in doc.sections()
+                if norm(s.heading or "") in SECTIONS or heading_role(s.heading or ""))
     has_id = "incident_id" in builder.declared
-    if not title or not (reader.has_timeline or has_id or known >= 2):
+    read_something = reader.has_timeline or bool(builder.others or builder.root or builder.timeline
+                                                  or builder.resolution)
+    if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
+            and _filled_words(doc) < 40:
+        raise InputError(f"{name}: a template: the title is a placeholder ({title[:40]})")
+    headless = next(doc.sections(), None) is None
+    if not title or not (reader.has_timeline or has_id or known >= 2 or
+                         (known and read_something) or (headless and read_something)):
         raise InputError(
             f"{name}: not an incident report (found "
             f"{'a title' if title else 'no title'}, {'a' if reader.has_timeline else 'no'} "
@@ -86,7 +101,25 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    return ImportResult(incident, events, check(incident), layout, source)
+    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source)
+
+
+_LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
+_BLANK = re.compile(r"\[[^\]\n]{0,60}\](?!\()|\b[A-Z]{1,4}(?:[-/:][A-Z#]{1,8})+\b")
+
+
+def _filled_words(doc: Document) -> int:
+    """Words a template's user wrote: not headings, labels, placeholders or table rules."""
+    count = 0
+    for line in doc.lines[doc.front_matter_end:]:
+        if line.lstrip().startswith("#"):
+            continue
+        text = _BLANK.sub(" ", PLACEHOLDERS.sub(" ", _LABEL_OR_MARK.sub(" ", line)))
+        count += len(re.findall(r"[A-Za-z]{2,}", text))
+    return count
+
+
+_BARE_PLACEHOLDER = re.compile(r"(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)")
 
 
 def _title_section(doc: Document) -> Section | None:
@@ -98,43 +131,62 @@ def _title_section(doc: Document) -> Section | None:
 
 def _title(doc: Document, title_section: Section | None) -> str:
     if title_section is not None:
-        return unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
+        title = unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
+        under = next((b for b in title_section.blocks if b.type == "paragraph"), None)
+        if _BARE_PLACEHOLDER.fullmatch(title) and under is not None:
+            # A template's "ISSUE NAME" left in place: the line under it names the incident.
+            line = doc.lines[under.start].strip()
+            if 0 < len(line) <= 150:
+                return unescape_inline(line)
+        return title
     if doc.front_matter.get("title"):
         return doc.front_matter["title"]
     first = next(doc.sections(), None)
-    return TITLE_PREFIX.sub("", first.heading or "").strip() if first else ""
+    if first is None:
+        # No headings at all: an opening line that reads as a title names the incident.
+        opening = next((b for b in doc.root.blocks if b.type == "paragraph"), None)
+        line = doc.lines[opening.start].strip().strip("*_ ").rstrip(":") if opening else ""
+        return line if 0 < len(line) <= 100 and not line.endswith(".") else ""
+    return TITLE_PREFIX.sub("", first.heading or "").strip()
 
 
 def _report_day(doc: Document, title_section: Section | None, title: str,
-                source: str | None) -> date | None:
-    if title_section is not None:
-        for block in title_section.blocks:
-            for n in range(block.start, block.end):
-                pair = split_label(doc.lines[n])
-                if pair and norm(pair[0]) == "date" and (found := read_date(pair[1])):
-                    return found
+                source: str | None, order: when.DateOrder) -> date | None:
+    """The report's day: its Date line (in any common format), front matter, title, file
+    name or incident id, else the first date it writes."""
+    head = doc.lines[doc.front_matter_end:doc.front_matter_end + 40]
+    for line in head:
+        low = line.lower()
+        if "date" not in low and "when" not in low:
+            continue
+        pair = split_label(line) or _plain_label(line)
+        if pair and heading_role(pair[0]) == "date" and (
+                found := when.find_date(pair[1], order, 200)):
+            return found[0]
     for candidate in (doc.front_matter.get("date", ""), title,
-                      Path(source).name if source else ""):
-        if candidate and (found := find_date(candidate)):
-            return found
+                      Path(source).stem if source else ""):
+        if candidate and (found := when.find_date(candidate, order, 500)):
+            return found[0]
     header_id = re.search(r"INC-(\d{4})(\d{2})(\d{2})-\d+", doc.text[:5000])
     if header_id:
         try:
             return date(int(header_id[1]), int(header_id[2]), int(header_id[3]))
         except ValueError:
             pass
-    found = find_date(doc.text)
-    long_date = _LONG_DATE.search(doc.text[:200_000])
-    if long_date:
-        try:
-            written = date(int(long_date[3]), MONTHS.index(long_date[1].lower()) + 1,
-                           int(long_date[2]))
-        except ValueError:
-            written = None
-        if written and (found is None or doc.text.find(long_date[0]) < doc.text.find(
-                found.isoformat())):
-            return written
-    return found
+    found = when.find_date(doc.text, order, 20_000)
+    return found[0] if found else None
+
+
+def _plain_label(line: str) -> tuple[str, str] | None:
+    """``Date: 12 February 2025`` (a label without bold), or ``None``."""
+    match = re.match(r"^\s*(?:[-*]\s+)?([A-Za-z][A-Za-z ]{0,30}):\s+(.+)$", line)
+    return (match[1], match[2]) if match else None
+
+
+def _line_of(doc: Document, words: str) -> int:
+    """The 0-based line where ``words`` first appear (0 if nowhere)."""
+    at = doc.text.find(words)
+    return doc.text.count("\n", 0, at) if at >= 0 else 0
 
 
 def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> str:
@@ -146,11 +198,20 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
+        elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
+            keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
                 block in title_section.blocks:
             reader.header(Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
+    if next(doc.sections(), None) is None:
+        # No headings at all: the paragraphs and lists are the report; read their times.
+        rows: list[tl.RowText] = []
+        reader.timeline_blocks(list(doc.root.blocks), rows)
+        if rows:
+            tl.emit(reader.b, rows)
+            reader.has_timeline = True
     reader.read(title_section if title_section is not None else doc.root)
     if title_section is not None:
         # Sections after the title section but at its level (a second H1) are kept.
@@ -171,9 +232,9 @@ def _layout_name(doc: Document, builder: Builder) -> str:
 
 def _incident_id(builder: Builder, doc: Document, title: str, day: date | None,
                  source: str | None) -> str:
+    # What the report says, never its bare file name: one folder per incident gives many
+    # files called postmortem.md or index.md, and they are different incidents.
     candidates = [str(builder.declared.get("incident_id", "")), doc.front_matter.get("id", "")]
-    if source:
-        candidates.append(Path(source).stem)
     for candidate in candidates:
         cleaned = re.sub(r"[^A-Za-z0-9._:#-]+", "-", candidate.strip()).strip("-")[:100]
         if cleaned and INCIDENT_ID.fullmatch(cleaned):

@@ -16,9 +16,11 @@ import attrs
 import msgspec
 
 from incidentlog import events as ev
+from incidentlog.checks import Finding
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
+from incidentlog.vocabulary import classify, status_of
 
 IMPORT_ACTOR = "import"
 
@@ -57,7 +59,11 @@ class Builder:
     stated_severity: str | None = None
     declared_row: bool = False
     root_line: int | None = None
+    kept_keys: dict[object, Kept] = attrs.Factory(dict)
+    """Each kept section by its key."""
     impact_line: int | None = None
+    findings: list[Finding] = attrs.Factory(list)
+    """What reading found wrong in the document itself (besides the checks' findings)."""
 
     def src(self, line: int) -> ev.Source:
         """The source of 0-based ``line``."""
@@ -70,6 +76,21 @@ class Builder:
     def add(self, event: ev.Event) -> None:
         """Any other event (action item, lesson, sign-off...)."""
         self.others.append(event)
+
+    def unique_item(self, item: ev.ActionItemAdded) -> ev.ActionItemAdded:
+        """The action item, renamed ``ID-2`` (``-3``...) when its id is taken already, with
+        a finding naming its line: both items are kept."""
+        taken = {e.item_id for e in self.others if isinstance(e, ev.ActionItemAdded)}
+        if item.item_id not in taken:
+            return item
+        n = 2
+        while f"{item.item_id}-{n}" in taken:
+            n += 1
+        renamed = f"{item.item_id}-{n}"
+        self.findings.append(Finding(
+            "duplicate-action-item", "warning", f"action item id {item.item_id!r} is used "
+            f"more than once; this one is kept as {renamed!r}", item.source))
+        return msgspec.structs.replace(item, item_id=renamed)
 
     def figure(self, figure: str, value: float, text: str, label: str, line: int) -> None:
         """A figure the document states."""
@@ -99,17 +120,35 @@ class Builder:
         if not text.strip() and not empty_ok:
             return
         key = key if key is not None else (heading, level, anchor)
-        for kept in self.kept:
-            if kept.key == key:
-                kept.chunks.append(text)
-                return
+        kept = self.kept_keys.get(key)
+        if kept is not None:
+            if not kept.chunks:  # a reserved place: now it knows what it holds
+                kept.heading, kept.level, kept.anchor, kept.line = heading, level, anchor, line
+            kept.chunks.append(text)
+            return
         self.kept.append(Kept(heading, level, anchor, [text], line, key))
+        self.kept_keys[key] = self.kept[-1]
+
+    def problem(self, line: int, code: str, message: str) -> None:
+        """Something in the document that could not be read as written (0-based ``line``)."""
+        self.findings.append(Finding(code, "warning", message, self.src(line)))
+
+    def reserve(self, key: object) -> None:
+        """Hold a place among kept sections for what a later reading keeps under ``key``."""
+        if not self.keeps(key):
+            self.kept.append(Kept("", 0, None, [], 0, key))
+            self.kept_keys[key] = self.kept[-1]
+
+    def keeps(self, key: object) -> bool:
+        """True when something is kept (or a place held) under ``key``."""
+        return key in self.kept_keys
 
     # ----------------------------------------------------------------------------- result
 
     def finish(self) -> tuple[list[ev.Event], Incident]:
         """The incident's events, oldest first (declaration, timeline, the rest), and the
         state they fold to."""
+        self._finished()
         rows = self._merge_rows()
         if self.declared.get("severity") is None:
             self.declared["severity"] = self._first_severity(rows)
@@ -150,12 +189,32 @@ class Builder:
         tail: list[ev.Event] = [_shown_html(f) for f in self.figures
                                 if not is_derivable(state, _as_stated(f))]
         for kept in self.kept:
+            if not kept.chunks:
+                continue
             markdown = "\n\n".join(balance_fences(c.lstrip("\n").rstrip()) for c in kept.chunks)
             tail.append(_shown_html(ev.SectionNoted(
                 occurred_at=None, actor=self.actor, heading=kept.heading, markdown=markdown,
                 level=kept.level, anchor=kept.anchor, source=self.src(kept.line))))
         state = fold(tail, state) or state
         return [*events, *fixes, *tail], state
+
+    def _finished(self) -> None:
+        """A finished retrospective is resolved, at a time it may not say: a Resolved event
+        of unknown time when the document states no other status, shows no resolution row,
+        and reads as written after the fact (a root cause, a resolution, lessons, action
+        items). A stated status wins."""
+        if any(isinstance(r, ev.Resolved | ev.Closed) for r in self.timeline):
+            return
+        line = 0
+        if self.stated_status is not None:
+            label, line = self.stated_status
+            if status_of(label) not in ("resolved", "closed"):
+                return
+        elif not (self.resolution or self.root or any(
+                isinstance(e, ev.ActionItemAdded | ev.LessonRecorded) for e in self.others)):
+            return
+        self.timeline.append(ev.Resolved(occurred_at=None, actor=self.actor, summary="",
+                                         note="", source=self.src(line)))
 
     def _summary_key(self) -> object:
         found = next((k for k in self.kept if k.heading == "Executive Summary"), None)
@@ -180,6 +239,14 @@ class Builder:
             else:
                 fields = {k: v for k, v in self.mitigation.items() if k != "line"}
                 rows[last] = attrs_replace(rows[last], **fields)
+        last_resolved = _last(rows, ev.Resolved)
+        if self.resolution is None and last_resolved is not None:
+            row = rows[last_resolved]
+            assert isinstance(row, ev.Resolved)
+            if row.note and row.occurred_at is not None and not row.summary and \
+                    classify(row.note) == "resolved" and row.note != "Incident resolved":
+                # The row that ends the incident says how: that is its resolution.
+                self.resolution = (row.note, row.source.line - 1 if row.source else 0)
         if self.resolution is not None:
             last = _last(rows, ev.Resolved)
             text, line = self.resolution

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from incidentlog import figures as fg
-from incidentlog.incident import Impact, Incident
+from incidentlog.incident import Impact, Incident, Mitigation
 from incidentlog.render.common import is_derivable
 from incidentlog.render.rows import timeline_rows
 
@@ -53,7 +53,7 @@ def canonical(incident: Incident, *, seconds: bool = False) -> dict[str, Any]:
             _text(root.summary), tuple((_text(w.question), _text(w.answer)) for w in root.whys),
             tuple(map(_text, root.contributing_factors)), _text(root.immediate_cause),
             tuple(map(_text, root.causes))),
-        "mitigation": None if incident.mitigation is None else (
+        "mitigation": None if not _said(incident.mitigation) else (
             _text(incident.mitigation.action), _text(incident.mitigation.why_it_worked),
             incident.mitigation.commands.strip()),
         "impact": None if impact is None or impact == Impact() else (
@@ -69,11 +69,17 @@ def canonical(incident: Incident, *, seconds: bool = False) -> dict[str, Any]:
         "sign_offs": sorted((_text(s.role), _text(s.name), s.approved,
                              s.at.date().isoformat() if s.at else None)
                             for s in incident.sign_offs),
-        "sections": sorted((_text(s.heading), s.level, _markdown(s.markdown))
+        "sections": sorted((_text(s.heading).lower(), s.level, _markdown(s.markdown))
                            for s in incident.sections),
         "stated": sorted((s.figure, round(s.value, 3), _text(s.text), _text(s.label))
                          for s in incident.stated if not is_derivable(incident, s)),
     }
+
+
+def _said(mitigation: Mitigation | None) -> TypeGuard[Mitigation]:
+    """A mitigation with nothing in it shows as none (a mitigated row alone makes one)."""
+    return mitigation is not None and any(
+        x.strip() for x in (mitigation.action, mitigation.why_it_worked, mitigation.commands))
 
 
 def _markdown(text: str) -> str:

@@ -15,25 +15,29 @@ from typing import ClassVar
 import attrs
 
 from incidentlog import events as ev
+from incidentlog.parse import roles, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Document, Section
-from incidentlog.parse.text import norm, read_date, read_duration, read_number, split_label
+from incidentlog.parse.text import (
+    norm,
+    read_date,
+    read_duration,
+    read_number,
+    split_label,
+    stated_zone_name,
+)
 from incidentlog.render import template_a, template_b
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.render.emit import unescape_inline
+from incidentlog.render.layout import verbatim_headings
+from incidentlog.severity import rank
+from incidentlog.vocabulary import FIGURE_WORDS, LESSON_ROLES, heading_role
 
 SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
 ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)(?P<extra>\s\[[^\]]*\])?$")
-FIGURE_LABELS = {
-    "time to detection": "time_to_detect_minutes", "time to detect": "time_to_detect_minutes",
-    "time to repair": "time_to_repair_minutes", "time to recovery": "time_to_repair_minutes",
-    "time to recover": "time_to_repair_minutes", "time to resolve": "time_to_resolve_minutes",
-    "time to resolution": "time_to_resolve_minutes", "time to mitigation":
-    "time_to_mitigate_minutes", "time to mitigate": "time_to_mitigate_minutes",
-    "total duration": "duration_minutes", "duration": "duration_minutes",
-}
+FIGURE_LABELS = FIGURE_WORDS
 A_HORIZONS = {norm(v): k for k, v in template_a.HORIZONS.items()}
 LESSON_HEADINGS = {
     **{norm(h): k for k, (h, _) in template_a.LESSON_KINDS.items()},
@@ -53,33 +57,70 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
+    consumed: set[int] = attrs.Factory(set)
+    """Lines of sub-headings a reader took whole (one timeline heading per event)."""
 
     # -------------------------------------------------------------- dispatch
 
     def read(self, root: Section) -> None:
-        """Read every section under ``root`` (the document, or its title section)."""
+        """Read every section under ``root`` (the document, or its title section).
+
+        The house templates' own headings are read first; sections that only name a role
+        (``Issue Summary``, ``Corrective and Preventative Measures``) are read after them,
+        in document order, so they fill only what the house sections leave empty.
+        """
         previous = ""
         for section in root.children:
-            self.section(section, previous, "")
+            self.section(section, previous, None)
             previous = section.heading or ""
+        while self.deferred:
+            pending, self.deferred = self.deferred, []
+            for section, anchor, parent in pending:
+                self.by_role(section, anchor, parent)
+        roles.from_prose(self)
 
-    def section(self, s: Section, anchor: str, parent: str) -> None:
+    def section(self, s: Section, anchor: str, parent: str | None) -> None:
         key = norm(s.heading or "")
         reader = SECTIONS.get(key)
-        if reader is None and (key in LESSON_HEADINGS or parent in ("lessons learned",
-                                                                     "detection and response")):
+        role = heading_role(s.heading or "")
+        if reader is None and (key in LESSON_HEADINGS or (
+                parent in ("lessons", "detection") and role not in ("actions", "timeline"))):
             reader = Reader.lessons
-        if reader is None and parent == "action items":
+        if reader is None and parent == "actions" and role is None:
             reader = Reader.horizon
+        if reader is None and role is not None and role in _BY_ROLE and key not in HOUSE_VERBATIM:
+            # Keep its place among kept sections; read it once the house sections are read.
+            self.b.reserve(("section", s.line))
+            self.deferred.append((s, anchor, parent))
+            return
         if reader is None:
             self.keep_all(s, anchor)
             return
+        self.run(reader, s, anchor, key if key in SECTIONS else role)
+
+    def by_role(self, s: Section, anchor: str, parent: str | None) -> None:
+        """A section read by the role its heading names."""
+        role = heading_role(s.heading or "")
+        if not s.blocks and not s.children:  # an empty heading stays, as written
+            self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
+                        key=("section", s.line))
+            return
+        self.run(_BY_ROLE[role or ""], s, anchor, role)
+
+    def run(self, reader: Callable[[Reader, Section], list[Block]], s: Section, anchor: str,
+            key: str | None) -> None:
         leftover = reader(self, s)
         self.keep_blocks(s, leftover, anchor)
         previous = s.heading or ""
+        parent = _PARENT_ROLE.get(key or "", heading_role(key or ""))
         for child in s.children:
-            self.section(child, previous, key)
-            previous = child.heading or ""
+            if child.line in self.consumed:
+                continue
+            self.section(child, previous, parent)
+            # A sub-section read whole leaves no heading to place the next one after.
+            if self.b.keeps(("section", child.line)):
+                previous = child.heading or ""
 
     def keep_all(self, s: Section, anchor: str) -> None:
         """Keep a whole section (sub-sections included) verbatim, even an empty one."""
@@ -146,6 +187,10 @@ class Reader:
                 severity = match.group(1).upper()
                 self.b.stated_severity = severity
                 return value == severity or value == f"{severity}-{SEVERITY_WORDS[severity]}"
+            if self.b.stated_severity is None and rank(value) is not None and len(value) <= 40 \
+                    and "*" not in value:
+                self.b.stated_severity = value  # the team's own scale, as written
+                return True
             return False
         if label in ("incident commander", "commander") and value and "commander" not in d:
             d["commander"] = value
@@ -182,6 +227,11 @@ class Reader:
                     "summary" not in self.b.declared:
                 rest = text.split("\n", 1)[1] if "\n" in text else ""
                 self.b.declared["summary"] = _unparagraph((first[1] + "\n" + rest).strip())
+                i += 1
+                continue
+            if first and "\n" in text and norm(first[0]) in ("root cause", "resolution") and \
+                    first[1] and self.summary_label(first[0], _unparagraph(
+                        (first[1] + "\n" + text.split("\n", 1)[1]).strip()), block.start):
                 i += 1
                 continue
             if pair and "\n" not in text and self.summary_label(pair[0], pair[1], block.start):
@@ -233,8 +283,27 @@ class Reader:
     # -------------------------------------------------------------- timeline
 
     def timeline(self, s: Section) -> list[Block]:
+        """A timeline in any common shape: a table, bullets, lines starting with times, or
+        one sub-heading per event; date lines and date sub-headings set the day."""
+        if self.has_timeline:
+            return list(s.blocks)
+        # A zone the timeline's own heading or opening lines state holds for it.
+        opening = "\n".join([s.heading or ""] + [self.raw(b) for b in s.blocks[:2]
+                                                  if b.type == "paragraph"])
+        if (name := stated_zone_name(opening)) and (zone := when.zone_named(name)):
+            self.clock.zone = zone
+        rows: list[tl.RowText] = []
+        leftover = self.timeline_blocks(s.blocks, rows)
+        self.timeline_headings(s, rows)
+        if rows:
+            tl.emit(self.b, rows)
+            self.has_timeline = True
+        return leftover
+
+    def timeline_blocks(self, blocks: list[Block], rows: list[tl.RowText]) -> list[Block]:
         leftover = []
-        for block in s.blocks:
+        from_list = False  # what follows a bullet timeline's item belongs to it
+        for block in blocks:
             if block.type == "thematic_break":
                 continue
             text = self.raw(block)
@@ -242,19 +311,59 @@ class Reader:
                 continue
             if block.type == "block_code" and text.startswith("```mermaid\ngantt"):
                 continue  # a chart the renderer draws from the timeline: drawn again
-            rows = None
-            if not self.has_timeline and block.type == "table":
-                rows = tl.read_table(self.doc, block, self.clock)
-            elif not self.has_timeline and block.type == "list":
-                rows = tl.read_bullets(self.doc, block, self.clock)
-            if rows:
-                tl.emit(self.b, rows)
-                self.has_timeline = True
+            found = None
+            if block.type == "table" or (block.type == "paragraph" and
+                                         tl.looks_like_table(self.doc, block)):
+                problems: list[tuple[int, str, str]] = []
+                found = tl.read_table(self.doc, block, self.clock, problems)
+                for line, code, message in problems:
+                    self.b.problem(line, code, message)
+            elif block.type == "list":
+                found = tl.read_bullets(self.doc, block, self.clock)
+            elif block.type == "paragraph" and not self.figure_lines(block):
+                found = tl.read_lines(self.doc, block, self.clock)
+            elif block.type == "paragraph":
                 continue
-            if block.type == "paragraph" and self.figure_lines(block):
+            if found is not None:
+                rows += found
+                if found:
+                    from_list = block.type == "list"
+                    continue
+                if not found and block.type == "paragraph":
+                    leftover.append(block)  # a date line: kept as written
+                    continue
+            if rows and from_list and block.type in ("block_code", "list", "paragraph",
+                                                     "block_quote") and not leftover \
+                    and not stated_zone_name(text):
+                last = rows[-1]
+                rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
                 continue
             leftover.append(block)
         return leftover
+
+    def timeline_headings(self, s: Section, rows: list[tl.RowText]) -> None:
+        """Sub-headings that are times (one per event) or dates (a day's events)."""
+        for child in s.children:
+            heading = child.heading or ""
+            stamp = self.clock.read(heading, whole=False)
+            dated = when.read_date(heading.strip("*_ "), self.clock.order)
+            if stamp is not None and stamp.at is not None:
+                words = heading[stamp.end:].strip()
+                body = self.doc.raw(child.start, child.end)
+                rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
+                                       child.line))
+                self.consumed.add(child.line)
+            elif dated is not None:
+                self.clock.set_day(dated[0])
+                inner: list[tl.RowText] = []
+                left = self.timeline_blocks(child.blocks, inner)
+                if inner and not left:
+                    rows += inner
+                    self.timeline_headings(child, rows)
+                    self.consumed.add(child.line)
+                    # The day's heading stays, as written, with nothing under it.
+                    self.b.keep(heading, child.level, s.heading or "", "", child.line,
+                                empty_ok=True, key=("section", child.line))
 
     def figure_lines(self, block: Block) -> bool:
         """``**Total Duration**: 27 minutes`` lines (all of the paragraph, or nothing)."""
@@ -481,6 +590,13 @@ class Reader:
                 self.b.set_root(block.start, summary=pair[1])
                 i += 1
                 continue
+            first = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None
+            if first and "\n" in text and norm(first[0]) == "root cause" and first[1] and \
+                    not self.b.root.get("summary"):
+                self.b.set_root(block.start, summary=_unparagraph(
+                    (first[1] + "\n" + text.split("\n", 1)[1]).strip()))
+                i += 1
+                continue
             if block.type == "paragraph" and re.fullmatch(r"\*\*Root Causes\*\*:\n(\d+\. .*\n?)+",
                                                           text):
                 causes = [line.split(". ", 1)[1] for line in text.splitlines()[1:]]
@@ -570,7 +686,7 @@ class Reader:
 
     def horizon(self, s: Section) -> list[Block]:
         label = s.heading or ""
-        return self.action_blocks(s.blocks, A_HORIZONS.get(norm(label), label))
+        return roles.action_lists(self, s.blocks, A_HORIZONS.get(norm(label), label))
 
     def task_items(self, lst: list[Item], horizon: str | None) -> bool:
         parsed = []
@@ -602,11 +718,8 @@ class Reader:
                 occurred_at=None, actor=self.b.actor, item_id=item_id, title=text, owner=owner,
                 due=due, priority=priority, status=status, horizon=horizon,  # type: ignore[arg-type]
                 source=self.b.src(item.line)))
-        known = {e.item_id for e in self.b.others if isinstance(e, ev.ActionItemAdded)}
-        if len({p.item_id for p in parsed} | known) != len(parsed) + len(known):
-            return False
         for event in parsed:
-            self.b.add(event)
+            self.b.add(self.b.unique_item(event))
         return True
 
     _STATUS: ClassVar[dict[str, str]] = {
@@ -645,21 +758,23 @@ class Reader:
                 priority=get("priority") or None, status=status or "open",  # type: ignore[arg-type]
                 horizon=A_HORIZONS.get(norm(get("horizon")), get("horizon")) or None,
                 source=self.b.src(line)))
-        if len({p.item_id for p in parsed}) != len(parsed):
-            return False
         for event in parsed:
-            self.b.add(event)
+            self.b.add(self.b.unique_item(event))
         return True
 
     # -------------------------------------------------------------- lessons
 
     def lessons(self, s: Section) -> list[Block]:
-        kind = LESSON_HEADINGS.get(norm(s.heading or ""), norm(s.heading or "").replace(" ", "_"))
+        role = heading_role(s.heading or "")
+        kind = LESSON_HEADINGS.get(norm(s.heading or "")) or (
+            role if role in LESSON_ROLES else norm(s.heading or "").replace(" ", "_"))
         leftover = []
         for block in s.blocks:
             if block.type == "paragraph" and self.mark_lines(block, kind):
                 continue
             if block.type == "list" and self.lesson_items(items(self.doc, block), kind):
+                continue
+            if block.type == "list" and roles.lesson_list(self, block, kind):
                 continue
             if block.type != "thematic_break":
                 leftover.append(block)
@@ -682,8 +797,7 @@ class Reader:
     def lesson_items(self, lst: list[Item], kind: str) -> bool:
         found = []
         for item in lst:
-            lesson = self.lesson_text(item.text, kind, item.line) if item.ordered and \
-                not item.body else None
+            lesson = self.lesson_text(item.text, kind, item.line) if not item.body else None
             if lesson is None:
                 return False
             found.append(lesson)
@@ -809,7 +923,6 @@ def _strip_rules(text: str) -> str:
 
 SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "executive summary": Reader.executive_summary,
-    "summary": Reader.executive_summary,  # the SRE book's: its first paragraph
     "timeline": Reader.timeline,
     "incident timeline": Reader.timeline,
     "detailed description": Reader.container,
@@ -823,10 +936,10 @@ SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "five whys": Reader.five_whys,
     "contributing factors": Reader.contributing,
     "why it happened": Reader.why_it_happened,
-    "resolution": Reader.container,
+    "resolution": roles.resolution,  # house A: a parent heading; elsewhere: how it ended
     "immediate mitigation": Reader.mitigation,
     "resolution steps taken": Reader.resolution_steps,
-    "action items": Reader.action_items,
+    "action items": roles.actions,
     "immediate 24 hours": Reader.horizon,
     "short term 1 week": Reader.horizon,
     "long term 1 month": Reader.horizon,
@@ -834,3 +947,19 @@ SECTIONS: dict[str, Callable[[Reader, Section], list[Block]]] = {
     "detection and response": Reader.container,
     "sign off": Reader.sign_off,
 }
+
+_BY_ROLE: dict[str, Callable[[Reader, Section], list[Block]]] = {
+    **roles.GENERIC,
+    "summary": Reader.executive_summary,
+    "timeline": Reader.timeline,
+}
+"""Readers of sections the house templates do not head, by the role their heading names."""
+
+HOUSE_VERBATIM = {norm(h) for h in verbatim_headings(template_a.OUTLINE + template_b.OUTLINE)
+                  } - set(SECTIONS)
+"""Headings the house templates write only what the author wrote under (Follow-Up Actions,
+Verification): kept as written, never read by role."""
+
+_PARENT_ROLE = {"lessons learned": "lessons", "detection and response": "detection",
+                "action items": "actions"}
+"""House headings whose sub-sections are read as parts of them."""

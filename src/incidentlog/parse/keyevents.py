@@ -25,6 +25,7 @@ from incidentlog.parse.house import FIGURE_LABELS, Reader
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import find_stamp, norm, read_duration, split_label
+from incidentlog.vocabulary import heading_role
 
 _LABEL_ONLY = re.compile(r"^\*\*(?P<label>[^*\n]{1,120}?)\*\*:?$|^\*\*(?P<label2>[^*\n]{1,120}?):"
                          r"\*\*$")
@@ -34,6 +35,17 @@ def is_key_events_list(reader: Reader, block: Block) -> bool:
     """True for a top-level list with a ``**Key events**`` item."""
     return block.type == "list" and any(
         norm(_label(item)[0] or "") == "key events" for item in items(reader.doc, block))
+
+
+def is_labelled_list(reader: Reader, block: Block) -> bool:
+    """True for a top-level list of ``**Label**:`` items, one of them naming a role (the
+    rest of a key-events report, after a paragraph split its list in two)."""
+    if block.type != "list":
+        return False
+    found = items(reader.doc, block)
+    labels = [_label(item)[0] for item in found]
+    filled = all(_label(item)[1] or item.body for item in found)
+    return bool(found) and filled and all(labels) and any(heading_role(x or "") for x in labels)
 
 
 def _label(item: Item) -> tuple[str | None, str]:
@@ -63,11 +75,15 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
         if key == "impact" and value and not item.body:
             b.fact("summary", label or "Impact", value, item.line)
             continue
-        if key in ("resolution", "resolved by") and value and not item.body \
-                and b.resolution is None:
-            b.resolution = (value, item.line)
+        role = heading_role(label or "") if key != "resolved by" else "resolution"
+        said = value if not item.body else (value + "\n" + item.body).strip("\n")
+        if role == "resolution" and said and b.resolution is None:
+            b.resolution = (said, item.line)
             continue
-        if key in ("review actions", "action items", "actions") and not value and item.body \
+        if role in ("root_cause", "trigger") and said and not b.root.get("summary"):
+            b.set_root(item.line, summary=said)
+            continue
+        if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):
             continue
         if label is not None:
@@ -103,13 +119,21 @@ def _key_events(reader: Reader, item: Item) -> bool:
 
 
 def _actions(reader: Reader, item: Item) -> bool:
-    found = []
-    for line in item.body.splitlines():
-        match = re.match(r"^[-+*]\s+(.+)$", line.strip())
-        if not match or line.startswith((" ", "\t")):
+    """The items nested under a review-actions label; details nested deeper fold into
+    their item's title."""
+    found: list[tuple[int, str]] = []
+    for n, line in enumerate(item.body.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = re.match(r"^(?:[-+*]|\d{1,9}[.)])\s+(.+)$", line)
+        if match:
+            found.append((n, match[1]))
+        elif found and line.startswith((" ", "\t")):
+            detail = re.sub(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+", "", line).strip()
+            found[-1] = (found[-1][0], found[-1][1] + "\n" + detail)
+        else:
             return False
-        found.append(match[1])
-    for n, title in enumerate(found, 1):
+    for n, (offset, title) in enumerate(found, 1):
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
-                                        title=title, source=reader.b.src(item.line + n)))
+                                        title=title, source=reader.b.src(item.line + offset)))
     return bool(found)

@@ -6,104 +6,67 @@ Every pattern here is anchored or bounded so that no input can make it backtrack
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, tzinfo
 
-ZONES: dict[str, tzinfo] = {
-    "UTC": UTC, "GMT": UTC, "Z": UTC,
-    "BST": timezone(timedelta(hours=1), "BST"),
-    "CET": timezone(timedelta(hours=1), "CET"),
-    "CEST": timezone(timedelta(hours=2), "CEST"),
-    "EET": timezone(timedelta(hours=2), "EET"),
-    "EEST": timezone(timedelta(hours=3), "EEST"),
-    "IST": timezone(timedelta(hours=5, minutes=30), "IST"),
-    "JST": timezone(timedelta(hours=9), "JST"),
-    "EST": timezone(timedelta(hours=-5), "EST"),
-    "EDT": timezone(timedelta(hours=-4), "EDT"),
-    "CST": timezone(timedelta(hours=-6), "CST"),
-    "CDT": timezone(timedelta(hours=-5), "CDT"),
-    "MST": timezone(timedelta(hours=-7), "MST"),
-    "MDT": timezone(timedelta(hours=-6), "MDT"),
-    "PST": timezone(timedelta(hours=-8), "PST"),
-    "PDT": timezone(timedelta(hours=-7), "PDT"),
-}
-_ZONE_NAMES = "|".join(sorted(ZONES, key=len, reverse=True))
-# Matched against the lowercased text, at each "time" in it: far faster than searching
-# the whole document with IGNORECASE.
-_ZONE_STATEMENT = re.compile(
-    rf"\btimes?\s+(?:are\s+|shown\s+|given\s+)?(?:in\s+)?\(?({_ZONE_NAMES.lower()})\b")
-_ZONE_HEADER = re.compile(rf"\btime\s*\(\s*({_ZONE_NAMES.lower()})\s*\)")
+from incidentlog.parse import when
+
+ZONES = when.ABBREVIATIONS
+_STATED = re.compile(
+    r"(?:timeline|timestamps?|times?|clocks?)\s*(?:are\s+|shown\s+|given\s+|listed\s+|"
+    r"written\s+)?(?:is\s+)?(?:in\s+)?(?:the\s+)?(?:\(\s*(?:all\s+times?\s+)?(?:in\s+)?)?"
+    r"(?P<zone>(?:UTC|GMT)\s?[+\u2212-]\s?\d{1,2}(?::?\d{2})?|[A-Z][a-z]+(?:_[A-Z][a-z]+)?/"
+    r"[A-Z][A-Za-z_]+|(?:pacific|eastern|central|mountain|uk)(?:\s+time\b)?|[A-Za-z]{1,5}\b)",
+    re.IGNORECASE)
+_NOT_ZONES = {"are", "is", "in", "the", "of", "to", "and", "for", "were", "was", "a", "an",
+              "all", "at", "on", "from", "we", "it", "this", "that", "be", "when", "will",
+              "as", "with", "by", "time", "times", "line", "s"}
 
 
 def stated_zone(text: str) -> tzinfo | None:
-    """The time zone a document names for its times ("All times in UTC", "Time (CET)")."""
+    """The time zone a document names for its times ("All times in UTC", "Time (CET)",
+    "Timeline (all times PST)", "all times Europe/Berlin", "All times UTC+2")."""
+    found = stated_zone_name(text)
+    return when.zone_named(found) if found else None
+
+
+def stated_zone_name(text: str) -> str | None:
+    """The words naming the zone a document states for its times, known or not (an unknown
+    one is a finding, never UTC)."""
     low = text[:200_000].lower()
-    for pattern in (_ZONE_STATEMENT, _ZONE_HEADER):
-        at = low.find("time")
-        while at != -1:
-            match = pattern.match(low, at)
-            if match:
-                return ZONES[match.group(1).upper()]
-            at = low.find("time", at + 4)
+    at = low.find("time")
+    while at != -1:
+        cheap_no = (at and low[at - 1].isalpha()) or low.startswith(("time to ", "time of "), at)
+        match = None if cheap_no else _STATED.match(text, at)
+        if match:
+            name = match["zone"].strip()
+            if when.zone_named(name) is not None:
+                return name
+            word = name.lower()
+            plural = match[0].lower().startswith(("times", "timeline")) or "(" in match[0]
+            if word not in _NOT_ZONES and name.isupper() and len(name) >= 2 and plural:
+                return name
+        at = low.find("time", at + 4)
     return None
 
 
-_DATE = r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
-_CLOCK = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?"
-_STAMP = re.compile(
-    rf"^(?:{_DATE}(?:[ T]+|,\s*))?{_CLOCK}(?:\s*(?P<z>{_ZONE_NAMES})\b)?(?:\s*(?:-|–|:)\s*)?",
-    re.IGNORECASE)
-_DATE_ONLY = re.compile(rf"^{_DATE}\b")
-_UNKNOWN = re.compile(r"^(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|unknown|n/?a)"
-                      r"(?=\s|$|\|)", re.IGNORECASE)
+Stamp = when.Stamp
+_DATE_ONLY = re.compile(r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})\b")
 
 
-class Stamp:
-    """A time read from a document: when (or ``None`` if unknown), and how it was written."""
-
-    __slots__ = ("at", "end", "has_date", "unknown")
-
-    def __init__(self, at: datetime | None, end: int, has_date: bool, unknown: bool) -> None:
-        self.at = at
-        self.end = end
-        self.has_date = has_date
-        self.unknown = unknown
-
-
-def read_stamp(text: str, *, day: date | None, zone: tzinfo) -> Stamp | None:
+def read_stamp(text: str, *, day: date | None, zone: tzinfo,
+               order: when.DateOrder | None = None) -> Stamp | None:
     """A time at the start of ``text``: ``2020-02-12 11:45``, ``14:23``, ``14:23:05 CET``,
-    ``15.26``, or an unknown one (``--:--``, ``??``). Times without a date take ``day``.
-    """
-    stripped = text.lstrip()
-    offset = len(text) - len(stripped)
-    unknown = _UNKNOWN.match(stripped)
-    if unknown:
-        return Stamp(None, offset + unknown.end(), False, True)
-    match = _STAMP.match(stripped)
-    if not match:
-        return None
-    hours, minutes = int(match["h"]), int(match["mi"])
-    seconds = int(match["s"] or 0)
-    if hours > 23 or minutes > 59 or seconds > 59:
-        return None
-    if match["y"]:
-        try:
-            when = date(int(match["y"]), int(match["mo"]), int(match["d"]))
-        except ValueError:
-            return None
-    elif day is not None:
-        when = day
-    else:
-        return None
-    tz = ZONES[match["z"].upper()] if match["z"] else zone
-    at = datetime.combine(when, time(hours, minutes, seconds), tz).astimezone(UTC)
-    return Stamp(at, offset + match.end(), bool(match["y"]), False)
+    ``9:31 PM``, ``[08:47]``, or an unknown one (``--:--``, ``??``). Times without a date take
+    ``day``."""
+    return when.read_stamp(text, day=day, zone=zone, order=order)
 
 
-def find_stamp(text: str, *, day: date | None, zone: tzinfo) -> tuple[Stamp, int] | None:
+def find_stamp(text: str, *, day: date | None, zone: tzinfo,
+               order: when.DateOrder | None = None) -> tuple[Stamp, int] | None:
     """The first date-and-time anywhere in ``text`` (``Resolved 2020-02-12 12:07``)."""
-    for match in re.finditer(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}|(?<![\d.:])\d{1,2}[:.]\d{2}\b", text):
-        stamp = read_stamp(text[match.start():], day=day, zone=zone)
-        if stamp is not None and (stamp.has_date or day is not None):
+    for match in re.finditer(r"(?<![\d.:/-])\d{1,4}[-/.:]\d{1,2}", text):
+        stamp = when.read_stamp(text[match.start():], day=day, zone=zone, order=order)
+        if stamp is not None and stamp.at is not None:
             return stamp, match.start()
     return None
 

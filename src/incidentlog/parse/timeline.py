@@ -9,7 +9,9 @@ from typing import Any
 import attrs
 
 from incidentlog import events as ev
+from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
+from incidentlog.parse.lists import items
 from incidentlog.parse.source import Block, Document
 from incidentlog.parse.text import Stamp, norm, read_stamp
 from incidentlog.render.emit import unescape_cell
@@ -46,6 +48,16 @@ def table_rows(doc: Document, block: Block) -> tuple[list[str], list[tuple[int, 
     return header, body
 
 
+_RULE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(?:\|\s*:?-{1,}:?\s*)*\|?\s*$")
+
+
+def looks_like_table(doc: Document, block: Block) -> bool:
+    """A pipe table Markdown did not take for one (a row with a cell too many, say)."""
+    lines = doc.lines[block.start:block.end]
+    return len(lines) >= 3 and "|" in lines[0] and _RULE.match(lines[1]) is not None and \
+        "-" in lines[1] and all("|" in line for line in lines[2:] if line.strip())
+
+
 def column(header: list[str], *names: str) -> int | None:
     """The index of the first header cell whose words start with one of ``names``."""
     for i, cell in enumerate(header):
@@ -56,47 +68,97 @@ def column(header: list[str], *names: str) -> int | None:
 
 
 class Clock:
-    """Reads times in document order: a time without a date takes the report's day, and a
-    time earlier than the one before it rolls to the next day (a timeline past midnight)."""
+    """Reads times in document order: a time without a date takes the day last set (by the
+    report's date, a dated time, or a date line), and a time more than twelve hours earlier
+    than the one before it rolls to the next day (a timeline past midnight)."""
 
-    def __init__(self, day: date | None, zone: tzinfo) -> None:
+    def __init__(self, day: date | None, zone: tzinfo, order: when.DateOrder | None = None
+                 ) -> None:
         self.day = day
         self.zone = zone
+        self.order = order
         self.last: datetime | None = None
 
     def read(self, text: str, *, whole: bool) -> Stamp | None:
-        stamp = read_stamp(text, day=self.day, zone=self.zone)
+        stamp = read_stamp(text, day=self.day, zone=self.zone, order=self.order)
         if stamp is None:
             return None
-        if whole and text[stamp.end:].strip():
-            return None
+        rest = text[stamp.end:].strip().strip("*_`)]").strip()
+        if whole and rest:
+            if stamp.at is None and not stamp.unknown and stamp.problem is None:
+                return None
+            word = rest.split()[0]
+            problem = stamp.problem or (
+                f"unknown time zone {word!r}" if re.fullmatch(r"[A-Za-z][A-Za-z/_]{1,30}", word)
+                and len(rest.split()) == 1 else f"cannot read {text.strip()!r} as a time")
+            return when.Stamp(None, len(text), stamp.has_date, False, problem)
         if stamp.at is None:
             return stamp
-        if stamp.has_date:
+        if stamp.zone is not None:
+            self.zone = stamp.zone  # the times after it follow the zone it names
+        if stamp.has_date and stamp.problem is None:
             self.day = stamp.at.astimezone(self.zone).date()
-        elif self.last is not None and stamp.at < self.last:
+        elif self.last is not None and self.last - stamp.at > timedelta(hours=12):
             stamp.at += timedelta(days=1)
             self.day = stamp.at.astimezone(self.zone).date()
-        self.last = stamp.at
+        if stamp.problem is None:
+            self.last = stamp.at
         return stamp
 
+    def set_day(self, day: date) -> None:
+        """A date line or heading: the times after it are on ``day``."""
+        self.day = day
+        self.last = None
 
-def read_table(doc: Document, block: Block, clock: Clock) -> list[RowText] | None:
-    """A timeline table's rows, or ``None`` if it is not a timeline table."""
+
+def read_table(doc: Document, block: Block, clock: Clock,
+               problems: list[tuple[int, str, str]] | None = None) -> list[RowText] | None:
+    """A timeline table's rows, or ``None`` if it is not a timeline table.
+
+    Any column order; a Date column beside a Time column; extra columns ignored. A row whose
+    time cannot be read (or whose cells do not fit the header) degrades alone: it becomes
+    an entry of unknown time, and ``problems`` gets its line and what was wrong.
+    """
     header, body = table_rows(doc, block)
-    when = column(header, "time", "when", "date", "timestamp")
-    what = column(header, "event", "what", "description", "action", "activity", "details")
-    who = column(header, "actor", "who", "owner", "by", "person")
-    if when is None or what is None or not body:
+    when_col = column(header, "time", "when", "timestamp", "time utc", "datetime")
+    date_col = column(header, "date", "day")
+    if when_col is None:
+        when_col, date_col = date_col, None
+    what = column(header, "event", "what", "description", "action", "activity", "details",
+                  "update", "summary", "note", "notes", "message", "comment", "status")
+    who = column(header, "actor", "who", "owner", "by", "person", "author", "responder")
+    if when_col is None or what is None or not body:
         return None
+    named = re.search(r"\(([^()]{1,40})\)", header[when_col])  # "Time (UTC)"
+    if named and (zone := when.zone_named(named[1])) is not None:
+        clock.zone = zone
     rows = []
+    bad: list[tuple[int, str, str]] = []
     for line, row in body:
         if len(row) != len(header):
-            return None
-        stamp = clock.read(row[when], whole=True)
+            text = " ".join(c for i, c in enumerate(row) if i != when_col and c.strip())
+            bad.append((line, "unreadable-row", f"a row of {len(row)} cells in a table of "
+                        f"{len(header)} columns: {doc.lines[line].strip()!r}"))
+            rows.append(RowText(None, text, "", line))
+            continue
+        if date_col is not None and row[date_col].strip():
+            dated = when.read_date(row[date_col].strip(), clock.order)
+            if dated:
+                clock.set_day(dated[0])
+        stamp = clock.read(row[when_col], whole=True)
         if stamp is None:
-            return None
+            bad.append((line, "unreadable-time",
+                        f"cannot read {row[when_col].strip()!r} as a time"))
+            rows.append(RowText(None, row[what], row[who] if who is not None else "", line))
+            continue
+        if stamp.problem and stamp.at is None:
+            code = "unknown-zone" if "zone" in stamp.problem else "unreadable-time"
+            bad.append((line, code, f"{stamp.problem} (in {row[when_col].strip()!r})"))
         rows.append(RowText(stamp.at, row[what], row[who] if who is not None else "", line))
+    if len(bad) * 2 > len(rows):
+        return None
+    if problems is not None:
+        problems += bad
     return rows
 
 
@@ -105,25 +167,75 @@ _SEP = re.compile(r"^\s*(?:[-–—:|]\s*)?")
 
 
 def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | None:
-    """A bullet timeline (``- 14:51 Something happened``), or ``None`` if it is not one."""
+    """A bullet timeline (``- 14:51 Something happened``, ``* [08:47] ...``,
+    ``- **11:12 AM**: ...``), or ``None`` if it is not one. Wrapped lines, nested bullets and
+    code under an item belong to its entry; an item without a time is an entry of unknown
+    time when most items have one."""
+    found = items(doc, block)
+    if not found:
+        return None
     rows = []
-    for n in range(block.start, block.end):
-        line = doc.lines[n]
-        match = _BULLET.match(line)
-        if not match:
-            if line.strip():
-                return None
+    timed = 0
+    for item in found:
+        stamp = clock.read(item.text, whole=False)
+        if stamp is None or (stamp.at is None and not stamp.unknown and stamp.problem
+                             == "date only"):
+            dated = when.read_date(item.text.strip("*_ "), clock.order)
+            if stamp is not None and dated:
+                clock.set_day(dated[0])
+                text = _SEP.sub("", item.text[stamp.end:], count=1).strip()
+                if not text and not item.body:
+                    continue
+                rows.append(RowText(None, _join(text, item.body), "", item.line))
+                continue
+            rows.append(RowText(None, _join(item.text, item.body), "", item.line))
             continue
-        if match.group(1):
+        timed += 1
+        text = _SEP.sub("", item.text[stamp.end:], count=1).strip()
+        rows.append(RowText(stamp.at, _join(text, item.body), "", item.line))
+    if not rows or timed * 2 <= len(rows):
+        return None
+    return rows
+
+
+def _join(text: str, body: str) -> str:
+    return (text + "\n" + body).strip() if body.strip() else text
+
+
+def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | None:
+    """A paragraph whose lines start with times (``11:12 AM: ...``, ``10/22/2022 - ...``):
+    one entry per stamped line, later lines wrapped into it; ``None`` if it starts with
+    none. A paragraph that is only a date (``_4/21/23_``) sets the day instead."""
+    lines = [(n, doc.lines[n]) for n in range(block.start, block.end) if doc.lines[n].strip()]
+    if not lines:
+        return None
+    only = lines[0][1].strip().strip("*_ ").rstrip(":")
+    if len(lines) == 1 and (dated := when.read_date(only, clock.order)) and \
+            dated[1] == len(only):
+        clock.set_day(dated[0])
+        return []
+    rows: list[RowText] = []
+    for n, line in lines:
+        stamp = read_stamp(line, day=clock.day, zone=clock.zone, order=clock.order)
+        if stamp is not None and stamp.problem == "date only":
+            found = when.read_date(line.strip().strip("*_[ "), clock.order)
+            if found:
+                clock.set_day(found[0])
+            rest = line[stamp.end:].strip()
+            if not rest or (rest.startswith("(") and rest.endswith(")")):
+                continue  # a date line: sets the day, its words kept with the paragraph
+            rows.append(RowText(None, line.strip(), "", n))
+        elif stamp is not None and stamp.at is not None:
+            stamp = clock.read(line, whole=False)
+            assert stamp is not None
+            rows.append(RowText(stamp.at, _SEP.sub("", line[stamp.end:], count=1).strip(), "",
+                                n))
+        elif rows:
+            last = rows[-1]
+            rows[-1] = RowText(last.at, last.text + "\n" + line.strip(), last.who, last.line)
+        else:
             return None
-        item = match.group(2).replace("**", "", 2) if match.group(2).startswith("**") else \
-            match.group(2)
-        stamp = clock.read(item, whole=False)
-        if stamp is None:
-            return None
-        text = _SEP.sub("", item[stamp.end:], count=1).strip()
-        rows.append(RowText(stamp.at, text, "", n))
-    return rows or None
+    return rows
 
 
 def emit(builder: Builder, rows: list[RowText]) -> None:
@@ -150,7 +262,7 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
             reason = text.split(":", 1)[1].strip() if ":" in text else text
             builder.row(ev.Reopened(reason=reason, note=text, by=row.who, **common))
         elif kind == "severity" and (found := _SEVERITY.findall(text.split(":", 1)[0])):
-            builder.row(ev.SeverityChanged(severity=f"P{found[-1]}", note=text,  # type: ignore[arg-type]
+            builder.row(ev.SeverityChanged(severity=f"P{found[-1]}", note=text,
                                            by=row.who, **common))
         elif kind.startswith("status:") and kind[7:] in ev.STATUSES:
             builder.row(ev.StatusChanged(status=kind[7:], note=text, by=row.who,  # type: ignore[arg-type]

@@ -10,32 +10,9 @@ from incidentlog import figures as fg
 from incidentlog.incident import Incident, StatedFigure
 from incidentlog.render.emit import inline, join_blocks, table
 from incidentlog.render.layout import Node
+from incidentlog.vocabulary import FIGURE_LABELS, SEVERITY_WORDS, STATUS_LABELS
 
-STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "mitigating": "Mitigating",
-    "mitigated": "Mitigated",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-    "closed": "Closed",
-}
-
-SEVERITY_WORDS = {"P0": "Critical", "P1": "High", "P2": "Medium", "P3": "Low"}
-
-FIGURE_LABELS = {
-    "duration_minutes": "Duration",
-    "time_to_mitigate_minutes": "Time to mitigation",
-    "time_to_detect_minutes": "Time to detection",
-    "time_to_repair_minutes": "Time to repair",
-    "time_to_resolve_minutes": "Time to resolve",
-    "success_rate_pct": "Success rate",
-    "error_budget_consumed_pct": "Error budget consumed",
-    "error_budget_minutes": "Error budget",
-    "slo_breached": "SLO breached",
-    "failed_requests": "Failed requests",
-    "total_requests": "Total requests",
-}
+__all__ = ["FIGURE_LABELS", "SEVERITY_WORDS", "STATUS_LABELS"]
 
 STATED_AS = " — stated as: "
 """Joins a derived figure to the different one a source document typed in."""
@@ -43,7 +20,8 @@ STATED_AS = " — stated as: "
 
 def report_date(incident: Incident) -> str:
     """The report's date: the day the incident began, was detected or declared."""
-    start = incident.began_at or incident.started_at
+    start = incident.began_at or incident.started_at or min(
+        (t.at for t in incident.timeline if t.at is not None), default=None)
     return start.date().isoformat() if start else ""
 
 
@@ -65,7 +43,9 @@ def slot(incident: Incident, figure: str, label: str, derived: str | None) -> st
 
 
 def _duration(incident: Incident) -> float | None:
-    return fg.derive(incident).duration_minutes
+    """The derived duration; none when the times run backwards (the checker says so)."""
+    found = fg.derive(incident).duration_minutes
+    return None if found is None or found < 0 else found
 
 
 SLOTS: dict[str, tuple[str, Callable[[Incident], str | None]]] = {

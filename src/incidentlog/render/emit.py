@@ -14,7 +14,7 @@ from typing import TypeGuard
 
 _BLOCK_START = re.compile(r"^( {0,3})(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|=+\s*$|"
                           r"(?:[-*_]\s*){3,}$|```|~~~|<)")
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_BACKSLASHES_BEFORE_PIPE = re.compile(r"\\+(?=\|)")
 
 
 def has(text: str | None) -> TypeGuard[str]:
@@ -52,11 +52,15 @@ def item(text: str) -> str:
 
 
 def cell(text: str | None) -> str:
-    """User text for a table cell: pipes escaped, line breaks folded."""
+    """User text for a table cell: pipes escaped (a backslash before one as ``&#92;``), line
+    breaks folded. :func:`unescape_cell` and the importer's reading of ``&#92;`` undo it."""
     if not text:
         return ""
     one_line = " ".join(part.strip() for part in text.split("\n") if part.strip())
-    return _UNESCAPED_PIPE.sub(r"\\|", no_html(one_line))
+    # A backslash before a pipe would escape the escape (``\\|`` ends the cell in GFM): it
+    # is written as ``&#92;``, which the importer reads back as a backslash.
+    shown = _BACKSLASHES_BEFORE_PIPE.sub(lambda m: "&#92;" * len(m[0]), no_html(one_line))
+    return shown.replace("|", "\\|")
 
 
 def heading(text: str) -> str:

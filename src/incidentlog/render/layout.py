@@ -11,6 +11,7 @@ of it); the rest follow at the end.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 import attrs
@@ -35,6 +36,16 @@ class Node:
     children: tuple[Node, ...] = ()
 
 
+def verbatim_headings(nodes: tuple[Node, ...]) -> set[str]:
+    """Headings under which a template writes only what the author wrote there."""
+    found = set()
+    for node in nodes:
+        if node.body is _nothing and not node.children:
+            found.add(node.heading)
+        found |= verbatim_headings(node.children)
+    return found
+
+
 def _key(text: str | None) -> str:
     return " ".join((text or "").lower().replace("-", " ").split())
 
@@ -54,7 +65,10 @@ class _Placer:
     """Kept sections not placed yet, found by anchor in time linear in their number, and
     emitted without recursion (a chain of 10,000 anchored sections is only a long list)."""
 
-    def __init__(self, sections: Sequence[Section]) -> None:
+    def __init__(self, sections: Sequence[Section],
+                 named: set[tuple[str, int]] | None = None) -> None:
+        self.named = named or set()
+        """The template's own headings: a kept section under one of them goes there."""
         self._order = list(sections)
         self._taken: set[int] = set()
         self._by_anchor: dict[str, list[Section]] = {}
@@ -84,6 +98,9 @@ class _Placer:
         keep: list[Section] = []
         for s in candidates:
             if id(s) in self._taken:
+                continue
+            if (_key(s.heading), s.level) in self.named:
+                keep.append(s)  # placed under the template's heading of that name
                 continue
             (taken if (s.level > level) == deeper else keep).append(s)
         self._by_anchor[key] = keep
@@ -140,12 +157,12 @@ def _rule(level: int) -> str:
 def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
              footer: Sequence[Node] = ()) -> str:
     """The whole report: preamble, the outline's headings in order, kept sections placed."""
-    placer = _Placer(list(incident.sections))
+    named = _headings((*outline, *footer))
+    placer = _Placer(list(incident.sections), named)
     front = placer.take(lambda s: s.level == 0)
     top = placer.take(lambda s: s.level == 1 and s.anchor is None)
     blocks = [*(block(s.markdown) for s in front), preamble(incident)]
     blocks += [block(s.markdown) for s in top]
-    named = _headings((*outline, *footer))
     blocks += [placer.emit(s) for s in placer.take(
         lambda s: s.anchor == "" and (_key(s.heading), s.level) not in named)]
     for node in outline:
@@ -159,8 +176,11 @@ def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
 
 def _render(node: Node, incident: Incident, placer: _Placer) -> str:
     own = placer.take(lambda s: _key(s.heading) == _key(node.heading) and s.level == node.level)
-    parts = [node.body(incident)]
-    parts += [block(s.markdown) for s in own]
+    body = node.body(incident)
+    kept = [block(s.markdown) for s in own]
+    # What the author wrote under this heading stays under it, not under a sub-heading
+    # the body ends with (action items grouped by horizon).
+    parts = [*kept, body] if re.search(r"^#{1,6} ", body, re.MULTILINE) else [body, *kept]
     for s in own:
         parts += placer.anchored(s.heading, deeper_than=s.level, level=s.level)
     parts += placer.anchored(node.heading, deeper_than=node.level, level=node.level)

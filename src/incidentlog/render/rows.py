@@ -16,40 +16,16 @@ import attrs
 
 from incidentlog.incident import Incident
 from incidentlog.render.emit import cell
+from incidentlog.vocabulary import classify
 
-_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("reopened", re.compile(r"\breopen(ed|ing|s)?\b", re.I)),
-    ("severity", re.compile(r"\b(escalat|downgrad)\w*\b.*\bP[0-3]\b", re.I)),
-    ("closed", re.compile(r"^(incident\s+)?(fully\s+)?closed\b|\b(incident|record|postmortem|"
-                          r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
-    ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
-                            r"^resolution\b", re.I)),
-    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
-                            r"(was\s+)?declared\b", re.I)),
-    ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
-                             r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
-    ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",
-                                re.I)),
-    ("detected", re.compile(r"^(first\s+)?detected\b|\b(first|incident|issue|problem)\s+"
-                            r"detected\b|^alert\s+(fired|triggered)\b|^initial\s+alert\b", re.I)),
-    ("began", re.compile(r"^(fault|outage|impact|incident|problem)\s+(occurs|occurred|began|"
-                         r"begins|started|starts)\b", re.I)),
-)
+__all__ = ["KINDS", "Row", "classify", "split_marker", "timeline_rows"]
+
 KINDS = ("entry", "began", "detected", "acknowledged", "declared", "mitigated", "resolved",
          "closed", "reopened", "severity")
 """Row kinds; ``status:<status>`` rows exist too."""
 
 _MARKER = re.compile(r"\s*<!--\s*(entry|began|detected|acknowledged|declared|mitigated|"
                      r"resolved|closed|reopened|severity|status:[a-z_]+)\s*-->\s*$")
-
-
-def classify(text: str) -> str:
-    """The kind a reader would take a row for from its words alone."""
-    words = text.strip()
-    for kind, pattern in _KINDS:
-        if pattern.search(words):
-            return kind
-    return "entry"
 
 
 def split_marker(text: str) -> tuple[str, str]:

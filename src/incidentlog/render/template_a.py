@@ -49,7 +49,9 @@ def _header(i: Incident) -> str:
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
     if i.severity:
-        lines.append(f"**Severity**: {i.severity}-{c.SEVERITY_WORDS[i.severity]}")
+        word = c.SEVERITY_WORDS.get(i.severity)  # the house scale's word; others as written
+        lines.append(f"**Severity**: {i.severity}-{word}" if word else
+                     f"**Severity**: {inline(i.severity)}")
     lines.append(f"**Status**: {c.STATUS_LABELS[i.status]}")
     if has(i.commander):
         lines.append(f"**Incident Commander**: {inline(i.commander)}")

@@ -57,7 +57,13 @@ def _header(i: Incident) -> str:
 
 
 def _summary(i: Incident) -> str:
-    return paragraph(i.summary) if has(i.summary) else ""
+    parts = [paragraph(i.summary) if has(i.summary) else ""]
+    facts = [f for f in i.impact.facts if f.part == "summary"] if i.impact else []
+    if facts:  # impact a source stated in its summary (template A shows it there too)
+        parts.append("**Impact**:\n" + "\n".join(
+            f"- **{inline(f.label)}**: {inline(f.value)}" if has(f.label) else f"- {item(f.value)}"
+            for f in facts))
+    return join_blocks(parts)
 
 
 def _timeline(i: Incident) -> str:

@@ -1,0 +1,395 @@
+"""The words of postmortems, defined once: roles of sections, labels, lifecycle phrases.
+
+Teams write postmortems in endless variations of a few dozen ideas. This module names the
+ideas (roles) and the words teams use for them; the Markdown reader finds a section's role
+from its heading or a run-in label, and the renderers take their labels from here, so what
+is written and what is read never drift apart. Nothing here knows Markdown or storage.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROLES: dict[str, tuple[str, ...]] = {
+    "summary": ("summary", "executive summary", "issue summary", "incident summary", "overview",
+                "tl dr", "tldr", "abstract", "description", "what happened",
+                "one line summary"),
+    "impact": ("impact", "blast radius", "user impact", "customer impact", "business impact",
+               "impact assessment", "affected services", "scope", "who was affected"),
+    "root_cause": ("root cause", "root causes", "root cause analysis", "cause", "causes",
+                   "why it happened", "the five whys", "five whys", "underlying cause",
+                   "technical root cause", "what went wrong and why", "cause identified",
+                   "what caused it", "why did it happen"),
+    "trigger": ("trigger", "triggers", "immediate cause"),
+    "contributing": ("contributing factors", "contributing factor", "contributors",
+                     "contributing causes", "factors"),
+    "detection": ("detection", "how it was detected", "discovery", "identified"),
+    "resolution": ("resolution", "resolution and recovery", "recovery", "mitigation",
+                   "remediation", "fix", "the fix", "how it was fixed", "resolution steps taken",
+                   "immediate mitigation", "mitigation steps", "response", "resolution steps"),
+    "timeline": ("timeline", "incident timeline", "timeline of events", "chronology",
+                 "sequence of events", "key events", "events", "detailed timeline"),
+    "actions": ("action items", "action item", "actions", "follow ups", "follow up",
+                "followups", "follow up actions", "follow up items", "next steps",
+                "corrective and preventative measures", "corrective and preventive measures",
+                "corrective actions", "preventative measures", "preventive measures",
+                "remediation items", "todo", "to do", "tasks", "review actions",
+                "action plan", "improvements", "future work", "prevention"),
+    "lessons": ("lessons learned", "lessons learnt", "lessons", "key takeaways", "takeaways",
+                "learnings", "what we learned", "retrospective"),
+    "went_well": ("what went well", "things that went well", "went well", "what worked"),
+    "went_wrong": ("what went wrong", "things that went wrong", "went wrong",
+                   "what went poorly", "what went badly", "what didn t go well",
+                   "what did not go well", "what could have gone better",
+                   "what could be improved"),
+    "lucky": ("where we got lucky", "where we were lucky", "what was lucky", "lucky"),
+    "status": ("status", "incident status", "current status"),
+    "severity": ("severity", "sev", "priority", "impact level", "incident severity"),
+    "date": ("date", "incident date", "date of incident", "when"),
+    "authors": ("authors", "author", "owner", "owners", "incident commander", "commander",
+                "incident lead", "written by", "prepared by"),
+    "stats": ("stats", "statistics", "metrics", "key metrics", "figures", "numbers"),
+}
+"""Each role and the headings (folded by :func:`fold`) that name it."""
+
+LESSON_ROLES = ("went_well", "went_wrong", "lucky")
+"""Roles that are kinds of lessons (a lessons section's sub-headings, or headings alone)."""
+
+STATUS_LABELS = {  # how each status is written in a report
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "mitigating": "Mitigating",
+    "mitigated": "Mitigated",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "closed": "Closed",
+}
+
+SEVERITY_WORDS = {"P0": "Critical", "P1": "High", "P2": "Medium", "P3": "Low"}
+
+FIGURE_LABELS = {
+    "duration_minutes": "Duration",
+    "time_to_mitigate_minutes": "Time to mitigation",
+    "time_to_detect_minutes": "Time to detection",
+    "time_to_repair_minutes": "Time to repair",
+    "time_to_resolve_minutes": "Time to resolve",
+    "success_rate_pct": "Success rate",
+    "error_budget_consumed_pct": "Error budget consumed",
+    "error_budget_minutes": "Error budget",
+    "slo_breached": "SLO breached",
+    "failed_requests": "Failed requests",
+    "total_requests": "Total requests",
+}
+
+FIGURE_WORDS: dict[str, str] = {
+    "time to detection": "time_to_detect_minutes", "time to detect": "time_to_detect_minutes",
+    "detection delay": "time_to_detect_minutes", "time to detection ttd": "time_to_detect_minutes",
+    "time to repair": "time_to_repair_minutes", "time to recovery": "time_to_repair_minutes",
+    "time to recover": "time_to_repair_minutes", "time to restore": "time_to_repair_minutes",
+    "time to resolve": "time_to_resolve_minutes", "time to resolution": "time_to_resolve_minutes",
+    "time to mitigation": "time_to_mitigate_minutes",
+    "time to mitigate": "time_to_mitigate_minutes",
+    "total duration": "duration_minutes", "duration": "duration_minutes",
+    "total impact duration": "duration_minutes", "impact duration": "duration_minutes",
+    "outage duration": "duration_minutes", "incident duration": "duration_minutes",
+}
+"""Labels of stated figures as teams write them (folded), by the figure they state."""
+
+_BY_HEADING = {words: role for role, names in ROLES.items() for words in names}
+_NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[ivxIVX]{1,4}|[a-zA-Z])[.)]\s+|^\d{1,2}\s+")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """A label or heading folded for comparison: lower case, words only."""
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def heading_role(heading: str) -> str | None:
+    """The role a heading names, whatever its case, punctuation, numbering, emoji or
+    decoration (``Timeline (all times PST) 01/16/2024``, ``3. Root Causes:``), or ``None``.
+
+    The longest run of leading words that names a role wins, so ``Root cause analysis`` is
+    a root cause and ``Timeline (all times PST)`` a timeline.
+    """
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip()
+    text = _NUMBERING.sub("", text.lstrip("#*_ "))
+    words = fold(text).split()
+    for n in range(min(len(words), 8), 0, -1):
+        role = _BY_HEADING.get(" ".join(words[:n]))
+        if role is not None:
+            return role
+    return None
+
+
+PLACEHOLDERS = re.compile(
+    r"\[(?:TITLE|title|Title|DATE|Date|NAME|Name|Incident Title|Service Name|Summary|"
+    r"Description|Owner|TBD|YYYY-MM-DD)\]|INC-YYYYMMDD-#+|\bYYYY-MM-DD\b|\bHH:MM\b|"
+    r"^(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)$|"
+    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}")
+"""Marks of a blank template: a report with these in its title or header is not one yet."""
+
+LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
+    "began": ("outage begins", "outage began", "outage starts", "outage started",
+              "incident begins", "incident began", "incident starts", "incident started",
+              "start of incident", "start of outage", "start of the incident",
+              "start of the outage", "impact begins", "impact began", "impact starts",
+              "impact started", "problem starts", "problem started", "problem begins",
+              "issue starts", "issue started", "issue begins", "began failing",
+              "started failing", "start failing", "goes down", "went down", "is hard down",
+              "site is down", "became unavailable", "becomes unavailable", "outage start",
+              "starts degrading", "started degrading", "begins degrading", "drops to zero",
+              "dropped to zero", "drops to 0%", "dropped to 0%", "reaches 0%", "is at 0%",
+              "fell to zero", "falls to zero", "chain stalled", "service degraded",
+              "degradation begins", "errors begin", "errors start", "errors started"),
+    "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
+                 "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
+                 "pages on-call", "paged on-call", "pages oncall", "paged oncall",
+                 "was paged", "got paged", "notices", "noticed",
+                 "reported by", "user reported", "users reported", "user reports",
+                 "users report", "reports that", "reported that", "team alerted",
+                 "first detected", "respond to alarms", "investigation starts",
+                 "investigation begins", "became aware", "becomes aware", "first report",
+                 "first reports", "is reported", "was reported", "reported on", "reports on",
+                 "reports of", "realized", "realised", "discovered", "fault detected",
+                 "issue detected", "problem detected", "monitoring detected", "team aware",
+                 "problem is identified", "issue is identified", "notified", "notifying",
+                 "we notice", "was noticed", "is noticed", "detected the", "alert received",
+                 "identified by", "recognizes", "recognized", "recognised",
+                 "received an alert", "alert was received", "on-call paged", "oncall paged"),
+    "mitigated": ("mitigation applied", "rolled back", "rollback complete",
+                  "service restored", "service partially restored",
+                  "impact mitigated", "declared mitigated", "temporarily restore",
+                  "temporary fix", "workaround applied", "workaround in place",
+                  "mitigation in place", "mitigation deployed"),
+    "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
+                 "incident ended", "end of incident", "end of outage", "end of the outage",
+                 "end of the incident", "service fully restored", "fully restored",
+                 "fully recovered", "back to normal", "returns to normal",
+                 "returned to normal", "return to normal", "service resumes",
+                 "service resumed", "permanently fixed", "problem solved",
+                 "issue resolved", "incident resolved", "all clear", "operating normally",
+                 "functioning normally", "working again",
+                 "is back up", "back online", "impact ends", "impact ended",
+                 "outage to an end", "problem was resolved", "problem is resolved",
+                 "issue was resolved", "issue is resolved", "resolution is confirmed",
+                 "confirmed healthy", "is healthy again", "is healthy", "back to 100%",
+                 "as normal",
+                 "issue goes away", "problem goes away", "are now back", "is now back",
+                 "functional state", "functional again", "fully functional",
+                 "fully operational", "back to functional", "recovered fully",
+                 "recover fully", "fully recover"),
+    "closed": ("incident closed", "closed the incident", "postmortem complete"),
+}
+"""Words in a timeline row (or a key event's label) that say which moment it is."""
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reopened", re.compile(r"\breopen(ed|ing|s)?\b", re.I)),
+    ("severity", re.compile(r"\b(escalat|downgrad)\w*\b.*\bP[0-3]\b", re.I)),
+    ("closed", re.compile(r"^(incident\s+)?(fully\s+)?closed\b|\b(incident|record|postmortem|"
+                          r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
+    ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
+                            r"^resolution\b", re.I)),
+    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
+                            r"(was\s+)?declared\b", re.I)),
+    ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
+                             r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
+    ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",
+                                re.I)),
+    ("detected", re.compile(r"^(first\s+)?detected\b|\b(first|incident|issue|problem)\s+"
+                            r"detected\b|^alert\s+(fired|triggered)\b|^initial\s+alert\b", re.I)),
+    ("began", re.compile(r"^(fault|outage|impact|incident|problem)\s+(occurs|occurred|began|"
+                         r"begins|started|starts)\b", re.I)),
+)
+"""A row's kind from its words as the house templates write them (``Incident resolved``)."""
+
+
+def _phrases(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+")
+                            for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+_LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
+    "resolved", "mitigated", "detected", "began"))
+
+
+def classify(text: str) -> str:
+    """The kind a reader takes a timeline row for from its words alone: the house phrases
+    first (``Incident resolved``), then what teams write (``Outage begins``, ``alert fired``,
+    ``users reported``, ``rolled back``, ``back to normal``). Shared by the reader and the
+    renderer, which marks a row whose words alone would be read as another kind."""
+    words = text.strip()
+    for kind, pattern in _KINDS:
+        if pattern.search(words):
+            return kind
+    # What a row says first is what it is ("reported on Gitter ... back to normal" is the
+    # report, the rest is what followed).
+    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    return min(found)[1] if found else "entry"
+
+
+CAUSE_CUES = re.compile(
+    r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
+    r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
+    r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
+    r"came from the|come from the)\b", re.IGNORECASE)
+"""Words that say a sentence of prose states why it happened."""
+
+RESOLUTION_CUES = re.compile(
+    r"\b(?:fixed by|resolved by|was fixed|were fixed|we fixed|fixed the (?:problem|issue)|"
+    r"resolved the (?:problem|issue)|mitigated by|restored by|was restored|solved by|"
+    r"was solved|addressed by|was addressed|recovered by|was resolved by|"
+    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue)))\b", re.IGNORECASE)
+"""Words that say a sentence of prose states how it was resolved."""
+
+
+def reason(text: str) -> str | None:
+    """The words that made :func:`classify` take a row for what it is (``outage begins``),
+    or ``None`` for a plain entry."""
+    words = text.strip()
+    for _, pattern in _KINDS:
+        if (match := pattern.search(words)):
+            return match.group(0)
+    found = [m for _, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    return min(found, key=lambda m: m.start()).group(0) if found else None
+
+
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
+                "fifty": 50, "ninety": 90}
+_AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
+DURATION_PROSE = re.compile(
+    r"\b(?:lasted|lasting|for|of)\s+(?:(?:about|approximately|approx\.?|around|roughly|at "
+    r"least|nearly|almost|over|some|~)\s*)?(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
+    + _UNIT + r")\b(?:\s*(?:and\s+)?(?P<more>\d+)\s*(?:minutes?|mins?|m)\b)?"
+    r"|\b(?:lasted|for)\s+(?:about\s+|approximately\s+|~)?(?P<h>\d+)h\s*(?P<m>\d+)m\b",
+    re.IGNORECASE)
+"""A duration stated in prose ("the outage lasted for 47 minutes", "for about 1h50m")."""
+OUTAGE_WORDS = re.compile(r"\b(?:outage|down|downtime|unusable|unavailable|lasted|problem|"
+                          r"incident|effect|stopped|degraded|disruption|broken|failing)\b",
+                          re.IGNORECASE)
+"""Words that make a duration in a sentence the incident's."""
+
+
+def prose_minutes(sentence: str) -> tuple[float, str] | None:
+    """The duration a sentence states for the incident, in minutes, and its words."""
+    if not OUTAGE_WORDS.search(sentence):
+        return None
+    found = DURATION_PROSE.search(sentence)
+    if not found:
+        return None
+    if found["h"]:
+        return int(found["h"]) * 60 + int(found["m"]), found.group(0)
+    amount = found["amount"].lower()
+    value = float(NUMBER_WORDS.get(amount, 0) or amount)
+    unit = found["unit"].lower()
+    scale = 1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1
+    minutes = value * scale + (int(found["more"]) if found["more"] else 0)
+    return minutes, found.group(0)
+
+
+STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "investigating": ("investigating", "ongoing", "open", "active", "in progress"),
+    "identified": ("identified",),
+    "mitigating": ("mitigating", "mitigated"),
+    "monitoring": ("monitoring",),
+    "resolved": ("resolved", "complete", "completed", "done", "fixed", "final", "finished"),
+    "closed": ("closed",),
+}
+"""A status as teams write it (``Status: Complete``), by the status it means."""
+
+
+def status_of(text: str) -> str | None:
+    """The status a written value means (``Resolved``, ``complete``), or ``None``."""
+    words = fold(text)
+    for status, names in STATUS_WORDS.items():
+        if words in names:
+            return status
+    return None
+
+
+# --------------------------------------------------------------------------- a team's words
+
+
+class VocabularyError(ValueError):
+    """A vocabulary file that cannot be used, with where and why in one line."""
+
+
+def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
+    """Add a team's own words: ``headings`` (role -> headings or labels), ``phrases``
+    (began/detected/mitigated/resolved/closed -> words in a timeline row) and ``severities``
+    (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
+    from incidentlog import severity
+
+    global _LIFECYCLE
+    heading_role.cache_clear()
+    for key in words:
+        if key not in ("headings", "phrases", "severities"):
+            raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "
+                                  "severities)")
+    for role, names in dict(words.get("headings", {})).items():
+        if role not in ROLES:
+            raise VocabularyError(f"{source}: [headings] {role!r} is not a role "
+                                  f"({', '.join(sorted(ROLES))})")
+        for name in _strings(names, f"{source}: [headings] {role}"):
+            ROLES[role] = (*ROLES[role], fold(name))
+            _BY_HEADING[fold(name)] = role
+    for kind, names in dict(words.get("phrases", {})).items():
+        if kind not in LIFECYCLE_WORDS:
+            raise VocabularyError(f"{source}: [phrases] {kind!r} is not one of "
+                                  f"{', '.join(LIFECYCLE_WORDS)}")
+        LIFECYCLE_WORDS[kind] = (*LIFECYCLE_WORDS[kind],
+                                 *_strings(names, f"{source}: [phrases] {kind}"))
+    for label, value in dict(words.get("severities", {})).items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
+            raise VocabularyError(f"{source}: [severities] {label!r} must be a rank 0-5")
+        severity.WORDS[label.lower()] = value
+    _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
+        "resolved", "mitigated", "detected", "began"))
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise VocabularyError(f"{where}: expected a string or a list of strings")
+
+
+def load(path: str | Path) -> None:
+    """Add the words of a TOML file: ``incidentlog.toml`` (tables at the top) or a
+    ``pyproject.toml`` (under ``[tool.incidentlog.vocabulary]``)."""
+    name = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VocabularyError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise VocabularyError(f"{name}: not TOML: {exc}") from None
+    if Path(path).name == "pyproject.toml":
+        data = data.get("tool", {}).get("incidentlog", {}).get("vocabulary", {})
+    extend(data, source=name)
+
+
+def discover(folder: str | Path = ".") -> Path | None:
+    """``incidentlog.toml`` in ``folder``, else its ``pyproject.toml`` if that has a
+    ``[tool.incidentlog.vocabulary]`` table."""
+    own = Path(folder) / "incidentlog.toml"
+    if own.is_file():
+        return own
+    project = Path(folder) / "pyproject.toml"
+    try:
+        if project.is_file() and "[tool.incidentlog.vocabulary" in project.read_text(
+                encoding="utf-8"):
+            return project
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
