@@ -100,7 +100,7 @@ def test_reading_every_incident_in_one_pass_equals_reading_each(
 @given(history=histories())
 def test_blame_names_the_last_event_that_changed_each_field(history: list[ev.Event]) -> None:
     """Blame in one pass agrees with folding every prefix and comparing (the slow way)."""
-    from incidentlog.blame import ITEM_KEYS, SCALARS, _parts, blame
+    from incidentlog.blame import ITEM_KEYS, SCALARS, blame, parts
 
     log = IncidentLog()
     log.declare(history[0])
@@ -109,12 +109,12 @@ def test_blame_names_the_last_event_that_changed_each_field(history: list[ev.Eve
     states = [fold(history[:n]) for n in range(1, len(history) + 1)]
 
     def at_path(state: object, name: str, suffix: str) -> object:
-        return dict(_parts(getattr(state, name))).get(suffix, "<absent>")
+        return dict(parts(getattr(state, name))).get(suffix, "<absent>")
 
     rows = {b.field: b.version for b in blame(log, ID)}
     final = states[-1]
     for name in SCALARS:
-        for suffix, _value in _parts(getattr(final, name)):
+        for suffix, _value in parts(getattr(final, name)):
             versions = [n for n in range(1, len(states) + 1)
                         if n == 1 or at_path(states[n - 2], name, suffix) != at_path(
                             states[n - 1], name, suffix)]

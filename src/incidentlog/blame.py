@@ -51,7 +51,7 @@ SCALARS = tuple(a.name for a in attrs.fields(Incident)
                 if a.name not in COLLECTIONS and a.name not in NOT_BLAMED)
 
 
-def _parts(value: Any) -> Iterator[tuple[str, Any]]:
+def parts(value: Any) -> Iterator[tuple[str, Any]]:
     """An attrs value's fields as ``(".name", value)``; anything else as itself."""
     if attrs.has(type(value)):
         for a in attrs.fields(type(value)):
@@ -77,8 +77,8 @@ def blame(log: IncidentLog, incident_id: str) -> list[Blame]:
             value = replay.field(name)
             if name in scalars and scalars[name] is value:
                 continue
-            old = dict(_parts(scalars.get(name))) if name in scalars else {}
-            for suffix, part in _parts(value):
+            old = dict(parts(scalars.get(name))) if name in scalars else {}
+            for suffix, part in parts(value):
                 if suffix not in old or old[suffix] != part:
                     last[f"$.{name}{suffix}"] = row(f"$.{name}{suffix}")
             scalars[name] = value
@@ -97,9 +97,9 @@ def blame(log: IncidentLog, incident_id: str) -> list[Blame]:
                 if before is item:
                     continue
                 path = f"$.{name}[{k}]"
-                old = dict(_parts(before)) if before is not None else {}
+                old = dict(parts(before)) if before is not None else {}
                 touched = False
-                for suffix, part in _parts(item):
+                for suffix, part in parts(item):
                     if suffix == ".version" or (suffix in old and old[suffix] == part):
                         continue
                     last[path + suffix] = row(path + suffix)
@@ -112,12 +112,12 @@ def blame(log: IncidentLog, incident_id: str) -> list[Blame]:
     if not lists:
         raise IncidentNotFoundError(incident_id, log.url)
     current = {f"$.{name}{suffix}" for name in SCALARS
-               for suffix, _ in _parts(scalars.get(name))}
+               for suffix, _ in parts(scalars.get(name))}
     for name, known in items.items():
         for k, item in known.items():
             path = f"$.{name}[{k}]"
             current.add(path)
-            current.update(path + suffix for suffix, _ in _parts(item))
+            current.update(path + suffix for suffix, _ in parts(item))
     return [b for path, b in sorted(last.items()) if path in current]
 
 

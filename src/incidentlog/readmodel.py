@@ -341,10 +341,8 @@ class IncidentIndex:
                 where.append(f"{column} = ?")
                 params.append(value)
         if service is not None:
-            # LIKE's wildcards in a name are escaped, not stripped: "payments_api" is a name.
-            where.append("services LIKE ? ESCAPE '\\'")
-            escaped = service.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(f"%|{escaped}|%")
+            where.append(SERVICE_MATCH)
+            params.append(_service_pattern(service))
         if since is not None:
             where.append("started_at >= ?")
             params.append(_iso(since))
@@ -422,9 +420,8 @@ class IncidentIndex:
                 where.append(f"{column} = ?")
                 params.append(value)
         if service is not None:
-            where.append("services LIKE ? ESCAPE '\\'")
-            escaped = service.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(f"%|{escaped}|%")
+            where.append(SERVICE_MATCH)
+            params.append(_service_pattern(service))
         sql = f"SELECT * FROM {self._table('action_index')}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -440,6 +437,17 @@ def _action(r: Any) -> ActionRow:
                      r["priority"], r["ticket"], r["horizon"], r["incident_title"],
                      r["incident_status"],
                      tuple(s for s in str(r["services"] or "").split("|") if s))
+
+
+SERVICE_MATCH = "services LIKE ? ESCAPE '\\'"
+"""Services are stored as ``|a|b|``; a name is matched whole with LIKE."""
+
+
+def _service_pattern(service: str) -> str:
+    """The LIKE pattern for one service name: its wildcards escaped, not stripped, so
+    "payments_api" is a name, not a pattern."""
+    escaped = service.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%|{escaped}|%"
 
 
 def _iso(value: datetime | None) -> str | None:

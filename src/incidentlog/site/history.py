@@ -11,7 +11,7 @@ looked at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -19,7 +19,7 @@ import msgspec
 
 from incidentlog import audit
 from incidentlog import events as ev
-from incidentlog.blame import ITEM_KEYS, SCALARS, Blame
+from incidentlog.blame import ITEM_KEYS, SCALARS, Blame, parts
 from incidentlog.incident import Incident, Replay, fold
 
 
@@ -47,14 +47,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return msgspec.to_builtins(value)
-
-
-def _parts(value: Any) -> Iterator[tuple[str, Any]]:
-    if attrs.has(type(value)):
-        for a in attrs.fields(type(value)):
-            yield f".{a.name}", getattr(value, a.name)
-    else:
-        yield "", value
 
 
 def _empty(value: Any) -> bool:
@@ -85,9 +77,9 @@ class _Pass:
             old = self.scalars.get(name)
             if name in self.scalars and old is value:
                 continue
-            olds = dict(_parts(old)) if name in self.scalars else {}
+            olds = dict(parts(old)) if name in self.scalars else {}
             self.scalars[name] = value
-            for suffix, part in _parts(value):
+            for suffix, part in parts(value):
                 if suffix not in olds or olds[suffix] != part:
                     set_by(f"$.{name}{suffix}")
             if old == value or (_empty(old) and _empty(value)):
@@ -114,8 +106,8 @@ class _Pass:
                 path = f"$.{name}[{k}]"
                 changes.append(audit.Change(path, "added" if before is None else "changed",
                                             plain(before), plain(item)))
-                olds = dict(_parts(before)) if before is not None else {}
-                for suffix, part in _parts(item):
+                olds = dict(parts(before)) if before is not None else {}
+                for suffix, part in parts(item):
                     if suffix != ".version" and (suffix not in olds or olds[suffix] != part):
                         set_by(path + suffix)
                 set_by(path)
@@ -125,12 +117,12 @@ class _Pass:
 
     def blame(self) -> tuple[Blame, ...]:
         current = {f"$.{name}{suffix}" for name in SCALARS
-                   for suffix, _ in _parts(self.scalars.get(name))}
+                   for suffix, _ in parts(self.scalars.get(name))}
         for name, known in self.items.items():
             for k, item in known.items():
                 path = f"$.{name}[{k}]"
                 current.add(path)
-                current.update(path + suffix for suffix, _ in _parts(item))
+                current.update(path + suffix for suffix, _ in parts(item))
         return tuple(b for path, b in sorted(self.last.items()) if path in current)
 
 
