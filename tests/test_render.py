@@ -213,7 +213,7 @@ def test_generated_reports_are_valid_markdown_with_derived_figures(history: list
         _assert_tables_consistent(text)
         if figures.duration_minutes is not None and not state.stated:
             if template == "a":
-                assert f"**Duration**: {fg.format_hhmm(figures.duration_minutes)} " in text
+                assert f"**Duration**: {fg.format_duration(figures.duration_minutes)} " in text
             else:
                 assert f"**Duration**: {fg.format_minutes(figures.duration_minutes)}\n" in text
         if figures.success_rate_pct is not None:
@@ -244,3 +244,25 @@ def test_published_schema_matches_the_code() -> None:
                             / "incident.schema.json").read_text())
     assert published == json_schema(), "regenerate: incidentlog schema > " \
         "docs/reference/incident.schema.json"
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+def test_a_duration_over_a_day_is_written_in_days_and_reads_back(template: str) -> None:
+    from incidentlog.parse import import_markdown
+    from incidentlog.parse.compare import differences
+
+    start = datetime(2025, 3, 1, 22, 0, tzinfo=UTC)
+    incident = fold([
+        ev.IncidentDeclared(incident_id="INC-20250301-0009", title="Slow leak", severity="P2",
+                            occurred_at=start, detected_at=start, actor="@a"),
+        ev.Resolved(occurred_at=start + timedelta(hours=75, minutes=41), actor="@a",
+                    summary="Patched the leak"),
+    ])
+    assert incident is not None
+    text = render_markdown(incident, template)
+    assert "75:41" not in text
+    if template == "a":
+        assert "3d 03:41 (from detection to resolution)" in text
+    back = import_markdown(text).incident
+    assert differences(incident, back) == []
+    assert fg.derive(back).duration_minutes == 75 * 60 + 41

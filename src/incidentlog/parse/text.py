@@ -99,15 +99,17 @@ _UNITS = {
 }
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|"
                             r"seconds?|secs?|s)\b", re.IGNORECASE)
-_HHMM = re.compile(r"^\s*~?\s*(\d{1,6}):(\d{2})(?::(\d{2}))?\b")
+_HHMM = re.compile(r"^\s*~?\s*(?:(\d{1,5})\s*d\s+)?(\d{1,6}):(\d{2})(?::(\d{2}))?\b")
 
 
 def read_duration(text: str) -> float | None:
-    """Minutes in ``0h 16m``, ``27 minutes``, ``1 hour 5 min``, ``00:27``, ``~2 hours``."""
+    """Minutes in ``0h 16m``, ``27 minutes``, ``1 hour 5 min``, ``00:27``, ``3d 03:41``,
+    ``~2 hours``."""
     head = text[:200]
     match = _HHMM.match(head)
     if match:
-        return int(match[1]) * 60 + int(match[2]) + int(match[3] or 0) / 60
+        return (int(match[1] or 0) * 1440 + int(match[2]) * 60 + int(match[3])
+                + int(match[4] or 0) / 60)
     total = 0.0
     found = False
     position = 0

@@ -50,7 +50,7 @@ def _duration(incident: Incident) -> float | None:
 
 SLOTS: dict[str, tuple[str, Callable[[Incident], str | None]]] = {
     "a:Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
-                   else f"{fg.format_hhmm(d)} (from detection to resolution)"),
+                   else f"{fg.format_duration(d)} (from detection to resolution)"),
     "a:Impact Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
                           else fg.format_minutes(d)),
     "a:Total Duration": ("duration_minutes", lambda i: None if (d := _duration(i)) is None
