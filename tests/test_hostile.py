@@ -24,6 +24,7 @@ NASTY = [
     "<img src=x onerror=alert(1)>", "<!-- comment -->", "[click](javascript:alert(1))",
     "<https://evil.example>", "**bold**:", "\\", "\\|", "_a_", "~~~", "&lt;", "\u202eevil",
     "a\nb\n# c", "x <!--resolved-->", "    indented code", "=====", "[^1]", "$$x$$", "|---|",
+    "x *(resolved)*", "*(entry)*", "Alert acknowledged *(status: monitoring)*",
 ]
 HEADINGS_A = {"Executive Summary", "Timeline", "Detailed Description", "What Happened",
               "Blast Radius", "Root Cause Analysis", "The Five Whys", "Contributing Factors",
@@ -66,10 +67,10 @@ def test_user_text_never_changes_a_reports_structure(nasty: str, template: str) 
     text = render_markdown(log.get("INC-20250501-0001"), template)
     tokens = mistune.create_markdown(renderer=None, plugins=["table", "task_lists"])(text)
     assert isinstance(tokens, list)
-    # Nothing the user typed runs or links: no raw HTML (but the renderer's own row-kind
-    # markers, comments like <!--entry-->), no links, no images.
+    # Nothing the user typed runs or links: no raw HTML at all (row kinds are named in
+    # visible italics, not comments), no links, no images.
     html = [t["raw"] for t in walk(tokens) if t["type"] in ("inline_html", "block_html")]
-    assert all(re.fullmatch(r"<!--[a-z:_]+-->", h.strip()) for h in html), html
+    assert html == [], html
     links = [t["attrs"]["url"] for t in walk(tokens) if t["type"] in ("link", "image")]
     assert not [u for u in links if re.match(r"\s*(javascript|vbscript|data):", u, re.I)]
     headings = [t for t in walk(tokens) if t["type"] == "heading"]
@@ -187,3 +188,16 @@ def test_text_that_looks_escaped_reads_back_as_typed(text: str, template: str) -
                             ev.Resolved(occurred_at=T, actor="@a", summary=text))
     back = import_markdown(render_markdown(state, template)).incident
     assert differences(state, back, seconds=template == "b") == []
+
+
+def test_row_kinds_are_named_in_view_and_older_comment_markers_still_read() -> None:
+    from incidentlog.parse import import_markdown
+
+    log = nasty_incident("Alert acknowledged by @bob")  # words that read as a lifecycle row
+    text = render_markdown(log.get("INC-20250501-0001"), "a")
+    assert "<!--" not in text and "*(entry)*" in text
+    back = import_markdown(text).incident
+    older = import_markdown(text.replace("*(entry)*", "<!--entry-->")).incident
+    assert back.timeline == older.timeline
+    assert any(e.text == "Alert acknowledged by @bob" and e.kind == "timeline_entry"
+               and e.marks is None for e in back.timeline)

@@ -3,8 +3,11 @@
 A row is a timeline entry or a lifecycle moment (declared, mitigated, resolved...). Readers
 of a legacy report tell them apart by their words ("Incident resolved"); :func:`classify`
 is that reading, shared by the renderer and the importer. When a row's words would be read
-as another kind than it is, the renderer adds an invisible marker (``<!--mitigated-->``),
-so a rendered report always imports back to the same incident.
+as another kind than it is, the renderer names its kind after them, in italics
+(``Rolled back *(mitigated)*``), so a rendered report always imports back to the same
+incident. Words that themselves end like such a name get one too, so only the last is read
+as a marker. Reports written before this form used an HTML comment (``<!--mitigated-->``),
+which a terminal shows as is; both are read.
 """
 
 from __future__ import annotations
@@ -24,16 +27,24 @@ KINDS = ("entry", "began", "detected", "acknowledged", "declared", "mitigated", 
          "closed", "reopened", "severity")
 """Row kinds; ``status:<status>`` rows exist too."""
 
-_MARKER = re.compile(r"\s*<!--\s*(entry|began|detected|acknowledged|declared|mitigated|"
-                     r"resolved|closed|reopened|severity|status:[a-z_]+)\s*-->\s*$")
+_KIND = r"(entry|began|detected|acknowledged|declared|mitigated|resolved|closed|reopened|" \
+        r"severity|status: ?[a-z_]+)"
+_MARKER = re.compile(rf"\s*(?:\*\({_KIND}\)\*|<!--\s*{_KIND}\s*-->)\s*$")
+"""A row's kind named after its words: ``*(mitigated)*``, or an older report's comment."""
 
 
 def split_marker(text: str) -> tuple[str, str]:
     """A row's words and its kind: from its marker when it has one, else :func:`classify`."""
     match = _MARKER.search(text)
     if match:
-        return text[: match.start()].rstrip(), match.group(1)
+        kind = (match.group(1) or match.group(2)).replace(": ", ":")
+        return text[: match.start()].rstrip(), kind
     return text, classify(text)
+
+
+def marker(kind: str) -> str:
+    """How a row's kind is named after its words."""
+    return f"*({kind.replace(':', ': ')})*"
 
 
 @attrs.frozen
@@ -48,10 +59,12 @@ class Row:
 
     @property
     def written(self) -> str:
-        """The row's words as a table cell, with a marker if they alone would be read as
-        another kind."""
+        """The row's words as a table cell, with their kind named if they alone would be
+        read as another kind (or end like a kind's name themselves)."""
         text = cell(self.text)
-        return text if classify(self.text) == self.kind else f"{text} <!--{self.kind}-->"
+        if classify(self.text) == self.kind and not _MARKER.search(text):
+            return text
+        return f"{text} {marker(self.kind)}"
 
 
 _TAG_KIND = {"declared": "declared", "mitigated": "mitigated", "resolved": "resolved",
