@@ -583,25 +583,26 @@ def _on_tags(d: _Draft, e: ev.TagsChanged, v: int) -> None:
     d.tags = _relabelled(d.tags, e)
 
 
-def _on_field(d: _Draft, e: ev.FieldSet, v: int) -> None:
-    fields = dict(d.fields)
-    if e.value is None:
-        fields.pop(e.name, None)
+def _with(pairs: tuple[tuple[str, str], ...], name: str, value: str | None
+          ) -> tuple[tuple[str, str], ...]:
+    """Sorted name/value pairs with ``name`` set to ``value``, or removed for ``None``."""
+    found = dict(pairs)
+    if value is None:
+        found.pop(name, None)
     else:
-        fields[e.name] = e.value
-    d.fields = tuple(sorted(fields.items()))
+        found[name] = value
+    return tuple(sorted(found.items()))
+
+
+def _on_field(d: _Draft, e: ev.FieldSet, v: int) -> None:
+    d.fields = _with(d.fields, e.name, e.value)
 
 
 def _on_role(d: _Draft, e: ev.RoleAssigned, v: int) -> None:
     if e.role == COMMANDER:
         d.commander = e.person
         return
-    roles = dict(d.roles)
-    if e.person is None:
-        roles.pop(e.role, None)
-    else:
-        roles[e.role] = e.person
-    d.roles = tuple(sorted(roles.items()))
+    d.roles = _with(d.roles, e.role, e.person)
 
 
 def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:

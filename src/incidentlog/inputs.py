@@ -125,19 +125,8 @@ def _message(exc: BaseException, _type: Any) -> str:
 
 def structure_incident(data: object) -> IncidentInput:
     """Strictly structure untrusted data; raise InputError listing every problem."""
-    if isinstance(data, str | bytes):
-        try:
-            data = msgspec.json.decode(data)
-        except msgspec.DecodeError as exc:
-            raise InputError(f"not JSON: {exc}") from None
-    try:
-        return _CONVERTER.structure(data, IncidentInput)
-    except Exception as exc:
-        problems = []
-        for line in cattrs.transform_error(exc, path="$", format_exception=_message):
-            message, _, where = line.rpartition(" @ ")
-            problems.append((where, message))
-        raise InputError(f"{len(problems)} problem(s) in the incident data", problems) from None
+    found: IncidentInput = _structure(_decoded(data), IncidentInput, "incident data")
+    return found
 
 
 def events_for(spec: IncidentInput, *, actor: str) -> list[ev.Event]:
