@@ -7,11 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from incidentlog import IncidentLog
+from incidentlog import events as ev
+from incidentlog.errors import IncidentExistsError, InvalidEventError
 from incidentlog.importer import import_paths
 from incidentlog.parallel import ordered_map
 
@@ -36,6 +39,14 @@ def test_results_come_back_in_order_from_other_processes() -> None:
                                idle=lambda: idle.append(1)))
     assert [r for r, _ in results] == [n * n for n in range(200)]
     assert {pid for _, pid in results} - {os.getpid()}
+
+
+def test_this_process_does_its_share_and_forks_one_worker_fewer() -> None:
+    results = list(ordered_map(square, range(30), workers=3))
+    pids = [pid for _, pid in results]
+    assert pids[0::3] == [os.getpid()] * 10
+    assert len(set(pids[1::3])) == 1 and len(set(pids[2::3])) == 1
+    assert len(set(pids)) == 3
 
 
 def test_a_dead_worker_does_not_hang_the_run() -> None:
@@ -65,7 +76,7 @@ def slow(n):
     return n
 
 if __name__ == "__main__":
-    list(ordered_map(slow, range(40), workers=2))
+    list(ordered_map(slow, range(40), workers=3))  # this process and two workers
 """
 
 
@@ -76,7 +87,8 @@ def test_workers_end_when_the_writer_is_killed(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     try:
-        workers = {int(proc.stdout.readline()), int(proc.stdout.readline())}
+        workers = {int(proc.stdout.readline()) for _ in range(3)} - {proc.pid}
+        assert len(workers) == 2
     finally:
         proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -126,3 +138,60 @@ def test_a_parallel_import_into_postgresql(pg_url: str, tmp_path: Path) -> None:
         summary = import_paths(log, [tmp_path], workers=2, batch=5)
         assert summary.count("imported") == 20 and log.verify().ok
         assert import_paths(log, [tmp_path], workers=2).count("skipped") == 20
+
+
+def _events(ident: str, entries: int) -> list[ev.Event]:
+    t = datetime(2025, 1, 1, tzinfo=UTC)
+    return [ev.IncidentDeclared(incident_id=ident, title="t", severity="P2", occurred_at=t,
+                                actor="@a"),
+            *(ev.TimelineEntryAdded(occurred_at=t, actor="@a", text=f"e{k}")
+              for k in range(entries))]
+
+
+def _rows(log: IncidentLog, ident: str) -> list[tuple[object, ...]]:
+    stream = log.mapper.stream_id(ident)
+    found = [(r.originator_version, r.topic, r.state)
+             for r in log.recorder.select_events(stream)]
+    assert log._app.snapshots is not None
+    return found + [(r.originator_version, r.topic, r.state)
+                    for r in log._app.snapshots.recorder.select_events(stream)]
+
+
+def test_prepared_rows_are_the_rows_an_append_stores(tmp_path: Path) -> None:
+    clock = lambda: datetime(2026, 1, 1, tzinfo=UTC)  # noqa: E731
+    with IncidentLog(f"sqlite:///{tmp_path / 'a.db'}", clock=clock) as appended, \
+            IncidentLog(f"sqlite:///{tmp_path / 'b.db'}", clock=clock) as inserted:
+        for ident, entries in (("A-1", 3), ("A-2", 150)):  # 151 events: a snapshot too
+            appended.append(ident, *_events(ident, entries), validate=False)
+        inserted.insert_prepared([inserted.prepare_new(i, _events(i, n))
+                                  for i, n in (("A-1", 3), ("A-2", 150))])
+        for ident in ("A-1", "A-2"):
+            assert _rows(inserted, ident) == _rows(appended, ident)
+        assert len(_rows(inserted, "A-2")) == 152 and inserted.verify().ok
+
+
+def test_prepared_rows_refuse_what_an_append_refuses(tmp_path: Path) -> None:
+    with IncidentLog(f"sqlite:///{tmp_path / 'a.db'}") as log:
+        with pytest.raises(InvalidEventError):
+            log.prepare_new("bad id!", _events("bad id!", 1))
+        with pytest.raises(IncidentExistsError):
+            log.prepare_new("A-1", [*_events("A-1", 1), *_events("A-1", 0)])
+        log.append("A-1", *_events("A-1", 1))
+        batch = [log.prepare_new(i, _events(i, 1)) for i in ("A-0", "A-1")]
+        with pytest.raises(IncidentExistsError):
+            log.insert_prepared(batch)  # all or nothing
+        assert list(log.ids()) == ["A-1"]
+
+
+def test_an_encrypted_store_imports_in_parallel(tmp_path: Path) -> None:
+    from eventsourcing.cipher import AESCipher
+
+    template = EXAMPLE.read_text()
+    for n in range(12):
+        (tmp_path / f"r{n:02d}.md").write_text(template.replace("INC-20250602-0001",
+                                                                f"INC-20250602-{n:04d}"))
+    key = AESCipher.create_key(num_bytes=32)
+    with IncidentLog(f"sqlite:///{tmp_path / 'p.db'}", cipher_key=key) as log:
+        assert import_paths(log, [tmp_path], workers=2).count("imported") == 12
+        assert log.verify().ok and len(list(log.ids())) == 12
+    assert b"INC-20250602" not in (tmp_path / "p.db").read_bytes()

@@ -969,12 +969,17 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
     constructors do not check types. ``recorded_at``: stamp it with that recording time."""
     name = type(event).__name__
-    bad = _non_finite(event)
+    try:
+        raw: bytes | None = _encode(event)
+    except Exception:
+        raw = None  # not encodable: refused below, once a NaN is named if there is one
+    # JSON writes NaN and infinity as null: with no null in it, the event holds neither.
+    bad = _non_finite(event) if raw is None or b"null" in raw else None
     if bad is not None:
         raise InvalidEventError(f"{name}.{bad}: not a finite number (NaN and infinity are "
                                 "refused; leave the figure out when it is unknown)")
     try:
-        checked = _decoders[type(event)].decode(_encode(event))
+        checked = _decoders[type(event)].decode(raw if raw is not None else _encode(event))
     except (msgspec.ValidationError, TypeError) as exc:
         raise InvalidEventError(f"{name}: {exc}{_allowed(type(event), str(exc))}") from None
     if recorded_at is not None:

@@ -1,9 +1,12 @@
 """Parsing many files on every core, the results coming back in order.
 
-:func:`ordered_map` forks worker processes that share the items out between them (item
-``i`` goes to worker ``i % workers``) and send each result back through their own pipe as
-soon as it is made; this process reads the pipes in the order of the items, so one writer
-can store results in order while the workers parse ahead. A pipe holds only so much, so a
+:func:`ordered_map` shares the items out between this process and forked worker processes
+(item ``i`` goes to process ``i % workers``, this one being process 0): a worker sends each
+result back through its own pipe as soon as it is made, and this process does its own share
+in turn while it reads the pipes in the order of the items, so one writer stores results in
+order while the workers parse ahead. On two cores that is one worker and the writer, not two
+workers and a writer waiting for them: no core is left to a process that mostly waits, and
+one fork fewer is paid. A pipe holds only so much (1 MiB where the system allows it), so a
 worker that runs ahead of the writer waits: memory stays bounded however many files there
 are. A worker that dies (killed for memory, say) does not hang the run: what it had not
 sent back is done in this process. Workers end when this process does, even by SIGKILL.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import gc
 import os
 import pickle
@@ -33,6 +37,9 @@ MIN_ITEMS = 8
 MAX_WORKERS = 64
 """However many are asked for (``--jobs 100000``), no more processes than this."""
 PR_SET_PDEATHSIG = 1
+PIPE_SIZE = 1 << 20
+"""Bytes a worker may send ahead of the writer (asked of the kernel; its default is 64 KiB,
+a few parsed files, too few to keep a worker busy while the writer parses its own)."""
 STALLED = 300.0
 """Seconds a worker may go without sending the result this process waits for before it is
 killed and its items are done here (a file takes seconds at most, within the limits)."""
@@ -52,34 +59,37 @@ def can_fork() -> bool:
 
 
 def workers_for(items: int, asked: int | None = None) -> int:
-    """How many worker processes :func:`ordered_map` forks for ``items`` items (0: none,
-    everything is done in this process)."""
+    """How many processes :func:`ordered_map` shares ``items`` items between, this one
+    included (0: none is forked, everything is done in this process)."""
     workers = min(cores() if asked is None else asked, items, MAX_WORKERS)
     return workers if workers > 1 and items >= MIN_ITEMS and can_fork() else 0
 
 
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
                 idle: Callable[[], None] | None = None) -> Iterator[R]:
-    """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
+    """``fn`` over ``items``, in ``workers`` processes (default: every core; this one
+    included: ``workers - 1`` are forked), in order.
 
     With one worker, few items, or no ``fork``, it runs here. ``idle`` is called whenever
-    the next result is not ready yet: the caller's own work (writing what it has) then
-    overlaps the workers' instead of waiting for them. An exception ``fn`` raises in a
-    worker is raised here, by doing that item again here.
+    the next result from a worker is not ready yet: the caller's own work (writing what it
+    has) then overlaps the workers' instead of waiting for them. An exception ``fn`` raises
+    in a worker is raised here, by doing that item again here.
     """
     workers = workers_for(len(items), workers)
     if workers <= 1:
         for item in items:
             yield fn(item)
         return
-    pids: list[int] = []
-    pipes: list[int | None] = []
+    pids: list[int] = [os.getpid()]
+    pipes: list[int | None] = [None]  # process 0 is this one: its share is done here
     # Objects the workers inherit stay out of their garbage collections: a collection
     # writes to every object it scans, and each page written is copied into the worker.
     gc.freeze()
     try:
-        for k in range(workers):
+        for k in range(1, workers):
             read, write = os.pipe()
+            with contextlib.suppress(OSError, AttributeError):  # Linux; else the default
+                fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(read)
@@ -89,6 +99,9 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             pipes.append(read)
         gc.unfreeze()
         for i, item in enumerate(items):
+            if i % workers == 0:  # this process's share
+                yield fn(item)
+                continue
             pipe = pipes[i % workers]
             if pipe is not None and idle is not None and \
                     not select.select([pipe], [], [], 0)[0]:
@@ -105,13 +118,13 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
                 yield fn(item)  # raises here what it raised there (or works, if it was chance)
     finally:
         gc.unfreeze()  # a no-op when done above
-        for pid in pids:
+        for pid in pids[1:]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # finished ones are gone already
         for pipe in pipes:
             if pipe is not None:
                 os.close(pipe)
-        for pid in pids:
+        for pid in pids[1:]:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
 

@@ -112,7 +112,7 @@ def decode(data: bytes | str, *, file: str | None = None, limits: Limits = DEFAU
     if len(lines) > limits.max_lines:
         raise InputError(f"{name}: {len(lines):,} lines is over the limit of "
                          f"{limits.max_lines:,} (Limits.max_lines)")
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(lines if len(text) > limits.max_line_chars else (), 1):
         if len(line) > limits.max_line_chars:
             raise InputError(f"{name}:{n}: a line of {len(line):,} characters is over the limit "
                              f"of {limits.max_line_chars:,} (Limits.max_line_chars)")
