@@ -16,7 +16,7 @@ from incidentlog import IncidentLog
 from incidentlog import events as ev
 from incidentlog.errors import IncidentExistsError, InvalidEventError
 from incidentlog.importer import import_paths
-from incidentlog.parallel import ordered_map
+from incidentlog.parallel import ordered_map, shares
 
 MAIN = os.getpid()
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "reports" / \
@@ -49,6 +49,15 @@ def test_this_process_does_its_share_and_forks_one_worker_fewer() -> None:
     assert len(set(pids)) == 3
 
 
+def test_this_process_may_take_a_smaller_share() -> None:
+    owners = shares(100, 2, own=0.8)
+    assert owners[0] == 0 and owners.count(0) == 45  # 0.8 : 1
+    assert shares(9, 3) == [0, 1, 2] * 3
+    results = list(ordered_map(square, range(100), workers=2, own=0.8))
+    assert [r for r, _ in results] == [n * n for n in range(100)]
+    assert [pid == os.getpid() for _, pid in results] == [o == 0 for o in owners]
+
+
 def test_a_dead_worker_does_not_hang_the_run() -> None:
     assert list(ordered_map(die_in_a_worker, range(40), workers=2)) == list(range(40))
 
@@ -68,7 +77,7 @@ def test_a_parallel_import_stores_in_the_order_walked(tmp_path: Path) -> None:
 
 _ORPHANS = """
 import os, sys, time
-from incidentlog.parallel import ordered_map
+from incidentlog.parallel import ordered_map, shares
 
 def slow(n):
     os.write(1, f"{os.getpid()}\\n".encode())  # one write: the workers share the pipe
@@ -195,3 +204,17 @@ def test_an_encrypted_store_imports_in_parallel(tmp_path: Path) -> None:
         assert import_paths(log, [tmp_path], workers=2).count("imported") == 12
         assert log.verify().ok and len(list(log.ids())) == 12
     assert b"INC-20250602" not in (tmp_path / "p.db").read_bytes()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_a_file_is_read_whole_whatever_size_it_reports(tmp_path: Path) -> None:
+    from incidentlog.errors import InputError
+    from incidentlog.files import read_bounded
+
+    assert b"VmRSS" in read_bounded("/proc/self/status", 1_000_000)  # its size reads 0
+    (tmp_path / "r.md").write_bytes(b"x" * 100)
+    assert read_bounded(tmp_path / "r.md", 100) == b"x" * 100
+    with pytest.raises(InputError, match="over the limit of 99"):
+        read_bounded(tmp_path / "r.md", 99)
+    with pytest.raises(InputError, match="over the limit of 9"):
+        read_bounded("/proc/self/status", 9)

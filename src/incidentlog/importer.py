@@ -263,7 +263,8 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
     # writer then only inserts them, batch by batch.
     parse = partial(parse_file, options=Options(actor, limits, encoding, encode=forked),
                     log=log if batch > 1 else None)
-    for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle), 1):
+    for n, parsed in enumerate(ordered_map(parse, files, workers=workers, idle=writer.idle,
+                                           own=WRITER_SHARE), 1):
         if progress:
             progress(n, Path(parsed.path))
         if parsed.outcome is not None and parsed.outcome.status == "ignored" and \
@@ -276,6 +277,9 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
     return summary
 
 
+WRITER_SHARE = 0.8
+"""The writer parses this much of a worker's share of the files: it also receives and
+stores everything (about a fifth of a file's cost, for the corpus)."""
 IDLE_FLUSH = 32
 """While a worker is behind, the writer commits what it holds once it holds this many (and
 half a batch). Not fewer: the writer parses its own share too, and each commit waits for

@@ -1,7 +1,7 @@
 """Parsing many files on every core, the results coming back in order.
 
 :func:`ordered_map` shares the items out between this process and forked worker processes
-(item ``i`` goes to process ``i % workers``, this one being process 0): a worker sends each
+(dealt out in turn, this process taking a smaller share when it has other work): a worker sends each
 result back through its own pipe as soon as it is made, and this process does its own share
 in turn while it reads the pipes in the order of the items, so one writer stores results in
 order while the workers parse ahead. On two cores that is one worker and the writer, not two
@@ -65,21 +65,36 @@ def workers_for(items: int, asked: int | None = None) -> int:
     return workers if workers > 1 and items >= MIN_ITEMS and can_fork() else 0
 
 
+def shares(items: int, workers: int, own: float = 1.0) -> list[int]:
+    """Which process does each item: 0 is this one, doing ``own`` of a worker's share (it
+    has other work too), the items dealt out in turn in that proportion."""
+    weights = [max(own, 0.05)] + [1.0] * (workers - 1)
+    done = [0] * workers
+    owners = []
+    for _ in range(items):
+        k = min(range(workers), key=lambda k: (done[k] / weights[k], k))
+        done[k] += 1
+        owners.append(k)
+    return owners
+
+
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                idle: Callable[[], None] | None = None) -> Iterator[R]:
+                idle: Callable[[], None] | None = None, own: float = 1.0) -> Iterator[R]:
     """``fn`` over ``items``, in ``workers`` processes (default: every core; this one
     included: ``workers - 1`` are forked), in order.
 
     With one worker, few items, or no ``fork``, it runs here. ``idle`` is called whenever
     the next result from a worker is not ready yet: the caller's own work (writing what it
     has) then overlaps the workers' instead of waiting for them. An exception ``fn`` raises
-    in a worker is raised here, by doing that item again here.
+    in a worker is raised here, by doing that item again here. ``own``: the share of the
+    items this process does, against a worker's 1 (less when it has other work).
     """
     workers = workers_for(len(items), workers)
     if workers <= 1:
         for item in items:
             yield fn(item)
         return
+    owners = shares(len(items), workers, own)
     pids: list[int] = [os.getpid()]
     pipes: list[int | None] = [None]  # process 0 is this one: its share is done here
     # Objects the workers inherit stay out of their garbage collections: a collection
@@ -93,24 +108,25 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(read)
-                _work(fn, items[k::workers], write, os.getppid())
+                _work(fn, [item for item, o in zip(items, owners, strict=True) if o == k],
+                      write, os.getppid())
             os.close(write)
             pids.append(pid)
             pipes.append(read)
         gc.unfreeze()
-        for i, item in enumerate(items):
-            if i % workers == 0:  # this process's share
+        for item, k in zip(items, owners, strict=True):
+            if k == 0:  # this process's share
                 yield fn(item)
                 continue
-            pipe = pipes[i % workers]
+            pipe = pipes[k]
             if pipe is not None and idle is not None and \
                     not select.select([pipe], [], [], 0)[0]:
                 idle()
             if pipe is not None and not select.select([pipe], [], [], STALLED)[0]:
-                os.kill(pids[i % workers], signal.SIGKILL)  # stuck: treated as dead
+                os.kill(pids[k], signal.SIGKILL)  # stuck: treated as dead
             sent = _receive(pipe) if pipe is not None else None
             if sent is None:  # the worker died: its items are done here from now on
-                pipes[i % workers] = None
+                pipes[k] = None
                 yield fn(item)
             elif sent[0]:
                 yield sent[1]
