@@ -176,3 +176,19 @@ def test_non_finite_refused_whatever_else_the_event_says() -> None:
                                          revenue=object()))  # type: ignore[arg-type]
     log.append(ID, ev.ImpactAssessed(occurred_at=T, actor="@a", revenue="null", slo_actual=99.9))
     assert log.get(ID).version == 2
+
+
+def test_a_nan_anywhere_in_an_event_is_named() -> None:
+    """Constructors check no types: a NaN where a string belongs, or nested, is found too."""
+    log = IncidentLog()
+    log.declare(ev.IncidentDeclared(incident_id=ID, title="t", severity="P2", occurred_at=T,
+                                    actor="@a"))
+    nested = ev.ImpactAssessed(occurred_at=T, actor="@a", services=(
+        ev.ServiceImpact(name="api", effect=math.nan),),)  # type: ignore[arg-type]
+    for event, path in ((nested, r"services\[0\]\.effect"),
+                        (ev.ImpactAssessed(occurred_at=T, actor="@a",
+                                           users_affected=-math.inf),  # type: ignore[arg-type]
+                         "users_affected")):
+        with pytest.raises(InvalidEventError, match=f"{path}: not a finite number"):
+            log.append(ID, event)
+    assert log.get(ID).version == 1
