@@ -389,10 +389,12 @@ def bench_import(repeats: int) -> list[ImportRow]:
     are busy with other work, wall time says what the machine gave, CPU time what was
     asked of it.
 
-    ``cpu_ratio`` is what two free cores would give at best: bare mistune's CPU time over
-    the longer of the two processes' (the writer with its share, the worker with its
-    own), as if both ran side by side from the start; it leaves out the fork (about 1 ms)
-    and the wait for the disk at the commit."""
+    ``cpu_ratio`` is bare mistune's CPU time over the longer of the two processes' (the
+    writer with its share, the worker with its own), as if both ran side by side from the
+    start; it leaves out the fork (about 1 ms) and the wait for the disk at the commit.
+    The writer takes over files a slow worker has not started, so on a busy machine the
+    split, and this ratio, follow what each process was given; on free cores it is what
+    two cores give at best."""
     files = sorted((ROOT.parent / "shared" / "corpus").rglob("*.md"))
     files = [f for f in files if f.name != "README.md"] or sorted(
         (ROOT / "examples" / "reports").glob("*.md"))

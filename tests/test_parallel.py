@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,18 +36,18 @@ def die_in_a_worker(n: int) -> int:
 
 def test_results_come_back_in_order_from_other_processes() -> None:
     idle: list[int] = []
-    results = list(ordered_map(square, range(200), workers=2,
+    results = list(ordered_map(slow_square, range(200), workers=2,
                                idle=lambda: idle.append(1)))
     assert [r for r, _ in results] == [n * n for n in range(200)]
     assert {pid for _, pid in results} - {os.getpid()}
 
 
 def test_this_process_does_its_share_and_forks_one_worker_fewer() -> None:
-    results = list(ordered_map(square, range(30), workers=3))
+    results = list(ordered_map(slow_square, range(30), workers=3))
     pids = [pid for _, pid in results]
+    assert [r for r, _ in results] == [n * n for n in range(30)]
     assert pids[0::3] == [os.getpid()] * 10
-    assert len(set(pids[1::3])) == 1 and len(set(pids[2::3])) == 1
-    assert len(set(pids)) == 3
+    assert len(set(pids)) <= 3 and len(set(pids) - {os.getpid()}) >= 1
 
 
 def test_this_process_may_take_a_smaller_share() -> None:
@@ -55,7 +56,34 @@ def test_this_process_may_take_a_smaller_share() -> None:
     assert shares(9, 3) == [0, 1, 2] * 3
     results = list(ordered_map(square, range(100), workers=2, own=0.8))
     assert [r for r, _ in results] == [n * n for n in range(100)]
-    assert [pid == os.getpid() for _, pid in results] == [o == 0 for o in owners]
+    assert all(pid == os.getpid() for (_, pid), o in zip(results, owners, strict=True)
+               if o == 0)
+
+
+def slow_in_a_worker(n: int) -> tuple[int, int]:
+    if os.getpid() != MAIN:
+        time.sleep(0.05)  # a worker whose core another process took
+    return n * n, os.getpid()
+
+
+def slow_square(n: int) -> tuple[int, int]:
+    time.sleep(0.002)
+    return n * n, os.getpid()
+
+
+def test_this_process_takes_over_from_a_slow_worker() -> None:
+    done: list[int] = []
+
+    def counted(n: int) -> tuple[int, int]:
+        done.append(n)  # in this process only (a worker's list is its own copy)
+        return slow_in_a_worker(n)
+
+    start = time.monotonic()
+    results = list(ordered_map(counted, range(40), workers=2))
+    assert [r for r, _ in results] == [n * n for n in range(40)]
+    assert len(done) == len(set(done))  # nothing done twice here
+    assert len(done) > 30  # the worker, 50 ms an item, did few of its 20
+    assert time.monotonic() - start < 0.05 * 20
 
 
 def test_a_dead_worker_does_not_hang_the_run() -> None:
@@ -157,7 +185,7 @@ def _events(ident: str, entries: int) -> list[ev.Event]:
               for k in range(entries))]
 
 
-def _rows(log: IncidentLog, ident: str) -> list[tuple[object, ...]]:
+def _rows(log: IncidentLog, ident: str) -> list[tuple[Any, ...]]:
     stream = log.mapper.stream_id(ident)
     found = [(r.originator_version, r.topic, r.state)
              for r in log.recorder.select_events(stream)]
@@ -218,3 +246,18 @@ def test_a_file_is_read_whole_whatever_size_it_reports(tmp_path: Path) -> None:
         read_bounded(tmp_path / "r.md", 99)
     with pytest.raises(InputError, match="over the limit of 9"):
         read_bounded("/proc/self/status", 9)
+
+
+def fail_on_seven_slowly_there(n: int) -> int:
+    if os.getpid() != MAIN:
+        time.sleep(0.05)
+    if n == 7:
+        raise ValueError("seven")
+    return n
+
+
+def test_an_error_in_an_item_taken_ahead_is_raised_at_its_turn() -> None:
+    results = ordered_map(fail_on_seven_slowly_there, range(20), workers=2)
+    assert [next(results) for _ in range(7)] == list(range(7))
+    with pytest.raises(ValueError, match="seven"):
+        next(results)
