@@ -23,10 +23,11 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import keyevents, when
+from incidentlog.parse import header, keyevents, timeline_section, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
-from incidentlog.parse.house import SECTIONS, Reader
+from incidentlog.parse.house import Reader
+from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
@@ -202,13 +203,13 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
             keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
                 block in title_section.blocks:
-            reader.header(Section(title_section.heading, 1, title_section.line, [block]))
+            header.header(reader, Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
     if next(doc.sections(), None) is None:
         # No headings at all: the paragraphs and lists are the report; read their times.
         rows: list[tl.RowText] = []
-        reader.timeline_blocks(list(doc.root.blocks), rows)
+        timeline_section.timeline_blocks(reader, list(doc.root.blocks), rows)
         if rows:
             tl.emit(reader.b, rows)
             reader.has_timeline = True
