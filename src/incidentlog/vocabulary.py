@@ -23,7 +23,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "root_cause": ("root cause", "root causes", "root cause analysis", "cause", "causes",
                    "why it happened", "the five whys", "five whys", "underlying cause",
                    "technical root cause", "what went wrong and why", "cause identified",
-                   "what caused it", "why did it happen"),
+                   "what caused it", "why did it happen", "analysis", "causal analysis",
+                   "technical analysis", "incident analysis"),
     "trigger": ("trigger", "triggers", "immediate cause"),
     "contributing": ("contributing factors", "contributing factor", "contributors",
                      "contributing causes", "factors"),
@@ -52,9 +53,18 @@ ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "incident date", "date of incident", "when"),
     "authors": ("authors", "author", "owner", "owners", "incident commander", "commander",
                 "incident lead", "written by", "prepared by"),
+    "narrative": ("context", "background", "findings", "investigation", "explanation",
+                  "details", "technical details", "incident details", "what we found",
+                  "problem", "the problem", "problem description", "issue"),
+    "references": ("references", "links", "related", "related links", "see also",
+                   "slack thread", "slack", "slack channel", "documents", "tickets", "jira",
+                   "appendix", "attachments", "supporting information"),
     "stats": ("stats", "statistics", "metrics", "key metrics", "figures", "numbers"),
 }
 """Each role and the headings (folded by :func:`fold`) that name it."""
+
+NOT_REPORT_ROLES = ("narrative", "references")
+"""Roles any document has (context, links): a heading naming one does not make it a report."""
 
 LESSON_ROLES = ("went_well", "went_wrong", "lucky")
 """Roles that are kinds of lessons (a lessons section's sub-headings, or headings alone)."""
@@ -238,8 +248,50 @@ CAUSE_CUES = re.compile(
     r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
     r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
     r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
-    r"came from the|come from the)\b", re.IGNORECASE)
+    r"came from the|come from the|identified that|found that|determined that|discovered that|"
+    r"realised that|realized that|turned out|it appears that|appears to (?:be|have)|"
+    r"seems to (?:be|have)|we suspect|suspected|(?:this|that|which|it) (?:caused|led to|"
+    r"resulted in))\b", re.IGNORECASE)
 """Words that say a sentence of prose states why it happened."""
+
+STRONG_CAUSE_CUES = re.compile(
+    r"\b(?:root[\s-]+causes?|(?:primary|main|ultimate|underlying|actual|real|likely|probable|"
+    r"direct|immediate|proximate) cause|cause of (?:the|this|these|that|our|all|an?)\b|"
+    r"caused by|was caused|were caused|is caused|are caused|(?:core|underlying|real|actual) "
+    r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
+    r"the culprit)", re.IGNORECASE)
+"""Words that say outright that a sentence names the cause ("the root cause was",
+"the cause of the outage", "was caused by")."""
+
+WEAK_CAUSE_CUES = re.compile(
+    r"\b(?:because|caused|causing|led to|leads to|lead to|resulted in|results in|had a bug|"
+    r"has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|by mistake|accidentally|"
+    r"inadvertently|incorrectly)\b", re.IGNORECASE)
+"""Words of a sentence that tells why, less surely; read only where a report tells its
+story (the summary, context, analysis)."""
+
+THIS_CAUSED = re.compile(
+    r"^(?:this|that|which|these|it)\b(?:(?!\b(?:was|were|is|are|been|be)\b)[^.]){0,40}?\b"
+    r"(?:caused|causes|led to|leads to|"
+    r"resulted in|results in|meant|triggered)\b", re.IGNORECASE)
+"""A sentence that says what the one before it caused: the one before states the cause."""
+
+UNKNOWN_CAUSE = re.compile(
+    r"\b(?:(?:still|currently|remains?|is|are|was) (?:\w+ )?unknown|unclear (?:what|why|how)|"
+    r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)|"
+    r"under investigation|still investigating|no root cause)\b", re.IGNORECASE)
+"""Words that say the cause is not known: such a sentence states no cause."""
+
+SEEKING_CAUSE = re.compile(
+    r"\b(?:investigat\w*|look(?:ed|ing)? (?:for|into)|search\w* for|trying to (?:find|understand)|"
+    r"exclud\w*|ruled? out|determine|identify|began|started)\b[^.]{0,30}?\bcause\b(?![^.]{0,40}?"
+    r"\b(?:was|is|were|are)\b)|\bruled out as\b", re.IGNORECASE)
+"""Words of a sentence that looks for the cause, or rules one out, without stating it."""
+
+DETECTION_WORDS = re.compile(
+    r"\b(?:alert\w*|alarm\w*|pag(?:e|ed|ing)|report\w*|notic\w*|monitor\w*|pingdom|"
+    r"detect\w*|spotted|flagged|complain\w*|raised|escalat\w*|ticket)\b", re.IGNORECASE)
+"""Words that say how a problem was noticed, not what it was."""
 
 RESOLUTION_CUES = re.compile(
     r"\b(?:fixed by|resolved by|was fixed|were fixed|we fixed|fixed the (?:problem|issue)|"

@@ -27,11 +27,12 @@ from incidentlog.parse import header, keyevents, timeline_section, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
 from incidentlog.parse.house import Reader
+from incidentlog.parse.lists import items
 from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
-from incidentlog.vocabulary import PLACEHOLDERS, heading_role
+from incidentlog.vocabulary import NOT_REPORT_ROLES, PLACEHOLDERS, heading_role
 
 TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
                           re.IGNORECASE)
@@ -82,10 +83,12 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
     layout = _read_body(reader, doc, title_section)
-    known = sum(1 for s in doc.sections()
-                if norm(s.heading or "") in SECTIONS or heading_role(s.heading or ""))
+    known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS
+                or heading_role(s.heading or "") not in (None, *NOT_REPORT_ROLES))
+    known += len(_labelled_roles(doc, title_section))
     has_id = "incident_id" in builder.declared
-    read_something = reader.has_timeline or bool(builder.others or builder.root or builder.timeline
+    stated_root = builder.root and not builder.root_inferred
+    read_something = reader.has_timeline or bool(builder.others or stated_root or builder.timeline
                                                   or builder.resolution)
     if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
             and _filled_words(doc) < 40:
@@ -107,6 +110,22 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
 
 _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
 _BLANK = re.compile(r"\[[^\]\n]{0,60}\](?!\()|\b[A-Z]{1,4}(?:[-/:][A-Z#]{1,8})+\b")
+
+
+def _labelled_roles(doc: Document, title_section: Section | None) -> set[str]:
+    """The report roles that bold run-in labels of top-level bullets name
+    (``- **Root cause**: ...``): a report told in labelled items has sections too."""
+    blocks = list(doc.root.blocks) + (title_section.blocks if title_section else [])
+    found: set[str] = set()
+    for block in blocks:
+        if block.type != "list":
+            continue
+        for item in items(doc, block):
+            pair = split_label(item.text)
+            role = heading_role(pair[0]) if pair else None
+            if role is not None and role not in NOT_REPORT_ROLES:
+                found.add(role)
+    return found
 
 
 def _filled_words(doc: Document) -> int:
@@ -199,7 +218,8 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
-        elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
+        elif keyevents.is_labelled_list(reader, block):
+            # "- **Root cause**: ..." bullets: a report told in labelled items
             keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
                 block in title_section.blocks:

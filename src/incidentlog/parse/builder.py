@@ -59,6 +59,8 @@ class Builder:
     stated_severity: str | None = None
     declared_row: bool = False
     root_line: int | None = None
+    root_inferred: bool = False
+    """The root cause was found in prose no heading or label names as the cause."""
     kept_keys: dict[object, Kept] = attrs.Factory(dict)
     """Each kept section by its key."""
     impact_line: int | None = None

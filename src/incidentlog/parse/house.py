@@ -13,7 +13,7 @@ import re
 
 import attrs
 
-from incidentlog.parse import actions, lessons, prose, roles
+from incidentlog.parse import actions, causes, lessons, prose, roles
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -56,6 +56,7 @@ class Reader:
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
         prose.from_prose(self)
+        causes.from_prose(self)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:
         key = norm(s.heading or "")

@@ -14,7 +14,6 @@ from incidentlog.parse.text import (
     split_label,
 )
 from incidentlog.vocabulary import (
-    CAUSE_CUES,
     DURATION_PROSE,
     OUTAGE_WORDS,
     RESOLUTION_CUES,
@@ -81,23 +80,6 @@ def from_prose(reader: Reader) -> None:
                          for x in _SENTENCE.split(" ".join(text.split()))])
         return lazy[0]
 
-    if not b.root.get("summary"):
-        cause = next((x for x, _ in sentences() if CAUSE_CUES.search(x)), None) \
-            if CAUSE_CUES.search(joined) else None
-        said = "\n".join([b.resolution[0]] if b.resolution else []) + "\n" + "\n".join(
-            c for kept in b.kept for c in kept.chunks)
-        if cause is None and _STRONG_CAUSE.search(said):
-            # Stated with the resolution or in a labelled note ("The issue was caused by").
-            cause = next((x.strip() for text in said.split("\n\n")
-                          for x in _SENTENCE.split(" ".join(_MARKER.sub("", text).split()))
-                          if _STRONG_CAUSE.search(x)), None)
-        if cause is None and _ROOT_CAUSE.search(reader.doc.text):
-            # Said outside the summary: "we believe the root cause is that ..."
-            cause = next((x for block in _paragraphs(reader)
-                          for x in _SENTENCE.split(" ".join(block.split()))
-                          if _ROOT_CAUSE.search(x)), None)
-        if cause:
-            b.set_root(0, summary=cause.strip())
     if b.resolution is None and RESOLUTION_CUES.search(joined):
         fix = next((x for x, _ in sentences() if RESOLUTION_CUES.search(x)), None)
         if fix:
