@@ -182,6 +182,8 @@ class Unit:
     name: str
     text: str
     line: int
+    labelled: bool = False
+    """Named by a run-in label (``**Resolution**: ...``), not by a heading."""
 
 
 def narrative(reader: Reader) -> list[Unit]:
@@ -209,7 +211,7 @@ def narrative(reader: Reader) -> list[Unit]:
                     if label_role in _NOT_NARRATIVE or norm(pair[0]) in FIGURE_WORDS:
                         continue
                     text = (pair[1] + text[len(text.split("\n", 1)[0]):]).strip()
-                    units.append(Unit(label_role or role, pair[0], text, block.start))
+                    units.append(Unit(label_role or role, pair[0], text, block.start, True))
                 elif text != summary:
                     units.append(Unit(role, section.heading or "", text, block.start))
             elif block.type == "list" and over not in _NOT_NARRATIVE:
@@ -224,11 +226,16 @@ def narrative(reader: Reader) -> list[Unit]:
                         continue
                     first = pair[1] if pair else item.text
                     for n, text in enumerate([first, *_bullets(item.body)]):
-                        plain = _PLAIN_LABEL.match(text)
-                        if not text or (plain and heading_role(plain[1]) in _NOT_NARRATIVE):
+                        plain = _PLAIN_LABEL.match(text) if n else None
+                        own = heading_role(plain[1]) if plain else None
+                        if not text or own in _NOT_NARRATIVE:
+                            continue
+                        if plain and own:  # "- **Resolution**: ..." nested under a label
+                            units.append(Unit(own, plain[1], text[plain.end():].strip(),
+                                              item.line + 1, True))
                             continue
                         units.append(Unit(label_role or role, pair[0] if pair else "", text,
-                                          item.line + (n > 0)))
+                                          item.line + (n > 0), bool(pair)))
         for child in section.children:
             visit(child, role)
 
@@ -275,7 +282,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
 
 
-def from_prose(reader: Reader) -> None:
+def from_prose(reader: Reader, units: list[Unit]) -> None:
     """The root cause no section or label states, as a careful reader finds it: the
     sentence that says why ("was caused by", "the cause of", "due to"; with the sentence
     before it when it begins "This caused"), else the report's account of what went wrong
@@ -287,7 +294,6 @@ def from_prose(reader: Reader) -> None:
         _summary_says_why(reader)
     if any(b.root.get(k) for k in ("summary", "causes", "immediate_cause", "whys")):
         return
-    units = narrative(reader)
     if house:
         # Our own templates say the cause where they put it; a summary may say it too.
         found = _cue_sentence([u for u in units if u.role == "summary"], CAUSE_CUES)
@@ -295,7 +301,9 @@ def from_prose(reader: Reader) -> None:
             b.set_root(found[1], summary=found[0])
             b.root_inferred = True
         return
-    story = [u for u in units if u.role in _STORY]
+    # A row of a timeline told as bullets ("2023-07-25 15:20: Team found that ...") is an
+    # event: its plainer cue words say what was seen then, not why it happened.
+    story = [u for u in units if u.role in _STORY and not _DATED.match(u.text)]
     found = _cue_sentence(units, STRONG_CAUSE_CUES) or _cue_sentence(story, CAUSE_CUES) or \
         _cue_sentence(story, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(units, CAUSE_CUES)
     account = _account(units)
@@ -352,8 +360,11 @@ def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = Fals
     return None
 
 
+_DATED = re.compile(r"^\W{0,3}(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[:.]\d{2}\b|\d{1,2}/\d{1,2}/)")
+
 ACCOUNT_SENTENCES = 3
-"""The fewest sentences of an account of what went wrong that can stand for its cause."""
+"""The fewest sentences of a summary that can stand for the cause (one line of what
+happened is not an account of why)."""
 
 
 def _account(units: list[Unit]) -> tuple[str, int] | None:
@@ -363,7 +374,8 @@ def _account(units: list[Unit]) -> tuple[str, int] | None:
         taken = [u for u in units if u.role in roles]
         if taken:
             text = "\n".join(u.text for u in taken)
-            if sum(max(1, len(sentences(u.text))) for u in taken) < ACCOUNT_SENTENCES:
+            if "summary" in roles and \
+                    sum(max(1, len(sentences(u.text))) for u in taken) < ACCOUNT_SENTENCES:
                 return None  # a line of what happened, not an account of why
             return text, taken[0].line
     return None

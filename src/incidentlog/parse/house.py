@@ -13,7 +13,7 @@ import re
 
 import attrs
 
-from incidentlog.parse import actions, causes, lessons, prose, roles
+from incidentlog.parse import actions, causes, lessons, prose, resolution, roles
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -55,8 +55,10 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        units = causes.narrative(self)
+        resolution.from_labels(self, units)
         prose.from_prose(self)
-        causes.from_prose(self)
+        causes.from_prose(self, units)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:
         key = norm(s.heading or "")

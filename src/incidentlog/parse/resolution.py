@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING
 
 from incidentlog import events as ev
 from incidentlog.parse import figures
-from incidentlog.parse.prose import first_paragraph
+from incidentlog.parse.causes import Unit
+from incidentlog.parse.lists import items
+from incidentlog.parse.prose import paragraph_text
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import (
     norm,
     split_label,
     unparagraph,
 )
+from incidentlog.vocabulary import heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -66,12 +69,40 @@ def resolution_steps(reader: Reader, s: Section) -> list[Block]:
 
 
 def section(reader: Reader, s: Section) -> list[Block]:
-    """The first paragraph says how it was resolved."""
+    """Every prose paragraph under a resolution heading says how it ended, as written (a
+    paragraph that ends "... by:" with the list after it too); code and tables are kept."""
     if reader.b.resolution is not None:
         return list(s.blocks)
-    found = first_paragraph(reader, s)
-    if found is None:
-        return list(s.blocks)
-    text, rest = found
-    reader.b.resolution = (text, s.line)
+    taken: list[str] = []
+    rest: list[Block] = []
+    blocks = [b for b in s.blocks if b.type != "thematic_break"]
+    listed: set[int] = set()  # lists a "... by:" paragraph introduces
+    for n, block in enumerate(blocks):
+        if n in listed:
+            taken.append("\n".join(item.text for item in items(reader.doc, block)))
+            continue
+        text = paragraph_text(reader, block) if block.type == "paragraph" else ""
+        pair = split_label(text.split("\n", 1)[0]) if text else None
+        if not text or (pair and not pair[1]):
+            rest.append(block)
+            continue
+        taken.append(text)
+        if text.endswith(":") and n + 1 < len(blocks) and blocks[n + 1].type == "list":
+            listed.add(n + 1)
+    if taken:
+        reader.b.resolution = ("\n\n".join(taken), s.line)
     return rest
+
+
+def from_labels(reader: Reader, units: list[Unit]) -> None:
+    """A resolution no section states, from a run-in label anywhere (``**Resolution**:``
+    nested under another bullet, or in a list that mixes labels with timeline rows)."""
+    b = reader.b
+    if b.resolution is not None:
+        return
+    said = [u for u in units if u.role == "resolution" and u.labelled
+            and heading_role(u.name) == "resolution"]
+    if said:
+        first = said[0]
+        text = "\n".join(u.text for u in said if u.name == first.name and u.line >= first.line)
+        b.resolution = (text, first.line)
