@@ -37,6 +37,10 @@ ROLES: dict[str, tuple[str, ...]] = {
     "actions": ("action items", "action item", "actions", "follow ups", "follow up",
                 "followups", "follow up actions", "follow up items", "next steps",
                 "corrective and preventative measures", "corrective and preventive measures",
+                "corrective and preventative measure", "corrective and preventive measure",
+                "corrective and preventative actions", "preventive actions",
+                "preventative actions", "future actions", "remediation actions",
+                "follow up tasks", "recommendations", "mitigations", "future improvements",
                 "corrective actions", "preventative measures", "preventive measures",
                 "remediation items", "todo", "to do", "tasks", "review actions",
                 "action plan", "improvements", "future work", "prevention"),
@@ -243,6 +247,16 @@ def classify(text: str) -> str:
     found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))]
     return min(found)[1] if found else "entry"
 
+
+TASK_VERBS = re.compile(
+    r"^(?:[-*+]\s+)?(?:add|adopt|alert|analy[sz]e|audit|automate|build|change|check|clean|"
+    r"configure|consider|create|define|deploy|develop|disable|document|enable|enforce|"
+    r"ensure|establish|evaluate|explore|extend|fix|hire|implement|improve|increase|"
+    r"introduce|investigate|limit|look|make|migrate|monitor|move|notify|publish|reduce|"
+    r"refactor|remove|replace|require|research|restrict|review|revoke|rotate|run|schedule|"
+    r"set|ship|split|start|stop|switch|test|track|train|update|upgrade|use|validate|verify|"
+    r"write)\b", re.IGNORECASE)
+"""Verbs a task starts with ("Add an alert ..."): a line that starts with one is an item."""
 
 CAUSE_CUES = re.compile(
     r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"

@@ -13,9 +13,11 @@ from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import (
     norm,
     read_date,
+    split_label,
 )
 from incidentlog.render import template_a
 from incidentlog.render.emit import unescape_inline
+from incidentlog.vocabulary import TASK_VERBS
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -124,8 +126,46 @@ def action_table(reader: Reader, block: Block) -> bool:
 
 
 def section(reader: Reader, s: Section) -> list[Block]:
-    """Every list under the heading: one action item per top-level item."""
-    return action_lists(reader, s.blocks, None)
+    """Every list under the heading: one action item per top-level item. A section written
+    only as prose has an item per paragraph, or per line where each line is a task
+    ("Hire a SecOps person", "Add a feature ...")."""
+    if s.children or any(b.type in ("list", "table") for b in s.blocks):
+        return action_lists(reader, s.blocks, None)
+    return _prose_items(reader, s.blocks)
+
+
+def _prose_items(reader: Reader, blocks: list[Block]) -> list[Block]:
+    leftover = []
+    paragraphs: list[list[tuple[str, int]]] = []
+    for block in blocks:
+        lines = [(line.strip(), n) for n, line in enumerate(
+            reader.doc.lines[block.start:block.end], block.start) if line.strip()]
+        if block.type != "paragraph" or not lines or lines[-1][0].endswith(":") or \
+                split_label(lines[0][0]):
+            leftover.append(block)
+            continue
+        paragraphs.append(lines)
+    prose_items(reader, paragraphs)
+    return leftover
+
+
+def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]]) -> None:
+    """Action items written as prose: one per paragraph, or one per line where every line
+    of the paragraph is a task ("Hire a SecOps person", "Add a feature ...")."""
+    found: list[tuple[str, int]] = []
+    for lines in paragraphs:
+        if len(lines) > 1 and all(TASK_VERBS.match(line) for line, _ in lines):
+            found += lines
+        elif lines:
+            found.append((" ".join(line for line, _ in lines), lines[0][1]))
+    known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
+    n = len(known)
+    for title, line in found:
+        n += 1
+        while str(n) in known:
+            n += 1
+        reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
+                                        title=title, source=reader.b.src(line)))
 
 
 def action_lists(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
