@@ -23,15 +23,16 @@ ROLES: dict[str, tuple[str, ...]] = {
     "root_cause": ("root cause", "root causes", "root cause analysis", "cause", "causes",
                    "why it happened", "the five whys", "five whys", "underlying cause",
                    "technical root cause", "what went wrong and why", "cause identified",
-                   "what caused it", "why did it happen", "analysis", "causal analysis",
-                   "technical analysis", "incident analysis"),
+                   "what caused it", "why did it happen", "why did", "why did this happen",
+                   "analysis", "causal analysis", "technical analysis", "incident analysis"),
     "trigger": ("trigger", "triggers", "immediate cause"),
     "contributing": ("contributing factors", "contributing factor", "contributors",
                      "contributing causes", "factors"),
     "detection": ("detection", "how it was detected", "discovery", "identified"),
     "resolution": ("resolution", "resolution and recovery", "recovery", "mitigation",
                    "remediation", "fix", "the fix", "how it was fixed", "resolution steps taken",
-                   "immediate mitigation", "mitigation steps", "response", "resolution steps"),
+                   "immediate mitigation", "mitigation steps", "response", "resolution steps",
+                   "resolving actions", "resolving", "how we fixed it", "recovery steps"),
     "timeline": ("timeline", "incident timeline", "timeline of events", "chronology",
                  "sequence of events", "key events", "events", "detailed timeline"),
     "actions": ("action items", "action item", "actions", "follow ups", "follow up",
@@ -40,7 +41,9 @@ ROLES: dict[str, tuple[str, ...]] = {
                 "corrective and preventative measure", "corrective and preventive measure",
                 "corrective and preventative actions", "preventive actions",
                 "preventative actions", "future actions", "remediation actions",
-                "follow up tasks", "recommendations", "mitigations", "future improvements",
+                "follow up tasks", "recommendations", "future improvements",
+                "proactive measures", "preventive measures", "what is being done",
+                "what we are doing", "what we re doing", "what we will do", "next actions",
                 "corrective actions", "preventative measures", "preventive measures",
                 "remediation items", "todo", "to do", "tasks", "review actions",
                 "action plan", "improvements", "future work", "prevention"),
@@ -134,18 +137,38 @@ def heading_role(heading: str) -> str | None:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip()
     text = _NUMBERING.sub("", text.lstrip("#*_ "))
     words = fold(text).split()
+    while len(words) > 1 and words[0] in _LEADING:
+        words = words[1:]  # "The Cause", "Our response"
     for n in range(min(len(words), 8), 0, -1):
         role = _BY_HEADING.get(" ".join(words[:n]))
         if role is not None:
             return role
+    if len(words) <= _SHORT:
+        # A short heading that ends with a role's name ("Establishing the timeline").
+        for n in range(len(words) - 1, 0, -1):
+            role = _BY_HEADING.get(" ".join(words[-n:]))
+            if role in _SECTION_ROLES:
+                return role
     return None
+
+
+_LEADING = frozenset({"the", "our", "a", "an", "this", "incident", "outage"})
+"""Words a heading may start with before the role it names ("The cause")."""
+_SECTION_ROLES = frozenset({"summary", "impact", "root_cause", "trigger", "contributing",
+                            "detection", "resolution", "timeline", "actions", "lessons",
+                            "went_well", "went_wrong", "lucky"})
+"""Roles a heading may name by its last words (not "... owner" or "... status")."""
+_SHORT = 4
+"""Most words of a heading read by its last words ("Establishing the timeline")."""
 
 
 PLACEHOLDERS = re.compile(
     r"\[(?:TITLE|title|Title|DATE|Date|NAME|Name|Incident Title|Service Name|Summary|"
     r"Description|Owner|TBD|YYYY-MM-DD)\]|INC-YYYYMMDD-#+|\bYYYY-MM-DD\b|\bHH:MM\b|"
     r"^(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)$|"
-    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}")
+    r"^(?i:(?:issue|incident|report|event|postmortem|post mortem)?\s*(?:name|title))$|"
+    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}|"
+    r"<[A-Z][a-z]*(?: [^<>\n]{1,120})?(?: here| goes here)>|\b20[xX]{2}-MM-DD\b|\bHH:mm\b")
 """Marks of a blank template: a report with these in its title or header is not one yet."""
 
 LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {

@@ -93,6 +93,10 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
             and _filled_words(doc) < 40:
         raise InputError(f"{name}: a template: the title is a placeholder ({title[:40]})")
+    prompt = _PROMPT.search(doc.text)
+    if prompt and _unfilled(doc):
+        raise InputError(f"{name}: a template: its sections hold only prompts such as "
+                         f"{prompt[0][:40]!r}")
     headless = next(doc.sections(), None) is None
     if not title or not (reader.has_timeline or has_id or known >= 2 or
                          (known and read_something) or (headless and read_something)):
@@ -128,10 +132,31 @@ def _labelled_roles(doc: Document, title_section: Section | None) -> set[str]:
     return found
 
 
+_PROMPT = re.compile(r"<[A-Z][^<>]{3,600}>|\b(?:X{3,}|Y{3,}|Z{3,})\b")
+"""A template's prompts: ``<Short description of what happened ...>``, ``XXX``."""
+
+
+def _unfilled(doc: Document) -> bool:
+    """True when a document's report sections (two or more) hold nothing but prompts."""
+    sections = [s for s in doc.sections() if heading_role(s.heading or "") not in (
+        None, *NOT_REPORT_ROLES)]
+    if len(sections) < 2:
+        return False
+    for s in sections:
+        if not s.blocks:
+            continue
+        said = _PROMPT.sub(" ", doc.raw(s.blocks[0].start, s.blocks[-1].end))
+        if len(re.findall(r"[A-Za-z]{2,}", said)) > 3:
+            return False
+    return True
+
+
 def _filled_words(doc: Document) -> int:
-    """Words a template's user wrote: not headings, labels, placeholders or table rules."""
+    """Words a template's user wrote: not headings, labels, placeholders, prompts or table
+    rules."""
     count = 0
-    for line in doc.lines[doc.front_matter_end:]:
+    body = _PROMPT.sub(" ", "\n".join(doc.lines[doc.front_matter_end:]))
+    for line in body.split("\n"):
         if line.lstrip().startswith("#"):
             continue
         text = _BLANK.sub(" ", PLACEHOLDERS.sub(" ", _LABEL_OR_MARK.sub(" ", line)))

@@ -44,8 +44,15 @@ def action_blocks(reader: Reader, blocks: list[Block], horizon: str | None) -> l
 
 
 def horizon(reader: Reader, s: Section) -> list[Block]:
+    """A sub-heading of action items: its name is the items' horizon or category."""
     label = s.heading or ""
-    return action_lists(reader, s.blocks, A_HORIZONS.get(norm(label), label))
+    category = A_HORIZONS.get(norm(label), label)
+    # Prose beside a category's listed items is a note about them, not another item.
+    listed = any(isinstance(e, ev.ActionItemAdded) and e.horizon == category
+                 for e in reader.b.others)
+    if listed or s.children or any(b.type in ("list", "table") for b in s.blocks):
+        return action_lists(reader, s.blocks, category)
+    return _prose_items(reader, s.blocks, category)
 
 
 def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
@@ -134,7 +141,8 @@ def section(reader: Reader, s: Section) -> list[Block]:
     return _prose_items(reader, s.blocks)
 
 
-def _prose_items(reader: Reader, blocks: list[Block]) -> list[Block]:
+def _prose_items(reader: Reader, blocks: list[Block], horizon: str | None = None
+                 ) -> list[Block]:
     leftover = []
     paragraphs: list[list[tuple[str, int]]] = []
     for block in blocks:
@@ -145,11 +153,12 @@ def _prose_items(reader: Reader, blocks: list[Block]) -> list[Block]:
             leftover.append(block)
             continue
         paragraphs.append(lines)
-    prose_items(reader, paragraphs)
+    prose_items(reader, paragraphs, horizon)
     return leftover
 
 
-def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]]) -> None:
+def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
+                horizon: str | None = None) -> None:
     """Action items written as prose: one per paragraph, or one per line where every line
     of the paragraph is a task ("Hire a SecOps person", "Add a feature ...")."""
     found: list[tuple[str, int]] = []
@@ -165,7 +174,8 @@ def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]]) -> None
         while str(n) in known:
             n += 1
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
-                                        title=title, source=reader.b.src(line)))
+                                        title=title, horizon=horizon,
+                                        source=reader.b.src(line)))
 
 
 def action_lists(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
@@ -189,8 +199,9 @@ def action_category(reader: Reader, s: Section) -> list[Block]:
 
 
 def _plain_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
-    """Items without checkboxes or ids: their text (nested details folded in) is the title."""
-    if not lst:
+    """Items without checkboxes or ids: their text (nested details folded in) is the title.
+    A list of empty bullets (a template's "-") holds no item."""
+    if not any(item.text.strip() or item.body.strip() for item in lst):
         return False
     known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
     start = len(known) + 1

@@ -67,7 +67,8 @@ class Reader:
         if reader is None and (key in LESSON_HEADINGS or (
                 parent in ("lessons", "detection") and role not in ("actions", "timeline"))):
             reader = lessons.section
-        if reader is None and parent == "actions" and role is None:
+        if reader is None and parent == "actions" and role in (None, "actions", "narrative",
+                                                                "detection"):
             reader = actions.horizon
         if reader is None and role is not None and role in roles.BY_ROLE and \
                 key not in roles.HOUSE_VERBATIM:
