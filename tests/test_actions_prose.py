@@ -46,3 +46,23 @@ def test_prose_review_actions_in_a_labelled_report_survive_render_and_import() -
     for template in ("a", "b"):
         again = import_markdown(render_markdown(first, template)).incident
         assert differences(first, again, seconds=template == "b") == []
+
+
+def test_an_item_that_starts_with_a_bold_label_keeps_it_and_has_no_owner() -> None:
+    report = HEAD + ("## Action items\n\n- **Circuit breaker**: add breakers with backoff.\n"
+                     "- Write a runbook\n")
+    first = import_markdown(report).incident
+    assert [(a.title, a.owner) for a in first.action_items] == [
+        ("**Circuit breaker**: add breakers with backoff.", None), ("Write a runbook", None)]
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first, template)).incident
+        assert differences(first, again, seconds=template == "b") == []
+
+
+def test_status_sub_headings_of_a_remediation_section_are_items_with_that_status() -> None:
+    found = import_markdown(HEAD + "## Remediation\n\nWe restarted the workers.\n\n"
+                            "### Completed\n\n- Cleaned up stale data\n\n### In Progress\n\n"
+                            "- Batch the cache updates\n").incident
+    assert [(a.title, a.status) for a in found.action_items] == [
+        ("Cleaned up stale data", "done"), ("Batch the cache updates", "in_progress")]
+    assert found.resolution == "We restarted the workers."

@@ -44,6 +44,8 @@ ROLES: dict[str, tuple[str, ...]] = {
                 "follow up tasks", "recommendations", "future improvements",
                 "proactive measures", "preventive measures", "what is being done",
                 "what we are doing", "what we re doing", "what we will do", "next actions",
+                "long term solution", "long term solutions", "long term fix", "long term fixes",
+                "long term actions", "short term actions", "long term improvements",
                 "corrective actions", "preventative measures", "preventive measures",
                 "remediation items", "todo", "to do", "tasks", "review actions",
                 "action plan", "improvements", "future work", "prevention"),
@@ -136,6 +138,8 @@ def heading_role(heading: str) -> str | None:
     """
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip()
     text = _NUMBERING.sub("", text.lstrip("#*_ "))
+    while (bare := _TRAILING_NOTE.sub("", text)) != text and bare.strip():
+        text = bare  # "Immediate Actions (Completed)", "Timeline (all times PST)"
     words = fold(text).split()
     while len(words) > 1 and words[0] in _LEADING:
         words = words[1:]  # "The Cause", "Our response"
@@ -152,6 +156,7 @@ def heading_role(heading: str) -> str | None:
     return None
 
 
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _LEADING = frozenset({"the", "our", "a", "an", "this", "incident", "outage"})
 """Words a heading may start with before the role it names ("The cause")."""
 _SECTION_ROLES = frozenset({"summary", "impact", "root_cause", "trigger", "contributing",

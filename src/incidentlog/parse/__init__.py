@@ -34,7 +34,7 @@ from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import NOT_REPORT_ROLES, PLACEHOLDERS, heading_role
 
-TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
+TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident|title)\s*:\s*",
                           re.IGNORECASE)
 
 
@@ -258,12 +258,10 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if rows:
             tl.emit(reader.b, rows)
             reader.has_timeline = True
-    reader.read(title_section if title_section is not None else doc.root)
-    if title_section is not None:
-        # Sections after the title section but at its level (a second H1) are kept.
-        later = [s for s in doc.root.children if s is not title_section]
-        for section in later:
-            reader.keep_all(section, title_section.heading or "")
+    # Sections beside the title section, at its level (a document sectioned by H1s), are
+    # read by role after it.
+    later = [s for s in doc.root.children if s is not title_section] if title_section else []
+    reader.read(title_section if title_section is not None else doc.root, later)
     return layout
 
 

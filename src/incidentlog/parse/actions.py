@@ -43,15 +43,23 @@ def action_blocks(reader: Reader, blocks: list[Block], horizon: str | None) -> l
     return leftover
 
 
+def is_status(heading: str) -> bool:
+    """True for a heading that names where items stand ("Completed", "In progress")."""
+    return norm(heading) in _STATUS
+
+
 def horizon(reader: Reader, s: Section) -> list[Block]:
     """A sub-heading of action items: its name is the items' horizon or category."""
     label = s.heading or ""
-    category = A_HORIZONS.get(norm(label), label)
+    category: str | None = A_HORIZONS.get(norm(label), label)
     # Prose beside a category's listed items is a note about them, not another item.
     listed = any(isinstance(e, ev.ActionItemAdded) and e.horizon == category
                  for e in reader.b.others)
+    status = _STATUS.get(norm(label))
+    if status is not None:  # "Completed", "In progress": the items' status, not a category
+        category = None
     if listed or s.children or any(b.type in ("list", "table") for b in s.blocks):
-        return action_lists(reader, s.blocks, category)
+        return action_lists(reader, s.blocks, category, status)
     return _prose_items(reader, s.blocks, category)
 
 
@@ -63,7 +71,7 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
         text = item.text
         owner = None
         match = re.match(r"^\*\*(?P<owner>[^*]+)\*\*: ", text)
-        if match:
+        if match and not re.search(r"\]\s+\\\*", reader.doc.lines[item.line]):
             owner, text = unescape_inline(match["owner"]), unescape_inline(text[match.end():])
         found = ITEM_ID.search(text)
         status = "done" if item.checked else "open"
@@ -91,6 +99,7 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
 
 
 _STATUS: dict[str, str] = {
+    "planned": "open", "ongoing": "in_progress",
     "not started": "open", "open": "open", "todo": "open", "to do": "open",
     "in progress": "in_progress", "started": "in_progress", "done": "done",
     "complete": "done", "completed": "done", "closed": "done"}
@@ -178,7 +187,8 @@ def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
                                         source=reader.b.src(line)))
 
 
-def action_lists(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
+def action_lists(reader: Reader, blocks: list[Block], horizon: str | None,
+                 status: str | None = None) -> list[Block]:
     """Action items from lists in any shape (plain, numbered, task lists) and tables."""
     leftover = []
     for block in blocks:
@@ -186,7 +196,8 @@ def action_lists(reader: Reader, blocks: list[Block], horizon: str | None) -> li
             continue
         if block.type == "table" and action_table(reader, block):
             continue
-        if block.type == "list" and _plain_items(reader, items(reader.doc, block), horizon):
+        if block.type == "list" and _plain_items(reader, items(reader.doc, block), horizon,
+                                                 status):
             continue
         if block.type != "thematic_break":
             leftover.append(block)
@@ -198,7 +209,8 @@ def action_category(reader: Reader, s: Section) -> list[Block]:
     return action_lists(reader, s.blocks, s.heading or None)
 
 
-def _plain_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
+def _plain_items(reader: Reader, lst: list[Item], horizon: str | None,
+                 status: str | None = None) -> bool:
     """Items without checkboxes or ids: their text (nested details folded in) is the title.
     A list of empty bullets (a template's "-") holds no item."""
     if not any(item.text.strip() or item.body.strip() for item in lst):
@@ -215,6 +227,7 @@ def _plain_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
             item_id += "a"
         reader.b.add(ev.ActionItemAdded(
             occurred_at=None, actor=reader.b.actor, item_id=item_id, title=title.strip(),
-            status="done" if item.checked else "open", horizon=horizon,
+            status="done" if item.checked else status or "open",  # type: ignore[arg-type]
+            horizon=horizon,
             source=reader.b.src(item.line)))
     return True

@@ -10,6 +10,7 @@ verbatim, so nothing the author wrote is lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import attrs
 
@@ -40,15 +41,16 @@ class Reader:
 
     # -------------------------------------------------------------- dispatch
 
-    def read(self, root: Section) -> None:
-        """Read every section under ``root`` (the document, or its title section).
+    def read(self, root: Section, later: Sequence[Section] = ()) -> None:
+        """Read every section under ``root`` (the document, or its title section), then
+        the ``later`` ones (a document sectioned by H1 headings after its title's).
 
         The house templates' own headings are read first; sections that only name a role
         (``Issue Summary``, ``Corrective and Preventative Measures``) are read after them,
         in document order, so they fill only what the house sections leave empty.
         """
         previous = ""
-        for section in root.children:
+        for section in [*root.children, *later]:
             self.section(section, previous, None)
             previous = section.heading or ""
         while self.deferred:
@@ -70,6 +72,8 @@ class Reader:
         if reader is None and parent == "actions" and role in (None, "actions", "narrative",
                                                                 "detection"):
             reader = actions.horizon
+        if reader is None and parent == "resolution" and actions.is_status(s.heading or ""):
+            reader = actions.horizon  # Remediation > Completed / In progress: action items
         if reader is None and role is not None and role in roles.BY_ROLE and \
                 key not in roles.HOUSE_VERBATIM:
             # Keep its place among kept sections; read it once the house sections are read.

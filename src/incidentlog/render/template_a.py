@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from incidentlog import figures as fg
@@ -33,6 +34,10 @@ LESSON_KINDS = {
     "went_wrong": ("What Went Wrong", "❌"),
     "lucky": ("Where We Got Lucky", "🍀"),
 }
+
+
+OWNER_LABEL = re.compile(r"^\*\*[^*]+\*\*: ")
+"""How a task-list item names its owner: ``- [ ] **owner**: title``."""
 
 
 def render(incident: Incident, history: Sequence[Event] | None = None, *,
@@ -220,6 +225,8 @@ def _action_items(i: Incident) -> str:
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
         title = inline(action.title) if owner else item(action.title)
+        if not owner and OWNER_LABEL.match(title):
+            title = "\\" + title  # "**Label**: ..." is the item's own words, not its owner
         line = f"- [{box}] {owner}{title}{tail}{extra}"
         heading = HORIZONS.get(action.horizon or "", action.horizon or "")
         groups.setdefault(heading, []).append(line)
