@@ -31,3 +31,20 @@ def test_a_row_that_only_says_resolved_is_no_resolution() -> None:
     assert resolution("# Incident on 2020-02-12\n\n- **Key events**\n  - Fault occurs "
                       "2020-02-12 11:45\n  - Resolved 2020-02-12 12:07\n\n- **Impact**: "
                       "Concourse was down.\n") == ""
+
+
+def test_a_resolution_section_written_as_a_list_is_its_steps() -> None:
+    said = resolution("# v4 upgrade\n\n## Summary\n\nThe chain halted.\n\n## Resolving actions\n\n"
+                      "- validators rolled back their states to the previous block\n"
+                      "- a patched binary was released\n")
+    assert said == ("validators rolled back their states to the previous block\n"
+                    "a patched binary was released")
+
+
+def test_a_summary_sentence_that_says_it_was_reverted_is_the_resolution() -> None:
+    said = resolution("# Ingress upgrade outage\n\n## Summary\n\nStaging and prod were not "
+                      "accessible after the upgrade, so I reverted the version bump which "
+                      "restored access. More details follow.\n\n## Timeline\n\n"
+                      "- 2023-01-23 10:00 outage begins\n")
+    assert said.startswith("Staging and prod were not accessible after the upgrade, so I "
+                           "reverted the version bump")

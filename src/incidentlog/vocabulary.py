@@ -339,7 +339,11 @@ RESOLUTION_CUES = re.compile(
     r"\b(?:fixed by|resolved by|was fixed|were fixed|we fixed|fixed the (?:problem|issue)|"
     r"resolved the (?:problem|issue)|mitigated by|restored by|was restored|solved by|"
     r"was solved|addressed by|was addressed|recovered by|was resolved by|"
-    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue)))\b", re.IGNORECASE)
+    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue))|reverted|"
+    r"rolled (?:it )?back|(?:we|they|team) (?:restarted|redeployed|re-deployed|replaced|removed|"
+    r"deleted|increased|scaled)|(?:implemented|applied|deployed|released|shipped) (?:a |the )?"
+    r"(?:[\w-]+ ){0,3}(?:fix|patch|hotfix)|restored (?:service|access|the)|was mitigated)\b",
+    re.IGNORECASE)
 """Words that say a sentence of prose states how it was resolved."""
 
 

@@ -83,6 +83,10 @@ def section(reader: Reader, s: Section) -> list[Block]:
             continue
         text = paragraph_text(reader, block) if block.type == "paragraph" else ""
         pair = split_label(text.split("\n", 1)[0]) if text else None
+        if block.type == "list" and not any(b.type == "paragraph" for b in blocks) and \
+                (steps := [x.text for x in items(reader.doc, block) if x.text.strip()]):
+            taken.append("\n".join(steps))  # the steps that ended it, as a list
+            continue
         if not text or (pair and not pair[1]):
             rest.append(block)
             continue
