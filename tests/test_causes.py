@@ -93,3 +93,24 @@ def test_a_readme_with_context_and_links_is_not_a_report() -> None:
     with pytest.raises(InputError, match="not an incident report"):
         import_markdown("# Our tools\n\n## Context\n\nWe keep scripts here. They are small. "
                         "They are tested.\n\n## Links\n\n- https://example.org\n")
+
+
+def test_the_following_were_the_root_cause_takes_the_list() -> None:
+    text = root("# Slow blocks\n\n## Summary\n\nBlocks were slow for a day.\n\n## Details\n\n"
+                "CNI determined the following issues were the root cause of the slow down:\n\n"
+                "- a bug in the fast forward logic\n- a cache that was never cleared\n\n"
+                "## Timeline\n\n- 2025-02-25 10:00 blocks slow down\n")
+    assert text is not None
+    assert "a bug in the fast forward logic" in text
+
+
+def test_immediate_cause_and_root_causes_survive_either_template() -> None:
+    report = ("# Search down\n\n## Why It Happened\n\n**Immediate Cause**: Index corruption\n\n"
+              "**Root Causes**:\n1. Untested migration\n2. No validation step\n\n## Timeline\n\n"
+              "- 2024-11-19 10:00 outage begins\n- 2024-11-19 10:45 service fully restored\n")
+    first = import_markdown(report).incident
+    assert first.root_cause is not None and first.root_cause.causes == (
+        "Untested migration", "No validation step")
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first, template)).incident
+        assert differences(first, again, seconds=template == "b") == []

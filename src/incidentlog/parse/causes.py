@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from typing import TYPE_CHECKING
 
@@ -45,6 +47,8 @@ def five_whys(reader: Reader, s: Section) -> list[Block]:
             continue
         if block.type != "thematic_break":
             leftover.append(block)
+    if leftover:  # "**Immediate Cause**: ..." and "**Root Causes**:" a list, as B writes them
+        leftover = why_it_happened(reader, attrs.evolve(s, blocks=leftover))
     return leftover
 
 
@@ -140,6 +144,13 @@ def root_cause(reader: Reader, s: Section) -> list[Block]:
         if pair:
             text = pair[1] + text[len(text.split("\n", 1)[0]):]
         taken.append(text.strip())
+    lists = [x for x in rest if x.type == "list"]
+    if not taken and len(lists) == 1 and not b.root.get("causes"):
+        # A root-cause heading with only a list under it: each item is a cause.
+        found = tuple(x.text for x in items(reader.doc, lists[0]) if x.text.strip())
+        if found and all(not x.body for x in items(reader.doc, lists[0])):
+            b.set_root(s.line, causes=found)
+            return [x for x in rest if x is not lists[0]]
     if not taken:
         return rest
     b.set_root(s.line, summary="\n\n".join(taken))
@@ -199,11 +210,19 @@ def narrative(reader: Reader) -> list[Unit]:
         if section.heading is not None and role in _NOT_NARRATIVE:
             return
         over: str | None = None  # the role a label alone gives the list after it
-        for block in section.blocks:
+        blocks = section.blocks
+        for i, block in enumerate(blocks):
             if block.type == "paragraph":
                 text = paragraph_text(reader, block)
                 pair = split_label(text.split("\n", 1)[0])
                 over = None
+                if text.endswith(":") and not pair and i + 1 < len(blocks) and \
+                        blocks[i + 1].type == "list":
+                    # "the following issues were the root cause:" and the list of them
+                    units.append(Unit(role, section.heading or "", text + "\n" + "\n".join(
+                        x.text for x in items(reader.doc, blocks[i + 1])), block.start))
+                    over = "taken"
+                    continue
                 if pair:
                     label_role = heading_role(pair[0])
                     if not pair[1] and "\n" not in text:
@@ -214,7 +233,7 @@ def narrative(reader: Reader) -> list[Unit]:
                     units.append(Unit(label_role or role, pair[0], text, block.start, True))
                 elif text != summary:
                     units.append(Unit(role, section.heading or "", text, block.start))
-            elif block.type == "list" and over not in _NOT_NARRATIVE:
+            elif block.type == "list" and over not in (*_NOT_NARRATIVE, "taken"):
                 for item in items(reader.doc, block):
                     pair = split_label(item.text) or _label_alone(item.text)
                     label_role = heading_role(pair[0]) if pair else None
@@ -291,7 +310,7 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
     b = reader.b
     house = _house_made(reader)
     if b.root.get("summary") and not house:
-        _summary_says_why(reader)
+        _summary_says_why(reader, units)
     if any(b.root.get(k) for k in ("summary", "causes", "immediate_cause", "whys")):
         return
     if house:
@@ -330,11 +349,11 @@ def _house_made(reader: Reader) -> bool:
         for s in s.walk())
 
 
-def _summary_says_why(reader: Reader) -> None:
+def _summary_says_why(reader: Reader, units: list[Unit]) -> None:
     """The summary's sentence that says why goes with a root cause stated elsewhere: the
     author's own short statement of the cause ("... failed due to a change that ...")."""
     b = reader.b
-    story = [u for u in narrative(reader) if u.role == "summary"]
+    story = [u for u in units if u.role == "summary"]
     found = _cue_sentence(story, STRONG_CAUSE_CUES) or _cue_sentence(story, CAUSE_CUES) or \
         _cue_sentence(story, WEAK_CAUSE_CUES, weak=True)
     stated = str(b.root["summary"])
@@ -346,17 +365,22 @@ def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = Fals
                   ) -> tuple[str, int] | None:
     """The first sentence the cues find (with the one before it when it says "This
     caused"); a weak cue in a sentence that says how it was noticed does not count."""
-    for unit in units:
-        if not cues.search(unit.text):
+    # One scan of all the prose finds the units worth splitting into sentences.
+    starts = list(itertools.accumulate((len(u.text) + 1 for u in units), initial=0))
+    seen = -1
+    for found in cues.finditer("\n".join(u.text for u in units)):
+        n = bisect.bisect_right(starts, found.start()) - 1
+        if n <= seen:
             continue
-        said = sentences(unit.text)
-        for n, sentence in enumerate(said):
+        seen = n
+        said = sentences(units[n].text)
+        for k, sentence in enumerate(said):
             if not cues.search(sentence) or UNKNOWN_CAUSE.search(sentence) or \
                     SEEKING_CAUSE.search(sentence) or (weak and DETECTION_WORDS.search(sentence)):
                 continue
-            if n and THIS_CAUSED.match(sentence):
-                sentence = said[n - 1] + " " + sentence
-            return sentence, unit.line
+            if k and THIS_CAUSED.match(sentence):
+                sentence = said[k - 1] + " " + sentence
+            return sentence, units[n].line
     return None
 
 

@@ -142,6 +142,8 @@ def impact_bullets(reader: Reader, block: Block) -> list[Block]:
             reader.b.set_impact(item.line, revenue=value)
         elif key == "duration" and (minutes := read_duration(value)) is not None:
             reader.b.figure("duration_minutes", minutes, value, "Impact Duration", item.line)
+        elif key == "slo impact" and re.fullmatch(r"Error budget consumed: [\d.]+%", value):
+            pass  # written from the figures, which give it again
         elif key == "services impacted" and not reader.b.declared.get("services") and (
                 names := _names(value)):
             reader.b.declared["services"] = names

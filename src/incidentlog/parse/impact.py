@@ -33,6 +33,14 @@ def blast_radius(reader: Reader, s: Section) -> list[Block]:
                 services(reader, lst)
                 i += 2
                 continue
+            if key in ("technical impact", "business impact") and all(
+                    not x.body for x in lst):
+                for x in lst:  # as template A writes what B heads on its own
+                    pair = split_label(x.text)
+                    label, value = pair if pair else ("", x.text)
+                    reader.b.fact(key.split()[0], label, value, x.line)
+                i += 2
+                continue
             if key in ("user impact", "slo impact") and all(not x.body for x in lst):
                 fact_list(reader, "user" if key == "user impact" else "slo", lst)
                 i += 2
@@ -117,6 +125,9 @@ def facts_b(reader: Reader, part: str, lst: list[Item]) -> None:
             reader.b.set_impact(item.line, users_affected=value)
         elif part == "business" and key == "revenue impact" and "revenue" not in reader.b.impact:
             reader.b.set_impact(item.line, revenue=value)
+        elif part == "business" and key == "slo" and pair is not None:
+            figures.numbers_in(reader, value, item.line)
+            reader.b.fact("slo", "", value, item.line)  # as template A writes it
         elif part == "business" and key == "sla impact" and sla(reader, value, item.line):
             pass
         elif part == "business" and key == "availability" and (

@@ -146,6 +146,11 @@ def _blast_radius(i: Incident) -> str:
         slo = _slo_lines(i)
     if slo:
         parts.append("**SLO Impact**:\n" + "\n".join(slo))
+    for part, label in (("technical", "Technical Impact"), ("business", "Business Impact")):
+        # What template B writes under its own impact headings has a place here too.
+        said = [_fact_line(f.label, f.value) for f in impact.facts if f.part == part]
+        if said:
+            parts.append(f"**{label}**:\n" + "\n".join(said))
     return join_blocks(parts)
 
 
@@ -186,6 +191,11 @@ def _five_whys(i: Incident) -> str:
     parts = ["\n\n".join(items)] if items else []
     if has(root.summary) and items:
         parts.append(f"**Root Cause**: {after_label(root.summary)}")
+    if has(root.immediate_cause):
+        parts.append(f"**Immediate Cause**: {after_label(root.immediate_cause)}")
+    if root.causes:
+        parts.append("**Root Causes**:\n" + "\n".join(
+            f"{n}. {item(x)}" for n, x in enumerate(root.causes, 1)))
     return join_blocks(parts)
 
 
