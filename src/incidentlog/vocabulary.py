@@ -312,6 +312,13 @@ WEAK_CAUSE_CUES = re.compile(
 """Words of a sentence that tells why, less surely; read only where a report tells its
 story (the summary, context, analysis)."""
 
+@functools.lru_cache(maxsize=32)
+def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (written in lower case, compiled to ignore case) for text already lowered:
+    several times faster over a whole report."""
+    return re.compile(pattern.pattern)
+
+
 THIS_CAUSED = re.compile(
     r"^(?:this|that|which|these|it)\b(?:(?!\b(?:was|were|is|are|been|be)\b)[^.]){0,40}?\b"
     r"(?:caused|causes|led to|leads to|"

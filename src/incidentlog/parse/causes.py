@@ -28,6 +28,7 @@ from incidentlog.vocabulary import (
     THIS_CAUSED,
     UNKNOWN_CAUSE,
     WEAK_CAUSE_CUES,
+    folded_pattern,
     heading_role,
 )
 
@@ -368,7 +369,11 @@ def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = Fals
     # One scan of all the prose finds the units worth splitting into sentences.
     starts = list(itertools.accumulate((len(u.text) + 1 for u in units), initial=0))
     seen = -1
-    for found in cues.finditer("\n".join(u.text for u in units)):
+    joined = "\n".join(u.text for u in units)
+    lowered = joined.lower()
+    scan = folded_pattern(cues).finditer(lowered) if len(lowered) == len(joined) else \
+        cues.finditer(joined)
+    for found in scan:
         n = bisect.bisect_right(starts, found.start()) - 1
         if n <= seen:
             continue

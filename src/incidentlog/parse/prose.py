@@ -17,6 +17,7 @@ from incidentlog.vocabulary import (
     DURATION_PROSE,
     OUTAGE_WORDS,
     RESOLUTION_CUES,
+    folded_pattern,
     heading_role,
     prose_minutes,
 )
@@ -80,7 +81,7 @@ def from_prose(reader: Reader) -> None:
                          for x in _SENTENCE.split(" ".join(text.split()))])
         return lazy[0]
 
-    if b.resolution is None and RESOLUTION_CUES.search(joined):
+    if b.resolution is None and folded_pattern(RESOLUTION_CUES).search(joined.lower()):
         fix = next((x for x, _ in sentences() if RESOLUTION_CUES.search(x)), None)
         if fix:
             b.resolution = (fix, 0)
