@@ -230,8 +230,15 @@ def classify(text: str) -> str:
             return kind
     # What a row says first is what it is ("reported on Gitter ... back to normal" is the
     # report, the rest is what followed).
-    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
+             and not (kind == "detected" and _FOUND_WHY.search(words))]
     return min(found)[1] if found else "entry"
+
+
+_FOUND_WHY = re.compile(
+    r"\b(?:notic|realis|realiz|discover|found|recogni[sz])\w*\s+that\s+(?:this|it|that|the\s+"
+    r"\w+)\s+(?:is|was|were|are)\s+(?:because|due\s+to|caused\s+by)\b", re.IGNORECASE)
+"""'noticed that this is because ...': a row that explains a cause, not a detection."""
 
 
 CAUSE_CUES = re.compile(
@@ -268,13 +275,14 @@ _AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=
 _UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
 DURATION_PROSE = re.compile(
     r"\b(?:lasted|lasting|for|of)\s+(?:(?:about|approximately|approx\.?|around|roughly|at "
-    r"least|nearly|almost|over|some|~)\s*)?(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
+    r"least|nearly|almost|just over|just under|a little over|more than|over|some|~)\s*)?"
+    r"(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
     + _UNIT + r")\b(?:\s*(?:and\s+)?(?P<more>\d+)\s*(?:minutes?|mins?|m)\b)?"
     r"|\b(?:lasted|for)\s+(?:about\s+|approximately\s+|~)?(?P<h>\d+)h\s*(?P<m>\d+)m\b",
     re.IGNORECASE)
 """A duration stated in prose ("the outage lasted for 47 minutes", "for about 1h50m")."""
 OUTAGE_WORDS = re.compile(r"\b(?:outage|down|downtime|unusable|unavailable|lasted|problem|"
-                          r"incident|effect|stopped|degraded|disruption|broken|failing)\b",
+                          r"incident|effect|stopped|degraded|disruption|broken|failing|failed)\b",
                           re.IGNORECASE)
 """Words that make a duration in a sentence the incident's."""
 

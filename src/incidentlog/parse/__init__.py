@@ -45,6 +45,9 @@ class ImportResult:
     findings: list[Finding]
     layout: str
     source: str | None
+    stated: tuple[ev.FigureStated, ...] = ()
+    """Every figure the document states, those its events derive anyway included (the
+    incident keeps only the others)."""
 
 
 def import_markdown(text: str | bytes, *, source: str | None = None, actor: str = IMPORT_ACTOR,
@@ -101,7 +104,8 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source)
+    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source,
+                        tuple(builder.figures))
 
 
 _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
@@ -198,6 +202,8 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
+        elif layout == "key-events" and keyevents.continues_detail(reader, block):
+            pass
         elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
@@ -205,6 +211,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
             reader.header(Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
+    keyevents.finish(reader)
     if next(doc.sections(), None) is None:
         # No headings at all: the paragraphs and lists are the report; read their times.
         rows: list[tl.RowText] = []
@@ -213,6 +220,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
             tl.emit(reader.b, rows)
             reader.has_timeline = True
     reader.read(title_section if title_section is not None else doc.root)
+    keyevents.finish(reader, final=True)
     if title_section is not None:
         # Sections after the title section but at its level (a second H1) are kept.
         later = [s for s in doc.root.children if s is not title_section]

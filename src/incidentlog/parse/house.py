@@ -57,6 +57,9 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    pending_rows: dict[str, list[tl.RowText]] = attrs.Factory(dict)
+    """Timeline rows held until the whole header is read (key events and a detailed
+    timeline under another label, merged by :func:`incidentlog.parse.keyevents.finish`)."""
     deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
     consumed: set[int] = attrs.Factory(set)
     """Lines of sub-headings a reader took whole (one timeline heading per event)."""
@@ -295,6 +298,8 @@ class Reader:
         rows: list[tl.RowText] = []
         leftover = self.timeline_blocks(s.blocks, rows)
         self.timeline_headings(s, rows)
+        if "key" in self.pending_rows:  # key events in the header: this is their detail
+            rows = tl.merge_key_events(self.pending_rows.pop("key"), rows)
         if rows:
             tl.emit(self.b, rows)
             self.has_timeline = True

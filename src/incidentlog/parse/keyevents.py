@@ -21,6 +21,7 @@ import re
 
 from incidentlog import events as ev
 from incidentlog.parse import timeline as tl
+from incidentlog.parse import when
 from incidentlog.parse.house import FIGURE_LABELS, Reader
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
@@ -86,6 +87,12 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
         if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):
             continue
+        if item.body and not value and key != "key events" and label and _detail(
+                reader, item.line + 1, item.line + 2 + item.body.count("\n")):
+            # Its entries join the timeline; its label stays where it was, as written.
+            b.keep(label, 2, anchor, "", item.line, empty_ok=True, key=("item", item.line))
+            anchor = label
+            continue
         if label is not None:
             text = value if not item.body else (value + "\n" + item.body).strip("\n")
             b.keep(label, 2, anchor, text, item.line, empty_ok=True, key=("item", item.line))
@@ -113,9 +120,81 @@ def _key_events(reader: Reader, item: Item) -> bool:
         rows.append(tl.RowText(stamp.at, words, "", n))
     if not rows:
         return False
-    tl.emit(reader.b, rows)
+    reader.pending_rows["key"] = rows
     reader.has_timeline = True
     return True
+
+
+_ENTRY = re.compile(r"^\s*(?:[-+*\u2013\u2014\u2022]|\d{1,4}[.)])\s+(?P<text>.*)$")
+
+
+def _detail(reader: Reader, start: int, end: int) -> bool:
+    """Bullets of lines ``start`` to ``end`` (0-based, end excluded) as a detailed
+    timeline, when most of them start with a time (``2023-07-25 14:09: ...``): one row per
+    stamped bullet, other lines wrapped into the row before. Bullets may be typed with a
+    dash of any width. A detailed timeline under any label (``Context``, ``Notes``)
+    counts, and what follows it (code, more stamped bullets) belongs to it."""
+    lines = [(n, reader.doc.lines[n]) for n in range(start, min(end, len(reader.doc.lines)))]
+    bullets = [(n, m["text"]) for n, line in lines if (m := _ENTRY.match(line))]
+    clock = reader.clock
+    stamped = [b for b in bullets if (found := when.read_stamp(
+        b[1], day=clock.day, zone=clock.zone, order=clock.order, year_of=clock.anchor))
+        is not None and found.at is not None]
+    if not stamped or len(stamped) * 2 <= len(bullets):
+        return False
+    rows = reader.pending_rows.setdefault("detail", [])
+    for n, line in lines:
+        match = _ENTRY.match(line)
+        stamp = clock.read(match["text"], whole=False) if match else None
+        if match and stamp is not None and stamp.at is not None:
+            words = re.sub(r"^\s*(?:[-\u2013\u2014:|]\s*)?", "", match["text"][stamp.end:])
+            rows.append(tl.RowText(stamp.at, words.strip(), "", n))
+        elif rows and line.strip():
+            last = rows[-1]
+            text = match["text"] if match else line.strip()
+            rows[-1] = tl.RowText(last.at, last.text + "\n" + text, last.who, last.line)
+        elif line.strip():
+            rows.append(tl.RowText(None, (match["text"] if match else line).strip(), "", n))
+    reader.has_timeline = True
+    return True
+
+
+def continues_detail(reader: Reader, block: Block) -> bool:
+    """True when ``block`` carries on a detailed timeline read just before it: code shown
+    under its last entry, or more stamped bullets after that code."""
+    rows = reader.pending_rows.get("detail")
+    if block.type == "paragraph" and "key" in reader.pending_rows:
+        found = tl.read_lines(reader.doc, block, reader.clock)
+        if found and any(r.at is not None for r in found):
+            # Lines that start with times (``15:35 – Plan pushed``): entries too.
+            reader.pending_rows.setdefault("detail", []).extend(found)
+            return True
+    if not rows or block.type not in ("block_code", "list", "paragraph"):
+        return False
+    if block.type == "list":
+        return _detail(reader, block.start, block.end)
+    text = reader.doc.raw(block.start, block.end)
+    if block.type == "paragraph" and not text.lstrip().startswith(("```", "~~~")):
+        return False
+    last = rows[-1]
+    rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
+    return True
+
+
+def finish(reader: Reader, *, final: bool = False) -> None:
+    """Emit the rows held while reading the header: the key events, merged with a detailed
+    timeline when the report has one (:func:`timeline.merge_key_events`). When a timeline
+    section follows, the key events wait for it."""
+    key = reader.pending_rows.pop("key", [])
+    detail = reader.pending_rows.pop("detail", [])
+    if not detail and key and not final and any(heading_role(s.heading or "") == "timeline"
+                                  for s in reader.doc.sections()):
+        reader.pending_rows["key"] = key
+        reader.has_timeline = False
+        return
+    rows = tl.merge_key_events(key, detail)
+    if rows:
+        tl.emit(reader.b, rows)
 
 
 def _actions(reader: Reader, item: Item) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from incidentlog import events as ev
-from incidentlog.parse import when
+from incidentlog.parse import durations, when
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import split_label
@@ -236,6 +236,7 @@ def from_prose(reader: Reader) -> None:
         if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
             minutes, words = stated
             b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
+    durations.stated_in_prose(b, durations.prose(reader.doc))
 
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"

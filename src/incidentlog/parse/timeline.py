@@ -13,9 +13,9 @@ from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import items
 from incidentlog.parse.source import Block, Document
-from incidentlog.parse.text import Stamp, norm, read_stamp
+from incidentlog.parse.text import Stamp, norm
 from incidentlog.render.emit import unescape_cell
-from incidentlog.render.rows import split_marker
+from incidentlog.render.rows import marker, split_marker
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _SEVERITY = re.compile(r"\bP([0-3])\b")
@@ -70,17 +70,21 @@ def column(header: list[str], *names: str) -> int | None:
 class Clock:
     """Reads times in document order: a time without a date takes the day last set (by the
     report's date, a dated time, or a date line), and a time more than twelve hours earlier
-    than the one before it rolls to the next day (a timeline past midnight)."""
+    than the one before it rolls to the next day (a timeline past midnight). A date without
+    its year takes the report's year (``anchor``), never that of the day last set, so one
+    date read into the year before does not drag the rest with it."""
 
     def __init__(self, day: date | None, zone: tzinfo, order: when.DateOrder | None = None
                  ) -> None:
         self.day = day
+        self.anchor = day
         self.zone = zone
         self.order = order
         self.last: datetime | None = None
 
     def read(self, text: str, *, whole: bool) -> Stamp | None:
-        stamp = read_stamp(text, day=self.day, zone=self.zone, order=self.order)
+        stamp = when.read_stamp(text, day=self.day, zone=self.zone, order=self.order,
+                                year_of=self.anchor)
         if stamp is None:
             return None
         rest = text[stamp.end:].strip().strip("*_`)]").strip()
@@ -216,7 +220,8 @@ def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | Non
         return []
     rows: list[RowText] = []
     for n, line in lines:
-        stamp = read_stamp(line, day=clock.day, zone=clock.zone, order=clock.order)
+        stamp = when.read_stamp(line, day=clock.day, zone=clock.zone, order=clock.order,
+                                year_of=clock.anchor)
         if stamp is not None and stamp.problem == "date only":
             found = when.read_date(line.strip().strip("*_[ "), clock.order)
             if found:
@@ -236,6 +241,39 @@ def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | Non
         else:
             return None
     return rows
+
+
+def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]:
+    """Key events (``First detected: 14:05``) and a detailed timeline of the same incident
+    as one timeline: the detailed one is the timeline; a key event at the minute of one of
+    its entries marks that entry (its words added to it when the entry lacks them), and one
+    at no entry's minute is an entry of its own, in time order."""
+    if not detail:
+        return list(key)
+    rows: list[RowText | None] = list(detail)
+    marks: dict[int, str] = {}
+    extra: list[RowText] = []
+    for row in key:
+        _, kind = split_marker(row.text)
+        at = next((i for i, r in enumerate(detail) if row.at is not None and r.at == row.at
+                   and i not in marks), None) if kind != "entry" else None
+        if at is None:
+            extra.append(row)
+            continue
+        target = detail[at]
+        text = target.text
+        if row.text not in text:
+            text = f"{text} ({row.text})"
+        if split_marker(text)[1] != kind:
+            text = f"{text} {marker(kind)}"
+        rows[at] = RowText(target.at, text, target.who, target.line)
+        marks[at] = kind
+    out = [r for r in rows if r is not None]
+    for row in extra:
+        later = next((i for i, r in enumerate(out) if row.at is not None and r.at is not None
+                      and r.at > row.at), len(out))
+        out.insert(later, row)
+    return out
 
 
 def emit(builder: Builder, rows: list[RowText]) -> None:

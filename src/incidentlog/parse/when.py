@@ -69,7 +69,9 @@ def zone_named(text: str) -> tzinfo | None:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            return None
+            # "UC/Pacific", "US/Pacfic Time": a slip in the area; the region it names counts.
+            region = upper.rsplit("/", 1)[1].replace("_", " ")
+            return ZoneInfo(GENERIC[region]) if region in GENERIC else None
     return None
 
 
@@ -230,10 +232,13 @@ _TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
 
 
 def read_stamp(text: str, *, day: date | None, zone: tzinfo,
-               order: DateOrder | None = None, bare_hour: bool = False) -> Stamp | None:
+               order: DateOrder | None = None, bare_hour: bool = False,
+               year_of: date | None = None) -> Stamp | None:
     """A date and/or time at the start of ``text`` (after ``**``, ``[``, ``~``...).
 
-    Times without a date take ``day``; a date alone (``10/22/2022 - ...``) is midnight of
+    Times without a date take ``day``; dates without a year (``12-05 16:21``) take the
+    year of ``year_of`` (the report's day; ``day`` when not given), or the year before for
+    a date months after it; a date alone (``10/22/2022 - ...``) is midnight of
     that day only when ``bare_hour`` allows it, else ``None``. ``end`` is where the words
     after the stamp (and its separator) begin.
     """
@@ -244,7 +249,7 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         tail = _TAIL.match(text, unknown.end())
         return Stamp(None, tail.end() if tail else unknown.end(), False, True)
     when: date | None = None
-    dated = read_date(text[pos:], order, day)
+    dated = read_date(text[pos:], order, year_of or day)
     if dated:
         when = dated[0]
         pos += dated[1]
@@ -286,7 +291,7 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         after = len(text) - len(text[end:].lstrip())
         later = _DATE_RE.match(text[after:after + 60]) if _DATE_AHEAD.match(text, after) \
             else None
-        found_later = _date_of(later, order, day) if later else None
+        found_later = _date_of(later, order, year_of or day) if later else None
         if later and found_later:
             when, end = found_later, after + later.end()
             dated = (found_later, later.end())
