@@ -140,9 +140,11 @@ def test_findings_carry_the_source_line() -> None:
     path = need(CORPUS / "2021-06-09-unable-to-create-new-ingress-rules.md")
     result = import_markdown(path.read_text(), source="report.md")
     shown = [str(f) for f in result.findings]
-    # The declaration was typed as 2020 in a 2021 report.
-    assert any(s.startswith("report.md:11: timeline-order: 'Incident declared' at 2020-06-09")
-               for s in shown), shown
+    # The declaration was typed as 2020 in a 2021 report: read in 2021, and said so.
+    assert any(s.startswith("report.md:11: date-typo: 2020-06-09 is months before the "
+                            "report's day 2021-06-09: read as 2021-06-09") for s in shown), shown
+    assert result.incident.declared_at is not None
+    assert result.incident.declared_at.year == 2021
     assert any(s.startswith("report.md:") and "lifecycle-order" in s for s in shown), shown
 
 

@@ -182,3 +182,95 @@ def test_a_row_that_explains_a_cause_is_not_a_detection() -> None:
     assert classify("A team member noticed that this is because the account changed") \
         == "entry"
     assert classify("A team member noticed the site was down") == "detected"
+
+
+def test_a_zone_written_out_in_words_is_that_zone() -> None:
+    from incidentlog.parse.text import stated_zone
+
+    zone = stated_zone("All times in Central European Time (CET)")
+    offset = zone.utcoffset(datetime(2019, 2, 20)) if zone is not None else None
+    assert offset is not None and offset.total_seconds() == 3600
+
+
+YEAR_SLIP = """\
+# Incident on 2023-01-05 - Vendor security incident
+
+- **Key events**
+  - First detected 2023-01-04 09:00
+  - Incident declared: 2022-01-05 08:56
+  - Resolved 2023-02-01 10:30
+"""
+
+
+def test_a_key_event_typed_with_last_years_date_is_read_in_the_reports_year() -> None:
+    result = import_markdown(YEAR_SLIP, source="report.md")
+    assert result.incident.declared_at == _at("2023-01-05T08:56")
+    assert any(f.code == "date-typo" and "2022-01-05" in f.message for f in result.findings)
+    assert "2022-01-05" in " ".join(t.text for t in result.incident.timeline)
+    _fixed_point(YEAR_SLIP)
+
+
+KEY_BEATS_WORDS = """\
+# Incident on 2023-01-11 - Image pulls failing
+
+- **Key events**
+  - First detected: 2023-01-11 14:22
+  - Resolved 2023-01-11 15:51
+
+- **Context**:
+  - 2023-01-11 14:22: Team member observed failed logins
+  - 2023-01-11 15:40: Password changed back; service is restored
+  - 2023-01-11 15:51: Incident is resolved
+  - 2023-01-11 16:50: Comms sent: everything is back to normal
+"""
+
+
+def test_key_events_say_when_a_moment_was_over_the_words_of_other_entries() -> None:
+    i = import_markdown(KEY_BEATS_WORDS, source="report.md").incident
+    assert i.resolved_at == _at("2023-01-11T15:51")
+    assert len(i.timeline) == 4
+    _fixed_point(KEY_BEATS_WORDS)
+
+
+DAY_HEADINGS = """\
+# 2018-01-11, Warning about an expiring certificate
+
+## Timeline
+
+All times in PST
+
+### 2018-01-11
+
+A team member received an email that our certificate was going to expire.
+
+### 2018-01-18
+
+Another team member checked the certificate: it seemed renewed.
+
+### 2018-01-19 11:00
+
+We received another email. We realized that the expiry date was three months after
+the switch of domains.
+
+## Action items
+
+- Use a shared address for certificate emails
+"""
+
+
+def test_a_date_heading_over_prose_is_an_entry_of_that_day_and_not_a_time() -> None:
+    i = import_markdown(DAY_HEADINGS, source="report.md").incident
+    assert len(i.timeline) == 3
+    assert [t.at for t in i.timeline] == [None, None, _at("2018-01-19T19:00")]
+    assert "2018-01-11" in i.timeline[0].text
+    # Earlier days came first, at times not known: "realized" does not date the detection.
+    assert i.detected_at is None
+    _fixed_point(DAY_HEADINGS)
+
+
+def test_an_incident_declared_mitigated_is_mitigated_not_declared() -> None:
+    from incidentlog.vocabulary import classify
+
+    assert classify("Active incident declared mitigated by the shutdown") == "mitigated"
+    assert classify("Incident declared as resolved") == "resolved"
+    assert classify("Incident declared") == "declared"

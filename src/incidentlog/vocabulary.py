@@ -170,6 +170,7 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
     "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
                  "incident ended", "end of incident", "end of outage", "end of the outage",
                  "end of the incident", "service fully restored", "fully restored",
+                 "declared resolved", "declared as resolved", "declared over",
                  "fully recovered", "back to normal", "returns to normal",
                  "returned to normal", "return to normal", "service resumes",
                  "service resumed", "permanently fixed", "problem solved",
@@ -183,7 +184,13 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "issue goes away", "problem goes away", "are now back", "is now back",
                  "functional state", "functional again", "fully functional",
                  "fully operational", "back to functional", "recovered fully",
-                 "recover fully", "fully recover"),
+                 "recover fully", "fully recover", "service is restored",
+                 "service was restored", "service has been restored", "is restored",
+                 "was restored", "were restored", "are restored", "has been restored",
+                 "have been restored", "launch fine",
+                 "everything is fine", "at its usual rate", "at the usual rate",
+                 "running again", "up and running again", "stable again",
+                 "flowing again", "created again", "is once again", "are once again"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
@@ -195,8 +202,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
     ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
                             r"^resolution\b", re.I)),
-    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
-                            r"(was\s+)?declared\b", re.I)),
+    ("declared", re.compile(r"^(incident\s+)?declared\b(?!\s+(as\s+)?(mitigated|resolved|"
+                            r"closed|over)\b)|\b(incident|outage|major incident)\s+(was\s+)?"
+                            r"declared\b(?!\s+(as\s+)?(mitigated|resolved|closed|over)\b)",
+                            re.I)),
     ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
                              r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
     ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",

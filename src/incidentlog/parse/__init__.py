@@ -202,8 +202,9 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
-        elif layout == "key-events" and keyevents.continues_detail(reader, block):
-            pass
+        elif layout == "key-events" and (part := keyevents.continues_detail(reader, block))[0]:
+            if part[1] is not None:  # labelled bullets after the timeline's last entry
+                keyevents.read_list(reader, title_section or doc.root, part[1], "")
         elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \

@@ -369,6 +369,8 @@ class Reader:
                     # The day's heading stays, as written, with nothing under it.
                     self.b.keep(heading, child.level, s.heading or "", "", child.line,
                                 empty_ok=True, key=("section", child.line))
+                elif tl.day_entry(self.doc, child, dated[0], rows):
+                    self.consumed.add(child.line)
 
     def figure_lines(self, block: Block) -> bool:
         """``**Total Duration**: 27 minutes`` lines (all of the paragraph, or nothing)."""

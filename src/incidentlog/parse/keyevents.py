@@ -18,6 +18,9 @@ every other labelled bullet is kept verbatim under its label.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+import attrs
 
 from incidentlog import events as ev
 from incidentlog.parse import timeline as tl
@@ -120,9 +123,34 @@ def _key_events(reader: Reader, item: Item) -> bool:
         rows.append(tl.RowText(stamp.at, words, "", n))
     if not rows:
         return False
-    reader.pending_rows["key"] = rows
+    reader.pending_rows["key"] = _year_slips(reader, rows)
     reader.has_timeline = True
     return True
+
+
+def _year_slips(reader: Reader, rows: list[tl.RowText]) -> list[tl.RowText]:
+    """Key events with the year before the report's typed (``Resolved 2022-02-01`` in a
+    report of 2023-01-05): a moment of the incident cannot come months before the report's
+    day and before the key events listed ahead of it. Read in the report's year when that
+    puts it on or after the report's day and in order, with a finding."""
+    day = reader.clock.anchor
+    if day is None:
+        return rows
+    out: list[tl.RowText] = []
+    for row in rows:
+        at = row.at
+        before = [r.at for r in out if r.at is not None]
+        if at is not None and at.year == day.year - 1 and (day - at.date()).days > 60:
+            meant = at.replace(year=day.year)
+            if meant.date() >= day - timedelta(days=7) and all(b <= meant for b in before):
+                reader.b.problem(row.line, "date-typo",
+                                 f"{at:%Y-%m-%d} is months before the report's day "
+                                 f"{day.isoformat()}: read as {meant:%Y-%m-%d}")
+                # The date as typed stays in the row's words: nothing written is lost.
+                row = tl.RowText(meant, f"{row.text} (typed {at:%Y-%m-%d})", row.who,
+                                 row.line)
+        out.append(row)
+    return out
 
 
 _ENTRY = re.compile(r"^\s*(?:[-+*\u2013\u2014\u2022]|\d{1,4}[.)])\s+(?P<text>.*)$")
@@ -159,26 +187,32 @@ def _detail(reader: Reader, start: int, end: int) -> bool:
     return True
 
 
-def continues_detail(reader: Reader, block: Block) -> bool:
-    """True when ``block`` carries on a detailed timeline read just before it: code shown
-    under its last entry, or more stamped bullets after that code."""
+def continues_detail(reader: Reader, block: Block) -> tuple[bool, Block | None]:
+    """Whether ``block`` carries on a detailed timeline read just before it (code shown
+    under its last entry, more stamped bullets or lines), and the part of it that does not:
+    top-level labelled bullets after the nested entries (``- **Resolution**:``)."""
     rows = reader.pending_rows.get("detail")
     if block.type == "paragraph" and "key" in reader.pending_rows:
         found = tl.read_lines(reader.doc, block, reader.clock)
         if found and any(r.at is not None for r in found):
             # Lines that start with times (``15:35 – Plan pushed``): entries too.
             reader.pending_rows.setdefault("detail", []).extend(found)
-            return True
+            return True, None
     if not rows or block.type not in ("block_code", "list", "paragraph"):
-        return False
+        return False, None
     if block.type == "list":
-        return _detail(reader, block.start, block.end)
+        lines = reader.doc.lines
+        top = next((n for n in range(block.start + 1, block.end)
+                    if re.match(r"[-+*]\s", lines[n])), block.end)
+        if not lines[block.start][:1].isspace() or not _detail(reader, block.start, top):
+            return False, None
+        return True, (attrs.evolve(block, start=top) if top < block.end else None)
     text = reader.doc.raw(block.start, block.end)
     if block.type == "paragraph" and not text.lstrip().startswith(("```", "~~~")):
-        return False
+        return False, None
     last = rows[-1]
     rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
-    return True
+    return True, None
 
 
 def finish(reader: Reader, *, final: bool = False) -> None:

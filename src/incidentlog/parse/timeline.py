@@ -12,7 +12,7 @@ from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import items
-from incidentlog.parse.source import Block, Document
+from incidentlog.parse.source import Block, Document, Section
 from incidentlog.parse.text import Stamp, norm
 from incidentlog.render.emit import unescape_cell
 from incidentlog.render.rows import marker, split_marker
@@ -29,6 +29,8 @@ class RowText:
     text: str
     who: str
     line: int
+    day: date | None = None
+    """The day of an entry whose time is not known (a date heading over prose)."""
 
 
 def cells(line: str) -> list[str]:
@@ -243,11 +245,26 @@ def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | Non
     return rows
 
 
+def day_entry(doc: Document, section: Section, day: date, rows: list[RowText]) -> bool:
+    """A date heading over prose alone (``### 2018-01-15`` then what happened that day):
+    one entry of that day whose time is not known, its words the heading's and the prose.
+    Not for a heading with sub-headings of its own, or with tables or other blocks."""
+    if section.children or not section.blocks or any(
+            b.type not in ("paragraph", "list", "block_code", "block_quote")
+            for b in section.blocks):
+        return False
+    body = doc.raw(section.blocks[0].start, section.blocks[-1].end).strip()
+    rows.append(RowText(None, f"{section.heading or ''}\n\n{body}".strip(), "", section.line,
+                        day))
+    return True
+
+
 def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]:
     """Key events (``First detected: 14:05``) and a detailed timeline of the same incident
     as one timeline: the detailed one is the timeline; a key event at the minute of one of
     its entries marks that entry (its words added to it when the entry lacks them), and one
-    at no entry's minute is an entry of its own, in time order."""
+    at no entry's minute is an entry of its own, in time order. Entries whose words name a
+    moment the key events state at another time stay plain entries."""
     if not detail:
         return list(key)
     rows: list[RowText | None] = list(detail)
@@ -268,6 +285,12 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
             text = f"{text} {marker(kind)}"
         rows[at] = RowText(target.at, text, target.who, target.line)
         marks[at] = kind
+    # The key events say when each moment was: an entry whose words alone would make it
+    # another time of the same moment stays an entry.
+    stated = {split_marker(row.text)[1] for row in key} - {"entry"}
+    for i, r in enumerate(rows):
+        if r is not None and i not in marks and split_marker(r.text)[1] in stated:
+            rows[i] = RowText(r.at, f"{r.text} {marker('entry')}", r.who, r.line)
     out = [r for r in rows if r is not None]
     for row in extra:
         later = next((i for i, r in enumerate(out) if row.at is not None and r.at is not None
@@ -276,10 +299,21 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
     return out
 
 
+_MARKED = re.compile(r"\*\((?:detected)\)\*\s*$")
+
+
 def emit(builder: Builder, rows: list[RowText]) -> None:
     """Turn rows into events: entries, marks and lifecycle events as their words say."""
+    untimed_days: list[date] = []
     for row in rows:
         text, kind = split_marker(row.text)
+        if row.at is None and row.day is not None:
+            untimed_days.append(row.day)
+        elif kind == "detected" and row.at is not None and not _MARKED.search(row.text) and \
+                any(day < row.at.date() for day in untimed_days):
+            # Entries of earlier days whose time is unknown came first: the first sign of
+            # trouble may be among them, so these words alone do not date the detection.
+            text, kind = f"{text} {marker('entry')}", "entry"
         source = builder.src(row.line)
         common: dict[str, Any] = {"occurred_at": row.at, "actor": builder.actor,
                                   "source": source}

@@ -37,6 +37,10 @@ GENERIC: dict[str, str] = {
     "EASTERN": "America/New_York", "EASTERN TIME": "America/New_York",
     "CT": "America/Chicago", "CENTRAL": "America/Chicago", "MT": "America/Denver",
     "MOUNTAIN": "America/Denver", "CENTRAL EUROPEAN TIME": "Europe/Berlin",
+    "CENTRAL EUROPEAN": "Europe/Berlin", "CENTRAL EUROPEAN SUMMER TIME": "Europe/Berlin",
+    "CENTRAL TIME": "America/Chicago", "MOUNTAIN TIME": "America/Denver",
+    "EASTERN EUROPEAN TIME": "Europe/Athens", "EASTERN EUROPEAN": "Europe/Athens",
+    "WESTERN EUROPEAN TIME": "Europe/Lisbon", "WESTERN EUROPEAN": "Europe/Lisbon",
     "UK": "Europe/London", "UK TIME": "Europe/London", "LONDON": "Europe/London",
 }
 """Names of a region's time, which follows its daylight saving time."""
