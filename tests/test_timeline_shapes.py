@@ -274,3 +274,71 @@ def test_an_incident_declared_mitigated_is_mitigated_not_declared() -> None:
     assert classify("Active incident declared mitigated by the shutdown") == "mitigated"
     assert classify("Incident declared as resolved") == "resolved"
     assert classify("Incident declared") == "declared"
+
+
+CLUSTERED_DATES = """\
+# 12-01-2026 - Instances unavailable
+
+## Timeline
+
+- **08-01-2026** - A webhook certificate expired
+- **11-01-2026 10:00 UTC** - Webhook failures began impacting service availability
+- **12-01-2026 09:52 UTC** - Issue reported by customers via support
+- **12-01-2026 10:40 UTC** - Resolution deployed, services restored
+"""
+
+
+def test_numeric_dates_no_number_settles_are_read_in_the_order_that_clusters_them() -> None:
+    # Month first they would span August to December; day first, five days of January.
+    i = import_markdown(CLUSTERED_DATES, source="report.md").incident
+    assert i.began_at == _at("2026-01-11T10:00")
+    assert i.detected_at == _at("2026-01-12T09:52")
+    assert i.resolved_at == _at("2026-01-12T10:40")
+
+
+SPAN_UNDER_TITLE = """\
+# Flags service outage - September 29, 2025
+
+On September 29, 2025, the flags service experienced an outage lasting 1 hour and 48
+minutes, from 16:58 to 18:46 UTC.
+
+## Timeline
+
+- **16:58 UTC** - Writer database saturated by ingestion
+- **17:25 UTC** - Incident declared, rollback attempted
+- **18:46 UTC** - Service fully restored
+"""
+
+
+def test_a_span_in_the_opening_prose_marks_the_entry_where_it_began() -> None:
+    result = import_markdown(SPAN_UNDER_TITLE, source="report.md")
+    i = result.incident
+    assert i.began_at == _at("2025-09-29T16:58")
+    assert i.resolved_at == _at("2025-09-29T18:46")
+    assert len(i.timeline) == 3  # the entry at 16:58 is marked; no row is added
+    assert any(s.figure == "duration_minutes" and s.value == 108 for s in result.stated)
+    _fixed_point(SPAN_UNDER_TITLE)
+
+
+def test_figures_in_a_plain_stats_list_are_stated_figures() -> None:
+    text = """\
+# Traefik rule blocked some inbound traffic
+
+## Timeline
+
+| Time             | Event |
+| :--------------- | ----- |
+| 2025-03-17 17:53 | Change applied |
+| 2025-03-17 23:42 | Cloud engineer informed of ingress problem |
+| 2025-03-18 00:42 | Customer confirmed issue resolved |
+
+## Stats
+
+- Time to detection: 371 minutes
+- Time to recovery: 389 minutes
+"""
+    result = import_markdown(text, source="report.md")
+    stated = {(s.figure, s.value) for s in result.stated}
+    assert {("time_to_detect_minutes", 371), ("time_to_repair_minutes", 389)} <= stated
+    assert result.incident.detected_at == _at("2025-03-17T23:42")
+    _fixed_point(text)

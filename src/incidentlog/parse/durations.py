@@ -76,8 +76,8 @@ _NOT_PROSE = ("lessons", "went_well", "went_wrong", "lucky", "actions", "timelin
 
 
 def prose(doc: Document) -> list[tuple[str, int]]:
-    """The paragraphs of a report that state what happened (not its timeline, lessons or
-    follow-ups, where a figure is a goal), each with its 0-based first line."""
+    """The paragraphs and lists of a report that state what happened (not its timeline,
+    lessons or follow-ups, where a figure is a goal), each with its 0-based first line."""
     return [(doc.raw(block.start, block.end), block.start) for section in doc.root.walk()
             if heading_role(section.heading or "") not in _NOT_PROSE
-            for block in section.blocks if block.type == "paragraph"]
+            for block in section.blocks if block.type in ("paragraph", "list")]

@@ -14,6 +14,7 @@ Every pattern is anchored or bounded, so no input makes one backtrack for long.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -113,13 +114,28 @@ class DateOrder:
         self._votes: tuple[int, int] | None = None
 
     def _count(self) -> tuple[int, int]:
-        """Month-first and day-first votes, counted once, when a date first needs them."""
+        """Month-first and day-first votes, counted once, when a date first needs them.
+
+        With no date over 12 to tell, the order under which the document's dates lie
+        closest together wins when the other spreads them over weeks more: one incident's
+        dates cluster (``08-01-2026``, ``11-01-2026``, ``12-01-2026`` are days in January,
+        not months from August to December)."""
         if self._votes is None:
             mdy = dmy = 0
+            both: list[tuple[date, date]] = []
             for m in self._NUMERIC.finditer(self.text[:200_000]):
                 a, b = int(m[1]), int(m[3])
                 dmy += a > 12 >= b
                 mdy += b > 12 >= a
+                if a <= 12 and b <= 12 and len(both) < 200:
+                    year = m[0].rsplit(m[2], 1)[1]
+                    full = int(year) + (2000 if len(year) == 2 else 0)
+                    with contextlib.suppress(ValueError):  # 0 as a month or a day
+                        both.append((date(full, a, b), date(full, b, a)))
+            if mdy == dmy and len({pair for pair in both if pair[0] != pair[1]}) >= 2:
+                spans = [max(d[i] for d in both) - min(d[i] for d in both) for i in (0, 1)]
+                if abs(spans[0] - spans[1]) > timedelta(days=21):
+                    mdy, dmy = (1, 0) if spans[0] < spans[1] else (0, 1)
             self._votes = (mdy, dmy)
         return self._votes
 
