@@ -167,7 +167,9 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "identified by", "recognizes", "recognized", "recognised",
                  "received an alert", "alert was received", "on-call paged", "oncall paged",
                  "informed of", "was informed", "were informed", "was alerted",
-                 "were alerted"),
+                 "were alerted", "notice that", "notice a", "notice the", "notice drop",
+                 "realization", "realisation", "first recorded", "first pinged",
+                 "pinged on-call", "pinged oncall", "first noticed", "first sign"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
@@ -234,6 +236,7 @@ _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
     "resolved", "mitigated", "detected", "began"))
 
 
+@functools.lru_cache(maxsize=4096)
 def classify(text: str) -> str:
     """The kind a reader takes a timeline row for from its words alone: the house phrases
     first (``Incident resolved``), then what teams write (``Outage begins``, ``alert fired``,
@@ -354,6 +357,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
 
     global _LIFECYCLE
     heading_role.cache_clear()
+    classify.cache_clear()
     for key in words:
         if key not in ("headings", "phrases", "severities"):
             raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "

@@ -40,6 +40,9 @@ _RECOVERY = re.compile(rf"\brecover(?:y|ed|s)?\b(?:\s+\w+){{0,2}}\s+(?:took|in)\
                        re.IGNORECASE)
 
 
+_OUTAGE_WORDS = re.compile(r"outage|downtime|disruption|unavailability")
+
+
 def _minutes(words: str) -> float | None:
     words = words.strip().lstrip("~").strip()
     amount = re.match(r"([a-z-]+)\s*(.*)$", words, re.IGNORECASE)
@@ -56,7 +59,10 @@ def stated_in_prose(builder: Builder, paragraphs: list[tuple[str, int]]) -> None
                          for f in builder.figures)
     outage: tuple[float, str, int] | None = None
     for text, first in paragraphs:
-        for match in _NAMED.finditer(text[:20_000]):
+        low = text[:20_000].lower()
+        # A cheap look for each shape's words first: most paragraphs state no figure.
+        named = _NAMED.finditer(text[:20_000]) if "time to" in low else ()
+        for match in named:
             figure = _FIGURE[match["what"].lower()]
             minutes = _minutes(match["value"])
             if minutes is None or (figure, minutes) in have:
@@ -64,7 +70,11 @@ def stated_in_prose(builder: Builder, paragraphs: list[tuple[str, int]]) -> None
             line = first + text.count("\n", 0, match.start())
             builder.figure(figure, minutes, match["value"].strip(), "", line)
             have.add((figure, minutes))
-        found = _OUTAGE.search(text[:20_000]) or _RECOVERY.search(text[:20_000])
+        found = None
+        if outage is None and _OUTAGE_WORDS.search(low):
+            found = _OUTAGE.search(text[:20_000])
+        if outage is None and found is None and "recover" in low:
+            found = _RECOVERY.search(text[:20_000])
         if outage is None and found and (minutes := _minutes(found["value"])) is not None:
             outage = minutes, found["value"].strip(), first + text.count("\n", 0, found.start())
     if outage is not None and not prose_duration and ("duration_minutes", outage[0]) not in have:

@@ -270,8 +270,8 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
     rows: list[RowText | None] = list(detail)
     marks: dict[int, str] = {}
     extra: list[RowText] = []
-    for row in key:
-        _, kind = split_marker(row.text)
+    key_kinds = [split_marker(row.text)[1] for row in key]
+    for row, kind in zip(key, key_kinds, strict=True):
         at = next((i for i, r in enumerate(detail) if row.at is not None and r.at == row.at
                    and i not in marks), None) if kind != "entry" else None
         if at is None:
@@ -287,9 +287,9 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
         marks[at] = kind
     # The key events say when each moment was: an entry whose words alone would make it
     # another time of the same moment stays an entry.
-    stated = {split_marker(row.text)[1] for row in key} - {"entry"}
+    stated = set(key_kinds) - {"entry"}
     for i, r in enumerate(rows):
-        if r is not None and i not in marks and split_marker(r.text)[1] in stated:
+        if r is not None and i not in marks and stated and split_marker(r.text)[1] in stated:
             rows[i] = RowText(r.at, f"{r.text} {marker('entry')}", r.who, r.line)
     out = [r for r in rows if r is not None]
     for row in extra:
