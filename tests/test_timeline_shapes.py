@@ -342,3 +342,46 @@ def test_figures_in_a_plain_stats_list_are_stated_figures() -> None:
     assert {("time_to_detect_minutes", 371), ("time_to_repair_minutes", 389)} <= stated
     assert result.incident.detected_at == _at("2025-03-17T23:42")
     _fixed_point(text)
+
+
+DATED_BULLETS = """\
+# Feature flags cache degradation
+
+Date: 2026-02-06
+
+## Timeline
+
+All times in UTC.
+
+- **Feb 2-5** - Intermittent OOM kills observed on workers; initially low-severity
+- **Feb 6 20:31** - Incident declared as OOMs escalate
+- **Feb 6 21:34** - Root cause identified
+- **Feb 6 22:34** - **Stabilized**: OOMs reduced, backlog clearing
+- **Feb 7** - Test automation moved to an isolated environment
+- **Feb 8** - Stale test data cleaned up
+"""
+
+
+def test_bullets_with_a_date_alone_are_entries_of_that_day() -> None:
+    i = import_markdown(DATED_BULLETS, source="report.md").incident
+    assert len(i.timeline) == 6
+    assert i.declared_at == _at("2026-02-06T20:31")
+    assert i.mitigated_at == _at("2026-02-06T22:34")
+    assert i.timeline[1].text.startswith("Intermittent OOM kills")  # "Feb 2-5": a range
+    _fixed_point(DATED_BULLETS)
+
+
+def test_a_list_alone_under_a_timeline_heading_is_its_entries() -> None:
+    text = """\
+# Builds failing after a base image upgrade
+
+## Events:
+  - Builds failed when built on the new docker image
+  - Someone recommended replacing the docker image
+
+## Follow-ups
+ - use image digests
+"""
+    i = import_markdown(text, source="report.md").incident
+    assert [t.at for t in i.timeline] == [None, None]
+    assert i.detected_at is None and i.began_at is None

@@ -174,7 +174,7 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                   "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
                   "temporary fix", "workaround applied", "workaround in place",
-                  "mitigation in place", "mitigation deployed"),
+                  "mitigation in place", "mitigation deployed", "stabilized", "stabilised"),
     "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
                  "incident ended", "end of incident", "end of outage", "end of the outage",
                  "end of the incident", "service fully restored", "fully restored",

@@ -298,6 +298,9 @@ class Reader:
         rows: list[tl.RowText] = []
         leftover = self.timeline_blocks(s.blocks, rows)
         self.timeline_headings(s, rows)
+        if not rows and [b.type for b in leftover] == ["list"] and not s.children:
+            # A list alone under a timeline heading, with no times: its items are entries.
+            rows, leftover = tl.untimed_bullets(self.doc, leftover[0]), []
         if "key" in self.pending_rows:  # key events in the header: this is their detail
             rows = tl.merge_key_events(self.pending_rows.pop("key"), rows)
         if rows:

@@ -176,7 +176,8 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
     """A bullet timeline (``- 14:51 Something happened``, ``* [08:47] ...``,
     ``- **11:12 AM**: ...``), or ``None`` if it is not one. Wrapped lines, nested bullets and
     code under an item belong to its entry; an item without a time is an entry of unknown
-    time when most items have one."""
+    time when most items have a time or a date (``**Feb 7** - Test data cleaned up`` is an
+    entry of that day)."""
     found = items(doc, block)
     if not found:
         return None
@@ -186,13 +187,15 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
         stamp = clock.read(item.text, whole=False)
         if stamp is None or (stamp.at is None and not stamp.unknown and stamp.problem
                              == "date only"):
-            dated = when.read_date(item.text.strip("*_ "), clock.order)
+            dated = when.read_date(item.text.strip("*_ "), clock.order,
+                                   clock.anchor or clock.day)
             if stamp is not None and dated:
                 clock.set_day(dated[0])
                 text = _SEP.sub("", item.text[stamp.end:], count=1).strip()
                 if not text and not item.body:
                     continue
-                rows.append(RowText(None, _join(text, item.body), "", item.line))
+                timed += 1
+                rows.append(RowText(None, _join(text, item.body), "", item.line, dated[0]))
                 continue
             rows.append(RowText(None, _join(item.text, item.body), "", item.line))
             continue
@@ -202,6 +205,13 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
     if not rows or timed * 2 <= len(rows):
         return None
     return rows
+
+
+def untimed_bullets(doc: Document, block: Block) -> list[RowText]:
+    """A list under a heading that names the timeline (``# Events``) with no times at all:
+    one entry of unknown time per item."""
+    return [RowText(None, _join(item.text, item.body), "", item.line)
+            for item in items(doc, block)]
 
 
 def _join(text: str, body: str) -> str:
@@ -305,15 +315,17 @@ _MARKED = re.compile(r"\*\((?:detected)\)\*\s*$")
 def emit(builder: Builder, rows: list[RowText]) -> None:
     """Turn rows into events: entries, marks and lifecycle events as their words say."""
     untimed_days: list[date] = []
+    timed = False
     for row in rows:
         text, kind = split_marker(row.text)
         if row.at is None and row.day is not None:
             untimed_days.append(row.day)
-        elif kind == "detected" and row.at is not None and not _MARKED.search(row.text) and \
-                any(day < row.at.date() for day in untimed_days):
-            # Entries of earlier days whose time is unknown came first: the first sign of
-            # trouble may be among them, so these words alone do not date the detection.
+        elif kind == "detected" and row.at is not None and not timed and \
+                not _MARKED.search(row.text) and any(day < row.at.date() for day in untimed_days):
+            # Only entries of earlier days, at times not known, came first: the first sign
+            # of trouble may be among them, so these words alone do not date the detection.
             text, kind = f"{text} {marker('entry')}", "entry"
+        timed = timed or row.at is not None
         source = builder.src(row.line)
         common: dict[str, Any] = {"occurred_at": row.at, "actor": builder.actor,
                                   "source": source}

@@ -245,6 +245,7 @@ _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?
                    r"[\[(*_`~]*", re.IGNORECASE)
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
                       r"unknown|n/?a)(?=[\s|\]*_)]|$)", re.IGNORECASE)
+_DAY_RANGE = re.compile(r"[-\u2013]\d{1,2}(?![\d:/.-])")
 _AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–)?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
@@ -273,6 +274,8 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
     if dated:
         when = dated[0]
         pos += dated[1]
+        days = _DAY_RANGE.match(text, pos)  # "Feb 2-5": the first day counts
+        pos = days.end() if days else pos
         sep = _AFTER_DATE.match(text, pos)
         pos = sep.end() if sep else pos
     clock = _CLOCK_RE.match(text, pos)
