@@ -385,3 +385,24 @@ def test_a_list_alone_under_a_timeline_heading_is_its_entries() -> None:
     i = import_markdown(text, source="report.md").incident
     assert [t.at for t in i.timeline] == [None, None]
     assert i.detected_at is None and i.began_at is None
+
+
+def test_a_moment_dated_in_running_text_is_an_inferred_row_quoting_it() -> None:
+    text = """\
+# Incident on 2022-11-15 - Prometheus down
+
+## Summary
+
+The instance was retired by AWS at 16:00, Prometheus went down approx 16:03.
+Users were told at 16:25.
+
+## Resolution
+
+A new node was started.
+"""
+    result = import_markdown(text, source="report.md")
+    i = result.incident
+    assert i.began_at == _at("2022-11-15T16:03")
+    row = next(t for t in i.timeline if t.at == _at("2022-11-15T16:03"))
+    assert "went down approx 16:03" in row.text
+    _fixed_point(text)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from incidentlog import events as ev
-from incidentlog.parse import durations, when
+from incidentlog.parse import durations, moments, when
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import split_label
@@ -250,7 +250,9 @@ def from_prose(reader: Reader) -> None:
         if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
             minutes, words = stated
             b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
-    durations.stated_in_prose(b, durations.prose(reader.doc))
+    prose = durations.prose(reader.doc)
+    durations.stated_in_prose(b, prose)
+    moments.stated_moments(b, reader.clock, prose)
 
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"
