@@ -406,3 +406,24 @@ A new node was started.
     row = next(t for t in i.timeline if t.at == _at("2022-11-15T16:03"))
     assert "went down approx 16:03" in row.text
     _fixed_point(text)
+
+
+def test_a_paragraph_dated_with_a_typo_after_dated_entries_is_an_entry_with_a_finding() -> None:
+    text = """\
+# CLVM infinite recursion
+
+## Timeline (all times PST) 10/14/2022 - 11/03/2022. All times approximations
+
+10/14/2022 - A researcher submitted a bug report.
+
+11/03/202 - Version 1.6.1 was released with the fix.
+
+## Resolution and recovery
+
+Version 1.6.1 fixed the recursion.
+"""
+    result = import_markdown(text, source="report.md")
+    assert len(result.incident.timeline) == 2
+    assert any(f.code == "unreadable-time" and "11/03/202" in f.message
+               for f in result.findings)
+    _fixed_point(text)

@@ -329,7 +329,10 @@ class Reader:
             elif block.type == "list":
                 found = tl.read_bullets(self.doc, block, self.clock)
             elif block.type == "paragraph" and not self.figure_lines(block):
-                found = tl.read_lines(self.doc, block, self.clock)
+                lines_problems: list[tuple[int, str, str]] | None = [] if rows else None
+                found = tl.read_lines(self.doc, block, self.clock, lines_problems)
+                for line, code, message in lines_problems or []:
+                    self.b.problem(line, code, message)
             elif block.type == "paragraph":
                 continue
             if found is not None:

@@ -218,13 +218,25 @@ def _join(text: str, body: str) -> str:
     return (text + "\n" + body).strip() if body.strip() else text
 
 
-def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | None:
+_BROKEN_DATE = re.compile(r"^[*_\s]*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?![\d/.:-])")
+
+
+def read_lines(doc: Document, block: Block, clock: Clock,
+               problems: list[tuple[int, str, str]] | None = None) -> list[RowText] | None:
     """A paragraph whose lines start with times (``11:12 AM: ...``, ``10/22/2022 - ...``):
     one entry per stamped line, later lines wrapped into it; ``None`` if it starts with
-    none. A paragraph that is only a date (``_4/21/23_``) sets the day instead."""
+    none. A paragraph that is only a date (``_4/21/23_``) sets the day instead. When
+    ``problems`` is given (the paragraph follows stamped entries), one that starts with a
+    date that is no date (``11/03/202 - ...``) is an entry of unknown time, with a finding."""
     lines = [(n, doc.lines[n]) for n in range(block.start, block.end) if doc.lines[n].strip()]
     if not lines:
         return None
+    broken = _BROKEN_DATE.match(lines[0][1])
+    if problems is not None and broken and when.read_stamp(
+            lines[0][1], day=clock.day, zone=clock.zone, order=clock.order) is None:
+        problems.append((lines[0][0], "unreadable-time",
+                         f"cannot read {broken[0].strip(' *_')!r} as a date"))
+        return [RowText(None, "\n".join(line.strip() for _, line in lines), "", lines[0][0])]
     only = lines[0][1].strip().strip("*_ ").rstrip(":")
     if len(lines) == 1 and (dated := when.read_date(only, clock.order)) and \
             dated[1] == len(only):
