@@ -427,3 +427,23 @@ Version 1.6.1 fixed the recursion.
     assert any(f.code == "unreadable-time" and "11/03/202" in f.message
                for f in result.findings)
     _fixed_point(text)
+
+
+def test_a_duration_stated_in_prose_is_checked_against_the_timeline() -> None:
+    text = """\
+# 2021-05-10 Wiki edit
+
+## Timeline
+
+- 09:15 An edit was made to the wiki (outage begins)
+- 09:30 Users reported the bad link
+- 11:45 The change was reverted, service fully restored
+
+## Resolution
+
+The edit was reverted. Total time to resolution approximately 49 minutes.
+"""
+    result = import_markdown(text, source="report.md")
+    assert [str(f) for f in result.findings if f.code == "duration-mismatch"] == [
+        "report.md:11: duration-mismatch: stated time to resolve 49 minutes, timeline gives "
+        "2 hours 30 minutes (began to resolved), 2 hours 15 minutes (detected to resolved)"]

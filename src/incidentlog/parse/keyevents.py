@@ -221,14 +221,15 @@ def finish(reader: Reader, *, final: bool = False) -> None:
     section follows, the key events wait for it."""
     key = reader.pending_rows.pop("key", [])
     detail = reader.pending_rows.pop("detail", [])
-    if not detail and key and not final and any(heading_role(s.heading or "") == "timeline"
-                                  for s in reader.doc.sections()):
+    if not detail and key and not final and any(
+            heading_role(s.heading or "") == "timeline" for s in reader.doc.sections()):
         reader.pending_rows["key"] = key
-        reader.has_timeline = False
+        reader.has_timeline = False  # so that the timeline section is read
         return
     rows = tl.merge_key_events(key, detail)
     if rows:
         tl.emit(reader.b, rows)
+        reader.has_timeline = True
 
 
 def _actions(reader: Reader, item: Item) -> bool:
