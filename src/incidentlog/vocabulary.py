@@ -234,6 +234,23 @@ def _phrases(names: tuple[str, ...]) -> re.Pattern[str]:
 
 _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
     "resolved", "mitigated", "detected", "began"))
+_WORD = re.compile(r"[a-z0-9%']+")
+
+
+def _first_words() -> frozenset[str]:
+    """The longest word of every lifecycle phrase (its rarest, most likely): a row with
+    none of them has no phrase."""
+    return frozenset(max(_WORD.findall(name.lower()), key=len) for kind, _ in _LIFECYCLE
+                     for name in LIFECYCLE_WORDS[kind] if _WORD.search(name.lower()))
+
+
+_FIRST = _first_words()
+
+
+def may_name_a_moment(text: str) -> bool:
+    """False when ``text`` holds no key word of any lifecycle phrase (so no phrase): a
+    cheap test before the long patterns."""
+    return not _FIRST.isdisjoint(_WORD.findall(text.lower()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -247,7 +264,10 @@ def classify(text: str) -> str:
         if pattern.search(words):
             return kind
     # What a row says first is what it is ("reported on Gitter ... back to normal" is the
-    # report, the rest is what followed).
+    # report, the rest is what followed). A row with no phrase's key word has no phrase:
+    # one pass over its words spares the long patterns.
+    if not may_name_a_moment(words):
+        return "entry"
     found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
              and not (kind == "detected" and _FOUND_WHY.search(words))]
     return min(found)[1] if found else "entry"
@@ -355,7 +375,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
     from incidentlog import severity
 
-    global _LIFECYCLE
+    global _LIFECYCLE, _FIRST
     heading_role.cache_clear()
     classify.cache_clear()
     for key in words:
@@ -381,6 +401,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
         severity.WORDS[label.lower()] = value
     _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
         "resolved", "mitigated", "detected", "began"))
+    _FIRST = _first_words()
 
 
 def _strings(value: object, where: str) -> list[str]:

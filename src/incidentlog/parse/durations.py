@@ -71,8 +71,11 @@ def stated_in_prose(builder: Builder, paragraphs: list[tuple[str, int]]) -> None
             builder.figure(figure, minutes, match["value"].strip(), "", line)
             have.add((figure, minutes))
         found = None
-        if outage is None and _OUTAGE_WORDS.search(low):
-            found = _OUTAGE.search(text[:20_000])
+        for word in _OUTAGE_WORDS.finditer(low) if outage is None else ():
+            # The amount stands just before "of outage": looked for only there.
+            found = _OUTAGE.search(text, max(0, word.start() - 60), word.end())
+            if found:
+                break
         if outage is None and found is None and "recover" in low:
             found = _RECOVERY.search(text[:20_000])
         if outage is None and found and (minutes := _minutes(found["value"])) is not None:

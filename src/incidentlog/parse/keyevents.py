@@ -17,6 +17,7 @@ every other labelled bullet is kept verbatim under its label.
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import timedelta
 
@@ -24,7 +25,6 @@ import attrs
 
 from incidentlog import events as ev
 from incidentlog.parse import timeline as tl
-from incidentlog.parse import when
 from incidentlog.parse.house import FIGURE_LABELS, Reader
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.source import Block, Section
@@ -164,17 +164,16 @@ def _detail(reader: Reader, start: int, end: int) -> bool:
     dash of any width. A detailed timeline under any label (``Context``, ``Notes``)
     counts, and what follows it (code, more stamped bullets) belongs to it."""
     lines = [(n, reader.doc.lines[n]) for n in range(start, min(end, len(reader.doc.lines)))]
-    bullets = [(n, m["text"]) for n, line in lines if (m := _ENTRY.match(line))]
-    clock = reader.clock
-    stamped = [b for b in bullets if (found := when.read_stamp(
-        b[1], day=clock.day, zone=clock.zone, order=clock.order, year_of=clock.anchor))
-        is not None and found.at is not None]
-    if not stamped or len(stamped) * 2 <= len(bullets):
+    clock = copy.copy(reader.clock)  # read on a copy: kept only if this is a timeline
+    read = [(n, line, match, clock.read(match["text"], whole=False) if match else None)
+            for n, line in lines if (match := _ENTRY.match(line)) or line.strip()]
+    bullets = sum(1 for _, _, match, _ in read if match)
+    stamped = sum(1 for _, _, _, stamp in read if stamp is not None and stamp.at is not None)
+    if not stamped or stamped * 2 <= bullets:
         return False
+    reader.clock.__dict__.update(clock.__dict__)
     rows = reader.pending_rows.setdefault("detail", [])
-    for n, line in lines:
-        match = _ENTRY.match(line)
-        stamp = clock.read(match["text"], whole=False) if match else None
+    for n, line, match, stamp in read:
         if match and stamp is not None and stamp.at is not None:
             words = re.sub(r"^\s*(?:[-\u2013\u2014:|]\s*)?", "", match["text"][stamp.end:])
             rows.append(tl.RowText(stamp.at, words.strip(), "", n))

@@ -16,27 +16,41 @@ from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.timeline import Clock
-from incidentlog.vocabulary import LIFECYCLE_WORDS
+from incidentlog.vocabulary import LIFECYCLE_WORDS, may_name_a_moment
 
 _KINDS = ("began", "resolved")
 _LINK = r"\s*(?:,\s*)?(?:at|approx\.?|approximately|around|about|by|~|@)?\s*(?:at\s+)?(?:~\s*)?"
 
 
-def _pattern(kind: str) -> re.Pattern[str]:
-    words = "|".join(re.escape(w).replace(r"\ ", r"[\s-]+")
-                     for w in sorted(LIFECYCLE_WORDS[kind], key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-]){_LINK}(?=\d{{1,2}}[:.]\d{{2}}|\d{{1,2}}"
-                      rf"\s*[ap]\.?m\b)", re.IGNORECASE)
+_CLOCK = re.compile(r"(?<![\d:.])\d{1,2}(?:[:.]\d\d|\s*[ap]\.?m\b)", re.IGNORECASE)
+_LINK_TAIL = re.compile(_LINK + r"\Z", re.IGNORECASE)
+_GAPS = re.compile(r"[\s-]+")
+_CACHE: dict[tuple[str, int], tuple[str, ...]] = {}
 
 
-_CACHE: dict[tuple[str, int], re.Pattern[str]] = {}
-
-
-def _compiled(kind: str) -> re.Pattern[str]:
+def _phrases(kind: str) -> tuple[str, ...]:
+    """The moment's words, lower case, spaces and hyphens as one space."""
     key = (kind, len(LIFECYCLE_WORDS[kind]))  # a team's vocabulary adds words
     if key not in _CACHE:
-        _CACHE[key] = _pattern(kind)
+        _CACHE[key] = tuple(_GAPS.sub(" ", w.lower()).strip() for w in LIFECYCLE_WORDS[kind])
     return _CACHE[key]
+
+
+def _names_moment(before: str, phrases: tuple[str, ...]) -> int | None:
+    """Where the moment's words start in ``before`` (the words just before a time, which
+    end with them and a link such as "at" or "approx"), or ``None``."""
+    tail = _LINK_TAIL.search(before)  # all of the link is optional: it always matches
+    head = before[:tail.start()] if tail else before
+    folded = _GAPS.sub(" ", head.lower())
+    for phrase in phrases:
+        if folded.endswith(phrase):
+            at = len(folded) - len(phrase)
+            if at == 0 or not (folded[at - 1].isalnum() or folded[at - 1] in "_-"):
+                # Back to a place in ``head``: as many words from its end as the phrase has.
+                words = len(phrase.split())
+                parts = list(re.finditer(r"[^\s-]+", head))
+                return parts[-words].start() if len(parts) >= words else 0
+    return None
 
 
 def stated_moments(builder: Builder, clock: Clock, paragraphs: list[tuple[str, int]]) -> None:
@@ -67,17 +81,29 @@ def _dates(row: ev.Event, kind: str) -> bool:
 
 def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]]
            ) -> tuple[datetime, str, int] | None:
-    pattern = _compiled(kind)
+    phrases = _phrases(kind)
     for text, first in paragraphs:
-        for match in pattern.finditer(text[:20_000]):
-            stamp = when.read_stamp(text[match.end():match.end() + 80],
+        # Each time of day, then the words just before it: most prose names no time, and
+        # the moment's words are looked for only there.
+        for clock_at in _CLOCK.finditer(text, 0, 20_000):
+            start = clock_at.start()
+            while start and text[start - 1].isdigit():
+                start -= 1
+            window = max(0, start - 60)
+            if not may_name_a_moment(text[window:start]):
+                continue
+            found = _names_moment(text[window:start], phrases)
+            if found is None:
+                continue
+            said = window + found
+            stamp = when.read_stamp(text[start:start + 80],
                                     day=clock.anchor or clock.day, zone=clock.zone,
                                     order=clock.order, year_of=clock.anchor)
             if stamp is None or stamp.at is None:
                 continue
-            start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start()))
-            end = text.find(".", match.end() + 1)
-            sentence = " ".join(text[start + 1:end if end > 0 else len(text)].split())
+            begin = max(text.rfind(".", 0, said), text.rfind("\n", 0, said))
+            end = text.find(".", start + stamp.end)
+            sentence = " ".join(text[begin + 1:end if end > 0 else len(text)].split())
             sentence = sentence.lstrip("-*+ ").strip()
-            return stamp.at, sentence, first + text.count("\n", 0, match.start())
+            return stamp.at, sentence, first + text.count("\n", 0, said)
     return None
