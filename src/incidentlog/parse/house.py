@@ -375,7 +375,7 @@ class Reader:
                     # The day's heading stays, as written, with nothing under it.
                     self.b.keep(heading, child.level, s.heading or "", "", child.line,
                                 empty_ok=True, key=("section", child.line))
-                elif tl.day_entry(self.doc, child, dated[0], rows):
+                elif not inner and tl.day_entry(self.doc, child, dated[0], rows):
                     self.consumed.add(child.line)
 
     def figure_lines(self, block: Block) -> bool:
