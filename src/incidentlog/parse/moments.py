@@ -36,12 +36,33 @@ def _phrases(kind: str) -> tuple[str, ...]:
     return _CACHE[key]
 
 
-def _names_moment(before: str, phrases: tuple[str, ...]) -> int | None:
-    """Where the moment's words start in ``before`` (the words just before a time, which
-    end with them and a link such as "at" or "approx"), or ``None``."""
-    tail = _LINK_TAIL.search(before)  # all of the link is optional: it always matches
+def _head(before: str) -> tuple[str, str]:
+    """``before`` without its link ("at", "approx"), and that folded as phrases are (lower
+    case, spaces and hyphens as one space): the same for every kind of moment."""
+    # A link holds at most 17 characters that are not white space (", approximately at ~"):
+    # when the last 30 characters hold more, the link starts among them, and the search
+    # (which tries every place from its start) need not look further back.
+    cut = len(before) - 30
+    if cut > 0 and len("".join(before[cut:].split())) > 17:
+        tail = _LINK_TAIL.search(before, cut)
+    else:
+        tail = _LINK_TAIL.search(before)  # all of the link is optional: it always matches
     head = before[:tail.start()] if tail else before
-    folded = _GAPS.sub(" ", head.lower())
+    return head, _GAPS.sub(" ", head.lower())
+
+
+def _names_moment(before: str, phrases: tuple[str, ...],
+                  heads: dict[str, tuple[str, str]] | None = None) -> int | None:
+    """Where the moment's words start in ``before`` (the words just before a time, which
+    end with them and a link such as "at" or "approx"), or ``None``. ``heads`` keeps each
+    ``before``'s head for the next kind of moment looked for in the same document."""
+    if heads is None:
+        heads = {}
+    if before not in heads:
+        heads[before] = _head(before)
+    head, folded = heads[before]
+    if not folded.endswith(phrases):  # one test for all of them first: most end with none
+        return None
     for phrase in phrases:
         if folded.endswith(phrase):
             at = len(folded) - len(phrase)
@@ -55,10 +76,11 @@ def _names_moment(before: str, phrases: tuple[str, ...]) -> int | None:
 
 def stated_moments(builder: Builder, clock: Clock, paragraphs: list[tuple[str, int]]) -> None:
     """Rows for the moments (began, resolved) the prose dates and no timeline row does."""
+    heads: dict[str, tuple[str, str]] = {}
     for kind in _KINDS:
         if any(_dates(row, kind) for row in builder.timeline):
             continue
-        found = _first(clock, kind, paragraphs)
+        found = _first(clock, kind, paragraphs, heads)
         if found is None:
             continue
         at, sentence, line = found
@@ -79,8 +101,8 @@ def _dates(row: ev.Event, kind: str) -> bool:
     return isinstance(row, ev.Resolved)
 
 
-def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]]
-           ) -> tuple[datetime, str, int] | None:
+def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]],
+           heads: dict[str, tuple[str, str]]) -> tuple[datetime, str, int] | None:
     phrases = _phrases(kind)
     for text, first in paragraphs:
         # Each time of day, then the words just before it: most prose names no time, and
@@ -92,7 +114,7 @@ def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]]
             window = max(0, start - 60)
             if not may_name_a_moment(text[window:start]):
                 continue
-            found = _names_moment(text[window:start], phrases)
+            found = _names_moment(text[window:start], phrases, heads)
             if found is None:
                 continue
             said = window + found
