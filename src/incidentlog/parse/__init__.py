@@ -136,7 +136,9 @@ def _labelled_roles(doc: Document, title_section: Section | None) -> set[str]:
     return found
 
 
-_PROMPT = re.compile(r"<[A-Z][^<>]{3,600}>|\b(?:X{3,}|Y{3,}|Z{3,})\b")
+# Each branch starts with its character (a word's start checked behind it), so a search
+# skips to those characters rather than trying every place: ``\bX{3,}`` as ``X(?<!\wX)X{2,}``.
+_PROMPT = re.compile(r"<[A-Z][^<>]{3,600}>|X(?<!\wX)X{2,}\b|Y(?<!\wY)Y{2,}\b|Z(?<!\wZ)Z{2,}\b")
 """A template's prompts: ``<Short description of what happened ...>``, ``XXX``."""
 
 

@@ -22,7 +22,9 @@ _KINDS = ("began", "resolved")
 _LINK = r"\s*(?:,\s*)?(?:at|approx\.?|approximately|around|about|by|~|@)?\s*(?:at\s+)?(?:~\s*)?"
 
 
-_CLOCK = re.compile(r"(?<![\d:.])\d{1,2}(?:[:.]\d\d|\s*[ap]\.?m\b)", re.IGNORECASE)
+# A digit first (not after a digit, colon or dot: the look behind follows it), so the
+# search skips to digits rather than trying the look behind at every character.
+_CLOCK = re.compile(r"\d(?<![\d:.]\d)\d?(?:[:.]\d\d|\s*[ap]\.?m\b)", re.IGNORECASE)
 _LINK_TAIL = re.compile(_LINK + r"\Z", re.IGNORECASE)
 _GAPS = re.compile(r"[\s-]+")
 _CACHE: dict[tuple[str, int], tuple[str, ...]] = {}
