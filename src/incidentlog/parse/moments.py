@@ -79,10 +79,13 @@ def _names_moment(before: str, phrases: tuple[str, ...],
 def stated_moments(builder: Builder, clock: Clock, paragraphs: list[tuple[str, int]]) -> None:
     """Rows for the moments (began, resolved) the prose dates and no timeline row does."""
     heads: dict[str, tuple[str, str]] = {}
+    windows: list[list[tuple[str, int, int, int]]] = []  # found once, for either kind
     for kind in _KINDS:
         if any(_dates(row, kind) for row in builder.timeline):
             continue
-        found = _first(clock, kind, paragraphs, heads)
+        if not windows:
+            windows.append(_windows(paragraphs))
+        found = _first(clock, kind, windows[0], heads)
         if found is None:
             continue
         at, sentence, line = found
@@ -103,9 +106,11 @@ def _dates(row: ev.Event, kind: str) -> bool:
     return isinstance(row, ev.Resolved)
 
 
-def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]],
-           heads: dict[str, tuple[str, str]]) -> tuple[datetime, str, int] | None:
-    phrases = _phrases(kind)
+def _windows(paragraphs: list[tuple[str, int]]) -> list[tuple[str, int, int, int]]:
+    """Each time of day in the prose that has a lifecycle word in the 60 characters before
+    it, in order: its paragraph, the paragraph's first line, where those characters start,
+    and where the time starts."""
+    out = []
     for text, first in paragraphs:
         # Each time of day, then the words just before it: most prose names no time, and
         # the moment's words are looked for only there.
@@ -114,20 +119,27 @@ def _first(clock: Clock, kind: str, paragraphs: list[tuple[str, int]],
             while start and text[start - 1].isdigit():
                 start -= 1
             window = max(0, start - 60)
-            if not may_name_a_moment(text[window:start]):
-                continue
-            found = _names_moment(text[window:start], phrases, heads)
-            if found is None:
-                continue
-            said = window + found
-            stamp = when.read_stamp(text[start:start + 80],
-                                    day=clock.anchor or clock.day, zone=clock.zone,
-                                    order=clock.order, year_of=clock.anchor)
-            if stamp is None or stamp.at is None:
-                continue
-            begin = max(text.rfind(".", 0, said), text.rfind("\n", 0, said))
-            end = text.find(".", start + stamp.end)
-            sentence = " ".join(text[begin + 1:end if end > 0 else len(text)].split())
-            sentence = sentence.lstrip("-*+ ").strip()
-            return stamp.at, sentence, first + text.count("\n", 0, said)
+            if may_name_a_moment(text[window:start]):
+                out.append((text, first, window, start))
+    return out
+
+
+def _first(clock: Clock, kind: str, windows: list[tuple[str, int, int, int]],
+           heads: dict[str, tuple[str, str]]) -> tuple[datetime, str, int] | None:
+    phrases = _phrases(kind)
+    for text, first, window, start in windows:
+        found = _names_moment(text[window:start], phrases, heads)
+        if found is None:
+            continue
+        said = window + found
+        stamp = when.read_stamp(text[start:start + 80],
+                                day=clock.anchor or clock.day, zone=clock.zone,
+                                order=clock.order, year_of=clock.anchor)
+        if stamp is None or stamp.at is None:
+            continue
+        begin = max(text.rfind(".", 0, said), text.rfind("\n", 0, said))
+        end = text.find(".", start + stamp.end)
+        sentence = " ".join(text[begin + 1:end if end > 0 else len(text)].split())
+        sentence = sentence.lstrip("-*+ ").strip()
+        return stamp.at, sentence, first + text.count("\n", 0, said)
     return None
