@@ -120,8 +120,18 @@ class Reader:
     def keep_blocks(self, s: Section, blocks: list[Block], anchor: str) -> None:
         """Keep blocks verbatim; neighbours in the source stay together as written."""
         runs: list[list[Block]] = []
-        for block in blocks:
-            if runs and s.blocks.index(block) == s.blocks.index(runs[-1][-1]) + 1:
+        first: dict[tuple[str, int, int], int] = {}
+        for n, known in enumerate(s.blocks):
+            first.setdefault((known.type, known.start, known.end), n)
+
+        def index(block: Block) -> int:
+            """``s.blocks.index(block)`` without comparing it with every block before."""
+            n = first.get((block.type, block.start, block.end))
+            return n if n is not None and s.blocks[n] == block else s.blocks.index(block)
+
+        at = [index(block) for block in blocks] if len(blocks) > 1 else [0]
+        for n, block in enumerate(blocks):
+            if runs and at[n] == at[n - 1] + 1:
                 runs[-1].append(block)
             else:
                 runs.append([block])

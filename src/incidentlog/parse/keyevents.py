@@ -145,10 +145,10 @@ def _year_slips(reader: Reader, rows: list[tl.RowText]) -> list[tl.RowText]:
     out: list[tl.RowText] = []
     for row in rows:
         at = row.at
-        before = [r.at for r in out if r.at is not None]
         if at is not None and at.year == day.year - 1 and (day - at.date()).days > 60 and \
                 not (at.month == 2 and at.day == 29):
             meant = at.replace(year=day.year)
+            before = [r.at for r in out if r.at is not None]  # only for a row that slipped
             if meant.date() >= day - timedelta(days=7) and all(b <= meant for b in before):
                 reader.b.problem(row.line, "date-typo",
                                  f"{at:%Y-%m-%d} is months before the report's day "
