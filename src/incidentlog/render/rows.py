@@ -35,7 +35,9 @@ _MARKER = re.compile(rf"\s*(?:\*\({_KIND}\)\*|<!--\s*{_KIND}\s*-->)\s*$")
 
 def split_marker(text: str) -> tuple[str, str]:
     """A row's words and its kind: from its marker when it has one, else :func:`classify`."""
-    match = _MARKER.search(text)
+    # Every marker holds "*(" or "<!--": most rows have neither, and the search, which
+    # tries every place of the text, is skipped for them.
+    match = _MARKER.search(text) if "*(" in text or "<!--" in text else None
     if match:
         kind = (match.group(1) or match.group(2)).replace(": ", ":")
         return text[: match.start()].rstrip(), kind
