@@ -46,3 +46,12 @@ def test_these_shapes_are_a_fixed_point(text: str, template: str) -> None:
     rendered = render_markdown(first.incident, template)
     again = import_markdown(rendered, source="rendered.md")
     assert differences(first.incident, again.incident, seconds=template == "b") == [], rendered
+
+
+def test_an_action_table_headed_follow_up_is_read_row_by_row() -> None:
+    text = (LABELLED_TITLE + "\n## Remediation\n\n### In Progress\n\n"
+            "| Follow-up | Priority |\n|---|---|\n| Alert on queue backlog | High |\n"
+            "| Deduplicate cache updates | Medium |\n")
+    items = import_markdown(text, source="r.md").incident.action_items
+    assert [(a.title, a.priority) for a in items] == [
+        ("Alert on queue backlog", "High"), ("Deduplicate cache updates", "Medium")]

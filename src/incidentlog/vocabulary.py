@@ -73,6 +73,15 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 """Each role and the headings (folded by :func:`fold`) that name it."""
 
+ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("#", "id"),
+    "title": ("action", "title", "item", "task", "follow up", "followup", "what"),
+    "owner": ("owner", "assignee", "who"), "due": ("due", "due date", "deadline"),
+    "priority": ("priority",), "status": ("status", "state"),
+    "horizon": ("horizon", "timeframe", "term"),
+}
+"""Header cells (folded, or their first words) of an action-item table's columns."""
+
 NOT_REPORT_ROLES = ("narrative", "references")
 """Roles any document has (context, links): a heading naming one does not make it a report."""
 
