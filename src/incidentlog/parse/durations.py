@@ -24,10 +24,12 @@ _VALUE = (rf"(?P<value>~?\s*{_NUMBER}\s*-?\s*(?:days?|hours?|hrs?|h|minutes?|min
           r"(?:\s*(?:and\s+)?\d+\s*(?:minutes?|mins?|m)\b)?|\d{1,3}h\s*\d{1,2}m\b)")
 _ABOUT = r"(?:(?:approximately|approx\.?|about|around|roughly|just\s+over|just\s+under|" \
          r"nearly|almost|over|some|~)\s*)?"
+# "\b(?:total\s+)?time" written to start with its first letter, in either case only (what
+# "t" matches ignoring case): a search then skips to each "t" rather than trying every place.
 _NAMED = re.compile(
-    r"\b(?:total\s+)?time\s+to\s+(?P<what>resolution|resolve|recovery|recover|repair|restore|"
-    r"mitigation|mitigate|detection|detect)\b\s*(?:was|is|of|:|=|-|\u2013)?\s*" + _ABOUT
-    + _VALUE, re.IGNORECASE)
+    r"(?-i:[Tt])(?<!\w[Tt])(?:otal\s+t)?ime\s+to\s+(?P<what>resolution|resolve|recovery|recover|"
+    r"repair|restore|mitigation|mitigate|detection|detect)\b\s*(?:was|is|of|:|=|-|\u2013)?\s*"
+    + _ABOUT + _VALUE, re.IGNORECASE)
 _FIGURE = {"resolution": "time_to_resolve_minutes", "resolve": "time_to_resolve_minutes",
            "recovery": "time_to_repair_minutes", "recover": "time_to_repair_minutes",
            "repair": "time_to_repair_minutes", "restore": "time_to_repair_minutes",
