@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
@@ -16,7 +16,7 @@ import msgspec
 
 from incidentlog import events as ev
 from incidentlog import figures as fg
-from incidentlog import integrity
+from incidentlog import integrity, times
 from incidentlog.blame import Blame as Blame  # blame has its own module; importable here too
 from incidentlog.blame import blame as blame
 from incidentlog.codec import Recorded
@@ -148,8 +148,8 @@ def _fold_kept(log: IncidentLog, incident_id: str, kept: list[Recorded], when: d
     if not kept or not isinstance(kept[0].event, ev.IncidentDeclared):
         first = log.records(incident_id)[0].event.recorded_at
         raise StateNotFoundError(
-            f"{incident_id} has nothing recorded by {when.isoformat()} in {log.url}: its "
-            f"first event was recorded at {first.isoformat() if first else 'an unknown time'}")
+            f"{incident_id} has nothing recorded by {times.iso(when)} in {log.url}: its "
+            f"first event was recorded at {times.iso(first) if first else 'an unknown time'}")
     folding = Folding()
     for r in kept:
         folding.add(incident_id, r.event, r.originator_version)
@@ -295,7 +295,7 @@ def cloudevent(item: FeedItem) -> dict[str, Any]:
         "source": "incidentlog",
         "type": f"incidentlog.{ev.tag_of(e)}",
         "subject": item.incident_id,
-        "time": (e.recorded_at or e.occurred_at or datetime.min).isoformat(),
+        "time": times.iso(e.recorded_at or e.occurred_at or datetime.min.replace(tzinfo=UTC)),
         "datacontenttype": "application/json",
         "data": e.as_dict() | {"position": item.position, "version": item.version},
     }

@@ -9,12 +9,13 @@ stored, so renaming a class never changes the format on disk.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 import msgspec
 
 from incidentlog.errors import InvalidEventError
+from incidentlog.times import in_utc, naive
 
 Severity = str
 """A severity as the team writes it (``P1``, ``SEV-2``, ``Sev 1``, ``Critical``); see
@@ -65,14 +66,11 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
         for name in names:
             value = getattr(self, name)
             if isinstance(value, datetime):
-                offset = value.utcoffset()
-                if offset is None:
-                    raise InvalidEventError(
-                        f"{type(self).__name__}.{name}: naive datetime {value.isoformat()} "
-                        "refused; give a timezone-aware time (e.g. datetime(..., tzinfo=UTC))"
-                    )
-                if offset:
-                    msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
+                refused = naive(value, f"{type(self).__name__}.{name}")
+                if refused:
+                    raise InvalidEventError(refused)
+                if value.utcoffset():
+                    msgspec.structs.force_setattr(self, name, in_utc(value))
         if not isinstance(self.actor, str) or not self.actor.strip():
             raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")
 

@@ -13,7 +13,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 import attrs
@@ -22,6 +22,8 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
+from incidentlog.times import in_utc, is_aware, iso
+from incidentlog.times import parse as parse_iso
 
 IncidentStatus = Literal[
     "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
@@ -669,13 +671,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time with an offset (or ``None``); a naive one is refused."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"time {value!r} has no UTC offset")
-    return parsed
+    """An ISO 8601 time with an offset, in UTC (or ``None``); ValueError for anything else."""
+    return None if value is None else parse_iso(value)
 
 
 # --------------------------------------------------------------------------- the rules
@@ -770,8 +767,8 @@ def _rule_reopened(state: Any, event: ev.Reopened, refuse: _Refuse) -> None:
     if not state.is_closed:
         raise refuse("not-closed", "only a closed record can be reopened")
     if event.occurred_at and state.closed_at and event.occurred_at < state.closed_at:
-        raise refuse("lifecycle-order", f"reopened at {event.occurred_at.isoformat()}, before "
-                     f"it was closed at {state.closed_at.isoformat()}")
+        raise refuse("lifecycle-order", f"reopened at {iso(event.occurred_at)}, before "
+                     f"it was closed at {iso(state.closed_at)}")
 
 
 def _rule_resolved(state: Any, event: ev.Resolved, refuse: _Refuse) -> None:
@@ -787,8 +784,8 @@ def _rule_after_resolution(state: Any, event: ev.SignedOff | ev.Closed, refuse: 
     if (isinstance(event, ev.SignedOff) and event.occurred_at
             and event.occurred_at < state.resolved_at):
         raise refuse("sign-off-before-resolution",
-                     f"signed at {event.occurred_at.isoformat()}, before resolution at "
-                     f"{state.resolved_at.isoformat()}")
+                     f"signed at {iso(event.occurred_at)}, before resolution at "
+                     f"{iso(state.resolved_at)}")
 
 
 def _rule_item_added(state: Any, event: ev.ActionItemAdded, refuse: _Refuse) -> None:
@@ -934,8 +931,8 @@ def _sentence(times: tuple[datetime | None, ...], pair: int) -> str:
     (first, then), (i, j) = _ORDER[pair], _ORDER_AT[pair]
     a, b = times[i], times[j]
     assert a is not None and b is not None
-    return (f"{then.removesuffix('_at')} at {b.isoformat()} is before "
-            f"{first.removesuffix('_at')} at {a.isoformat()}")
+    return (f"{then.removesuffix('_at')} at {iso(b)} is before "
+            f"{first.removesuffix('_at')} at {iso(a)}")
 
 
 def lifecycle_problems(state: Incident | Any) -> list[str]:
@@ -978,13 +975,11 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     except (msgspec.ValidationError, TypeError) as exc:
         raise InvalidEventError(f"{name}: {exc}{_allowed(type(event), str(exc))}") from None
     if recorded_at is not None:
-        offset = recorded_at.utcoffset() if isinstance(recorded_at, datetime) else None
-        if offset is None:
+        if not is_aware(recorded_at):
             raise InvalidEventError(f"{name}.recorded_at: {recorded_at!r} refused; the clock "
                                     "must give timezone-aware times")
         # A new object no one else holds yet: stamping it in place is safe.
-        msgspec.structs.force_setattr(checked, "recorded_at",
-                                      recorded_at.astimezone(UTC) if offset else recorded_at)
+        msgspec.structs.force_setattr(checked, "recorded_at", in_utc(recorded_at))
     return checked
 
 

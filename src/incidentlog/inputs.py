@@ -17,6 +17,7 @@ import cattrs
 import msgspec
 
 from incidentlog import events as ev
+from incidentlog import times
 from incidentlog.errors import InputError
 from incidentlog.severity import is_severity
 
@@ -82,10 +83,7 @@ def _converter() -> cattrs.Converter:
     def iso_date(value: Any, _: Any) -> date:
         if not isinstance(value, str):
             raise TypeError(f"expected a YYYY-MM-DD date, got {type(value).__name__}")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a YYYY-MM-DD date") from None
+        return times.parse_date(value)
 
     def severity(value: Any, _: Any) -> SeverityLabel:
         text = strict_str(value, _)
@@ -104,15 +102,8 @@ def _converter() -> cattrs.Converter:
 _CONVERTER = _converter()
 
 
-def aware(text: str) -> datetime:
-    """An ISO 8601 time that must carry its UTC offset; ValueError saying what is wrong."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 time (2025-10-23T14:30:00Z)") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset: write {text}Z or {text}+01:00")
-    return parsed
+aware = times.parse
+"""An ISO 8601 time that must carry its UTC offset (:func:`incidentlog.times.parse`)."""
 
 
 def _message(exc: BaseException, _type: Any) -> str:

@@ -25,7 +25,7 @@ from incidentlog.cli.common import (
     print_json,
 )
 from incidentlog.incident import Incident
-from incidentlog.store import utc_now
+from incidentlog.times import utc_now
 
 ACTOR_ENV = "INCIDENTLOG_ACTOR"
 
