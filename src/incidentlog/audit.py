@@ -79,8 +79,8 @@ def describe(e: ev.Event, before: Incident | None) -> str:
     if isinstance(e, ev.ActionItemAdded):
         return f"action item {e.item_id} added: {e.title}"
     if isinstance(e, ev.ActionItemUpdated):
-        fields = [f"{f} {getattr(e, f)}" for f in ("status", "owner", "due", "title",
-                                                  "priority") if getattr(e, f) is not None]
+        fields = [f"{f} {getattr(e, f)}" for f in ev.ACTION_ITEM_UPDATES
+                  if getattr(e, f) is not None]
         return f"action item {e.item_id} updated: {', '.join(fields) or e.note}"
     if isinstance(e, ev.LessonRecorded):
         return f"lesson ({e.kind}): {e.title}"

@@ -14,8 +14,14 @@ from typing import Any, Literal, get_args
 
 import msgspec
 
+from incidentlog import values
 from incidentlog.errors import InvalidEventError
 from incidentlog.times import in_utc, naive
+from incidentlog.values import ACTION_STATUSES as ACTION_STATUSES
+from incidentlog.values import ActionStatus as ActionStatus
+from incidentlog.values import Fact as Fact
+from incidentlog.values import ServiceImpact as ServiceImpact
+from incidentlog.values import Why as Why
 
 Severity = str
 """A severity as the team writes it (``P1``, ``SEV-2``, ``Sev 1``, ``Critical``); see
@@ -28,8 +34,6 @@ Status = Literal["investigating", "identified", "mitigating", "monitoring"]
 """Progress states a team may announce before resolution; resolved/closed have events."""
 STATUSES: tuple[str, ...] = get_args(Status)
 
-ActionStatus = Literal["open", "in_progress", "done"]
-ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 Mark = Literal["began", "detected", "acknowledged"]
 """What a timeline entry marks in the incident's life, when it marks anything."""
@@ -130,23 +134,8 @@ class TimelineEntryAdded(Event, frozen=True, tag="timeline_entry"):
     marks: Mark | None = None
 
 
-class Fact(msgspec.Struct, frozen=True):
-    """A labelled statement of impact: ``part`` is user, business, technical or summary."""
-
-    part: str
-    label: str
-    value: str
-
-
-class ServiceImpact(msgspec.Struct, frozen=True):
-    """One affected service and what it suffered."""
-
-    name: str
-    effect: str = ""
-
-
 class ImpactAssessed(Event, frozen=True, tag="impact_assessed"):
-    """Who and what was hurt, and how much. Numbers feed the derived figures."""
+    """Who and what was hurt, and how much: a :class:`~incidentlog.values.Impact`."""
 
     users_affected: str | None = None
     services: tuple[ServiceImpact, ...] = ()
@@ -170,15 +159,8 @@ class Mitigated(Event, frozen=True, tag="mitigated"):
     by: str | None = None
 
 
-class Why(msgspec.Struct, frozen=True):
-    """One step of a Five Whys analysis."""
-
-    question: str
-    answer: str
-
-
 class RootCauseIdentified(Event, frozen=True, tag="root_cause"):
-    """What caused it, in one sentence, with the reasoning that led there."""
+    """What caused it: a :class:`~incidentlog.values.RootCause`."""
 
     summary: str
     whys: tuple[Why, ...] = ()
@@ -196,7 +178,8 @@ class Resolved(Event, frozen=True, tag="resolved"):
 
 
 class ActionItemAdded(Event, frozen=True, tag="action_item_added"):
-    """A follow-up to do, with a stable id unique in the incident."""
+    """A follow-up to do (a :class:`~incidentlog.values.ActionItem`), with a stable id
+    unique in the incident."""
 
     item_id: str
     title: str
@@ -219,6 +202,22 @@ class ActionItemUpdated(Event, frozen=True, tag="action_item_updated"):
     title: str | None = None
     priority: str | None = None
     note: str = ""
+
+
+values.carrier(ImpactAssessed, values.Impact)
+values.carrier(RootCauseIdentified, values.RootCause)
+values.carrier(ActionItemAdded, values.ActionItem, names={"id": "item_id"}, leave=("version",))
+ACTION_ITEM_UPDATES: tuple[str, ...] = values.updates(
+    ActionItemUpdated, values.ActionItem,
+    leave=(*Event.__struct_fields__, "item_id", "note"))
+"""The action item fields an :class:`ActionItemUpdated` can change."""
+impact_of = values.taker(values.Impact)
+"""The :class:`~incidentlog.values.Impact` an :class:`ImpactAssessed` states."""
+root_cause_of = values.taker(values.RootCause)
+"""The :class:`~incidentlog.values.RootCause` a :class:`RootCauseIdentified` states."""
+action_item_of = values.taker(values.ActionItem, names={"id": "item_id"}, leave=("version",))
+"""The :class:`~incidentlog.values.ActionItem` an :class:`ActionItemAdded` adds (give
+``version=``)."""
 
 
 class LessonRecorded(Event, frozen=True, tag="lesson"):

@@ -13,7 +13,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 import attrs
@@ -24,6 +24,9 @@ from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
 from incidentlog.times import in_utc, is_aware, iso
 from incidentlog.times import parse as parse_iso
+from incidentlog.values import ActionItem as ActionItem
+from incidentlog.values import Impact as Impact
+from incidentlog.values import RootCause as RootCause
 
 IncidentStatus = Literal[
     "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
@@ -72,21 +75,6 @@ class TimelineEntry:
 
 
 @attrs.frozen
-class ActionItem:
-    """A follow-up as it stands now."""
-
-    id: str
-    title: str
-    owner: str | None
-    due: date | None
-    priority: str | None
-    status: ev.ActionStatus
-    horizon: str | None
-    version: int = 0
-    ticket: str | None = None
-
-
-@attrs.frozen
 class Lesson:
     """Something learned, by kind."""
 
@@ -121,17 +109,6 @@ class Section:
 
 
 @attrs.frozen
-class RootCause:
-    """Why it happened."""
-
-    summary: str
-    whys: tuple[ev.Why, ...] = ()
-    contributing_factors: tuple[str, ...] = ()
-    immediate_cause: str = ""
-    causes: tuple[str, ...] = ()
-
-
-@attrs.frozen
 class Mitigation:
     """What stopped the harm."""
 
@@ -139,21 +116,6 @@ class Mitigation:
     commands: str
     commands_language: str
     why_it_worked: str
-
-
-@attrs.frozen
-class Impact:
-    """The latest impact assessment."""
-
-    users_affected: str | None = None
-    services: tuple[ev.ServiceImpact, ...] = ()
-    revenue: str | None = None
-    failed_requests: int | None = None
-    total_requests: int | None = None
-    slo_target: float | None = None
-    slo_actual: float | None = None
-    downtime_minutes: float | None = None
-    facts: tuple[ev.Fact, ...] = ()
 
 
 @attrs.frozen
@@ -484,17 +446,7 @@ def _on_timeline(d: _Draft, e: ev.TimelineEntryAdded, v: int) -> None:
 
 
 def _on_impact(d: _Draft, e: ev.ImpactAssessed, v: int) -> None:
-    d.impact = Impact(
-        users_affected=e.users_affected,
-        services=e.services,
-        revenue=e.revenue,
-        failed_requests=e.failed_requests,
-        total_requests=e.total_requests,
-        slo_target=e.slo_target,
-        slo_actual=e.slo_actual,
-        downtime_minutes=e.downtime_minutes,
-        facts=e.facts,
-    )
+    d.impact = ev.impact_of(e)
     d.services = tuple(dict.fromkeys((*d.services, *(x.name for x in e.services))))
 
 
@@ -511,8 +463,7 @@ def _on_mitigated(d: _Draft, e: ev.Mitigated, v: int) -> None:
 
 
 def _on_root_cause(d: _Draft, e: ev.RootCauseIdentified, v: int) -> None:
-    d.root_cause = RootCause(e.summary, e.whys, e.contributing_factors, e.immediate_cause,
-                             e.causes)
+    d.root_cause = ev.root_cause_of(e)
     if d.status == "investigating":
         d.status = "identified"
 
@@ -527,13 +478,11 @@ def _on_resolved(d: _Draft, e: ev.Resolved, v: int) -> None:
 
 
 def _on_item_added(d: _Draft, e: ev.ActionItemAdded, v: int) -> None:
-    d.action_items.append(ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status,
-                                     e.horizon, v, e.ticket))
+    d.action_items.append(ev.action_item_of(e, version=v))
 
 
 def _on_item_updated(d: _Draft, e: ev.ActionItemUpdated, v: int) -> None:
-    fields = {k: getattr(e, k) for k in ("status", "owner", "due", "title", "priority")
-              if getattr(e, k) is not None}
+    fields = {k: getattr(e, k) for k in ev.ACTION_ITEM_UPDATES if getattr(e, k) is not None}
     d.action_items = [attrs.evolve(item, **fields) if item.id == e.item_id else item
                       for item in d.action_items]
 

@@ -20,6 +20,7 @@ from incidentlog import events as ev
 from incidentlog import times
 from incidentlog.errors import InputError
 from incidentlog.severity import is_severity
+from incidentlog.values import ActionItem, fields_of
 
 SeverityLabel = NewType("SeverityLabel", str)
 """A severity in the team's scale (``P1``, ``SEV-2``, ``Critical``), checked when read."""
@@ -34,17 +35,9 @@ class TimelineInput:
     actor: str | None = None
 
 
-@attrs.frozen
-class ActionItemInput:
-    """A follow-up."""
-
-    id: str
-    title: str
-    owner: str | None = None
-    due: date | None = None
-    priority: str | None = None
-    status: ev.ActionStatus = "open"
-    horizon: str | None = None
+ActionItemInput = ActionItem
+"""A follow-up: the action item value itself (a ``version`` given is ignored: the store
+numbers events)."""
 
 
 @attrs.frozen
@@ -106,6 +99,11 @@ aware = times.parse
 """An ISO 8601 time that must carry its UTC offset (:func:`incidentlog.times.parse`)."""
 
 
+def _item_added(item: ActionItem, at: datetime | None, actor: str) -> ev.ActionItemAdded:
+    return ev.ActionItemAdded(occurred_at=at, actor=actor, item_id=item.id,
+                              **fields_of(item, leave=("id", "version")))
+
+
 def _message(exc: BaseException, _type: Any) -> str:
     if isinstance(exc, KeyError):
         return "required field missing"
@@ -136,10 +134,7 @@ def events_for(spec: IncidentInput, *, actor: str) -> list[ev.Event]:
     if spec.resolved_at:
         out.append(ev.Resolved(occurred_at=spec.resolved_at, actor=actor,
                                summary=spec.resolution))
-    out += [ev.ActionItemAdded(occurred_at=spec.declared_at, actor=actor, item_id=a.id,
-                               title=a.title, owner=a.owner, due=a.due, priority=a.priority,
-                               status=a.status, horizon=a.horizon)
-            for a in spec.action_items]
+    out += [_item_added(a, spec.declared_at, actor) for a in spec.action_items]
     return out
 
 
@@ -323,9 +318,7 @@ def events_for_document(doc: DocumentInput, *, actor: str) -> list[ev.Event]:
     if doc.users_affected is not None:
         out.append(ev.ImpactAssessed(occurred_at=at, actor=actor,
                                      users_affected=doc.users_affected))
-    out += [ev.ActionItemAdded(occurred_at=at, actor=actor, item_id=a.id, title=a.title,
-                               owner=a.owner, due=a.due, priority=a.priority, status=a.status,
-                               horizon=a.horizon) for a in doc.action_items]
+    out += [_item_added(a, at, actor) for a in doc.action_items]
     out += [ev.LessonRecorded(occurred_at=at, actor=actor, kind=x.kind, title=x.title,
                               text=x.text) for x in doc.lessons]
     out += [ev.SectionNoted(occurred_at=at, actor=actor, heading=s.heading,

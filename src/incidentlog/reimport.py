@@ -22,6 +22,7 @@ from incidentlog import events as ev
 from incidentlog.incident import LIFECYCLE, ActionItem, Folding, Incident, fold
 from incidentlog.parse import ImportResult
 from incidentlog.parse.compare import canonical
+from incidentlog.values import ACTION_ITEM_FIELDS, fields_of
 
 REASON = "the source document changed"
 
@@ -120,7 +121,8 @@ def _collection(stored: Sequence[Any], wanted: Sequence[Any], key: Callable[[Any
     out += added
 
 
-_ITEM_FIELDS = ("title", "owner", "due", "priority", "status", "horizon")
+_ITEM_FIELDS = tuple(f for f in ACTION_ITEM_FIELDS if f != "ticket")
+"""What a document's action item is compared on (its ticket is read from its title)."""
 
 
 def _action_items(document: Incident, current: Incident, new: ImportResult, want: Incident,
@@ -163,9 +165,7 @@ def _same(a: ActionItem, b: ActionItem) -> bool:
 
 def _item_added(item: ActionItem, like: ev.Event, actor: str) -> ev.Event:
     return ev.ActionItemAdded(occurred_at=like.occurred_at, actor=actor, item_id=item.id,
-                              title=item.title, owner=item.owner, due=item.due,
-                              priority=item.priority, status=item.status, horizon=item.horizon,
-                              ticket=item.ticket, source=like.source)
+                              source=like.source, **fields_of(item, leave=("id", "version")))
 
 
 def _fields(after: Incident, want: Incident, new: ImportResult, out: list[ev.Event],
@@ -180,17 +180,12 @@ def _fields(after: Incident, want: Incident, new: ImportResult, out: list[ev.Eve
         root = want.root_cause
         like = by_type.get(ev.RootCauseIdentified)
         out.append(ev.RootCauseIdentified(
-            occurred_at=None, actor=actor, summary=root.summary, whys=root.whys,
-            contributing_factors=root.contributing_factors,
-            immediate_cause=root.immediate_cause, causes=root.causes,
-            source=like.source if like else new.events[0].source))
+            occurred_at=None, actor=actor, source=like.source if like else new.events[0].source,
+            **fields_of(root)))
     if seen["impact"] != wanted["impact"]:
         like = by_type.get(ev.ImpactAssessed)
         impact = want.impact
-        fields = {} if impact is None else {
-            f: getattr(impact, f) for f in ("users_affected", "services", "revenue",
-                                            "failed_requests", "total_requests", "slo_target",
-                                            "slo_actual", "downtime_minutes", "facts")}
+        fields = {} if impact is None else fields_of(impact)
         out.append(ev.ImpactAssessed(occurred_at=None, actor=actor,
                                      source=like.source if like else new.events[0].source,
                                      **fields))

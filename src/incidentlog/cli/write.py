@@ -173,13 +173,13 @@ def _action_add(a: argparse.Namespace, at: datetime, actor: str, s: Incident
 
 def _action_update(a: argparse.Namespace, at: datetime, actor: str, s: Incident
                    ) -> list[ev.Event]:
-    changes = (a.status, a.owner, a.due, a.title, a.priority)
-    if all(c is None for c in changes) and not a.note:
-        raise UsageError("nothing to update: give --status, --owner, --due, --title, "
-                         "--priority or --note")
-    return [ev.ActionItemUpdated(occurred_at=at, actor=actor, item_id=a.item, status=a.status,
-                                 owner=a.owner, due=_date(a.due, "--due"), title=a.title,
-                                 priority=a.priority, note=a.note or "")]
+    changes = {f: getattr(a, f) for f in ev.ACTION_ITEM_UPDATES}
+    if all(c is None for c in changes.values()) and not a.note:
+        raise UsageError(f"nothing to update: give "
+                         f"{', '.join('--' + f for f in ev.ACTION_ITEM_UPDATES)} or --note")
+    changes["due"] = _date(a.due, "--due")
+    return [ev.ActionItemUpdated(occurred_at=at, actor=actor, item_id=a.item, note=a.note or "",
+                                 **changes)]
 
 
 def _lesson(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
