@@ -253,40 +253,16 @@ class Reopened(Event, frozen=True, tag="reopened"):
     by: str | None = None
 
 
-CORRECTABLE_FIELDS: tuple[str, ...] = (
-    "title",
-    "summary",
-    "severity",
-    "status",
-    "commander",
-    "began_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-    "root_cause",
-    "resolution",
-    "timeline.at",
-    "timeline.text",
-    "timeline.by",
-    "mitigation.action",
-    "mitigation.commands",
-    "mitigation.commands_language",
-    "mitigation.why_it_worked",
-    "retract",
-)
-
-
 class Corrected(Event, frozen=True, tag="corrected"):
     """An earlier fact was wrong. Never an edit in place: the old event stays.
 
-    ``field`` is one of :data:`CORRECTABLE_FIELDS`; ``timeline.*`` fields need
-    ``target_version``, the version of the event that added the entry. ``value`` is text
-    (ISO 8601 for times), or ``None`` to clear. ``field="retract"`` withdraws what the event
-    at ``target_version`` added (a timeline entry, action item, lesson, sign-off, section or
-    stated figure): it stays in the history, but no longer in the incident.
+    ``field`` is one of :data:`incidentlog.corrections.CORRECTABLE`, each with its type;
+    ``timeline.*`` fields need ``target_version``, the version of the event that added the
+    entry. ``value`` is text (ISO 8601 for times, a JSON array for ``services``), or ``None``
+    to clear; :func:`incidentlog.corrections.correction` makes one from a typed value.
+    ``field="retract"`` withdraws what the event at ``target_version`` added (a timeline
+    entry, action item, lesson, sign-off, section or stated figure): it stays in the
+    history, but no longer in the incident.
     """
 
     field: str

@@ -19,31 +19,18 @@ from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 import attrs
 import msgspec
 
+from incidentlog import corrections
 from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
 from incidentlog.times import in_utc, is_aware, iso
 from incidentlog.times import parse as parse_iso
+from incidentlog.values import INCIDENT_STATUSES as INCIDENT_STATUSES
+from incidentlog.values import LIFECYCLE as LIFECYCLE
 from incidentlog.values import ActionItem as ActionItem
 from incidentlog.values import Impact as Impact
+from incidentlog.values import IncidentStatus as IncidentStatus
 from incidentlog.values import RootCause as RootCause
-
-IncidentStatus = Literal[
-    "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
-]
-
-INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
-
-LIFECYCLE: tuple[str, ...] = (
-    "began_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-)
-"""Lifecycle times, in the order they must keep (acknowledged may not precede detected)."""
 
 _Refuse = Callable[[str, str], RuleViolation]
 
@@ -561,37 +548,36 @@ def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:
     if field == "retract":
         for name in ("timeline", "action_items", "lessons", "sign_offs", "sections", "stated"):
             setattr(d, name, [x for x in getattr(d, name) if x.version != e.target_version])
+        return
+    try:
+        value = corrections.read(field, e.value)
+    except ValueError:  # stored before corrections were typed, or without decide(): ignored
+        return
+    if field == "mitigation":
+        d.mitigation = None
     elif field.startswith("mitigation."):
         current = d.mitigation or Mitigation("", "", "", "")
-        fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): e.value or ""}
+        fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): value or ""}
         d.mitigation = attrs.evolve(current, **fixed_field)
     elif field.startswith("timeline."):
         attr = field.removeprefix("timeline.")
-        try:
-            value: object = parse_time(e.value) if attr == "at" else e.value
-        except ValueError:
-            return
         fixed: dict[str, Any] = {attr: value if attr != "text" else value or ""}
         d.timeline = [attrs.evolve(entry, **fixed) if entry.version == e.target_version
                       else entry for entry in d.timeline]
     elif field in LIFECYCLE:
-        try:
-            setattr(d, field, parse_time(e.value))
-        except ValueError:
-            return
+        setattr(d, field, value)
     elif field == "root_cause":
-        root = d.root_cause or RootCause(summary="")
-        d.root_cause = attrs.evolve(root, summary=e.value or "")
-    elif field == "severity":
-        if is_severity(e.value):
-            d.severity = e.value
-    elif field == "status":
-        if e.value in INCIDENT_STATUSES:
-            d.status = e.value
+        d.root_cause = None if value is None else \
+            attrs.evolve(d.root_cause or RootCause(summary=""), summary=value)
+    elif field in ("severity", "status"):
+        if value is not None:
+            setattr(d, field, value)
     elif field in ("title", "summary", "resolution"):
-        setattr(d, field, e.value or "")
+        setattr(d, field, value or "")
     elif field == "commander":
-        d.commander = e.value
+        d.commander = value
+    elif field == "services":
+        d.services = value or ()
 
 
 _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
@@ -786,9 +772,10 @@ def _rule_role(state: Any, event: ev.RoleAssigned, refuse: _Refuse) -> None:
 
 
 def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
-    if event.field not in ev.CORRECTABLE_FIELDS:
-        raise refuse("correction", f"{event.field!r} cannot be corrected; correctable: "
-                     f"{', '.join(ev.CORRECTABLE_FIELDS)}")
+    try:
+        corrections.check(event)
+    except ValueError as exc:
+        raise refuse("correction", str(exc)) from None
     if not event.reason.strip():
         raise refuse("correction", "a correction needs a reason")
     if event.field == "retract" and not any(
@@ -803,16 +790,6 @@ def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
     ):
         raise refuse("correction", f"no timeline entry was added at version "
                      f"{event.target_version}")
-    if event.field in LIFECYCLE or event.field == "timeline.at":
-        try:
-            parse_time(event.value)
-        except ValueError as exc:
-            raise refuse("correction", str(exc)) from None
-    if event.field == "status" and event.value not in INCIDENT_STATUSES:
-        raise refuse("correction", f"status {event.value!r} is not one of "
-                     f"{', '.join(INCIDENT_STATUSES)}")
-    if event.field == "severity":
-        _severity_in_range(event.value, refuse)
 
 
 _EVENT_RULES: dict[type[ev.Event], Callable[[Any, Any, _Refuse], None]] = {

@@ -21,6 +21,21 @@ import msgspec
 ActionStatus = Literal["open", "in_progress", "done"]
 ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
+IncidentStatus = Literal[
+    "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
+]
+INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
+
+LIFECYCLE: tuple[str, ...] = (
+    "began_at",
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+)
+"""Lifecycle times, in the order they must keep (acknowledged may not precede detected)."""
 
 
 class Fact(msgspec.Struct, frozen=True):

@@ -24,6 +24,7 @@ from incidentlog.cli.common import (
     parse_time,
     print_json,
 )
+from incidentlog.corrections import CORRECTABLE_FIELDS
 from incidentlog.incident import Incident
 from incidentlog.times import utc_now
 
@@ -385,8 +386,8 @@ def register(command: Command) -> None:
     cor = add("correct", "Correct an earlier fact (the old event stays in the history).",
               'incidentlog correct INC-20251023-0001 detected_at 2025-10-23T14:20:00Z '
               '--reason "alert log"', _correct, by=False)
-    cor.add_argument("field", metavar="FIELD", choices=ev.CORRECTABLE_FIELDS,
-                     help=f"one of: {', '.join(ev.CORRECTABLE_FIELDS)}")
+    cor.add_argument("field", metavar="FIELD", choices=CORRECTABLE_FIELDS,
+                     help=f"one of: {', '.join(CORRECTABLE_FIELDS)}")
     cor.add_argument("value", metavar="VALUE", nargs="?", default=None,
                      help="the right value (ISO 8601 for times)")
     cor.add_argument("--reason", required=True)
