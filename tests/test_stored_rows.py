@@ -12,7 +12,8 @@ import pytest
 
 from incidentlog import IncidentLog
 from incidentlog import events as ev
-from incidentlog.codec import IncidentMapper, Recorded
+from incidentlog.codec import IncidentMapper, Recorded, encode_event, link, schema_version
+from incidentlog.errors import InvalidEventError
 from incidentlog.incident import fold
 
 ROWS = [json.loads(line) for line in
@@ -70,4 +71,23 @@ def test_the_stored_rows_load_and_verify_through_a_store(tmp_path: Path) -> None
                                                    row["state"].encode()), Recorded)]
         log.recorder.insert_events(rows)
         assert log.get(ID).version == len(ROWS)
+        assert log.verify().ok
+
+
+def test_a_stored_event_a_rule_now_refuses_still_loads(tmp_path: Path) -> None:
+    """A blank actor is refused when appended; one stored anyway (by an older version, or
+    before a rule was tightened) is history, and reads, folds and verifies."""
+    with IncidentLog(f"sqlite:///{tmp_path / 'old.db'}") as log:
+        first = _events()[0]
+        blank = ev.TimelineEntryAdded(occurred_at=None, actor=" ", text="noted")
+        with pytest.raises(InvalidEventError, match="actor"):
+            log.append(ID, blank)
+        log.append(ID, first)
+        mapper = log.mapper
+        raw = encode_event(blank)
+        chain = link(log.records(ID)[-1].chain, ID, 2, raw, schema_version("timeline_entry"))
+        log.recorder.insert_events([mapper.stored(ID, 2, blank, raw, chain)])
+    with IncidentLog(f"sqlite:///{tmp_path / 'old.db'}") as log:
+        state = log.get(ID)
+        assert state.version == 2 and state.timeline[-1].actor == " "
         assert log.verify().ok

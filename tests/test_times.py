@@ -123,10 +123,12 @@ def test_parse_refuses_in_one_sentence(text: str, message: str) -> None:
 
 def test_naive_times_are_refused_the_same_way_everywhere() -> None:
     naive = datetime(2025, 11, 28, 23, 58)
-    with pytest.raises(InvalidEventError, match=r"TimelineEntryAdded.occurred_at: naive"):
-        ev.TimelineEntryAdded(occurred_at=naive, actor="@a", text="t")
-    with IncidentLog() as log, pytest.raises(InputError, match=r"as_of: naive"):
-        log.get("X", as_of=naive)
+    with IncidentLog() as log:
+        with pytest.raises(InvalidEventError, match=r"IncidentDeclared.occurred_at: naive"):
+            log.declare(ev.IncidentDeclared(occurred_at=naive, actor="@a", incident_id="X-1",
+                                            title="t", severity="P1"))
+        with pytest.raises(InputError, match=r"as_of: naive"):
+            log.get("X", as_of=naive)
 
 
 def test_command_line_times_share_the_messages(db: str) -> None:

@@ -10,7 +10,7 @@ stored, so renaming a class never changes the format on disk.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
@@ -46,8 +46,12 @@ class Source(msgspec.Struct, frozen=True):
     line: int
 
 
+Time = Annotated[datetime, msgspec.Meta(tz=True)]
+"""A timezone-aware time. Decoding a naive one is a type error, like any other wrong type;
+constructing one is refused by :func:`check` when the event is appended."""
+
 _TIME_FIELDS: dict[type, tuple[str, ...]] = {}
-"""For each event type, the fields that may hold a datetime (checked on every event)."""
+"""For each event type, the fields that may hold a datetime."""
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True):
@@ -56,27 +60,19 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
     Encoded without the fields left at their default (a fifth of the bytes on disk);
     decoding fills them in. :meth:`as_dict` gives every field, for export."""
 
-    occurred_at: datetime | None
+    occurred_at: Time | None
     actor: str
-    recorded_at: datetime | None = None
+    recorded_at: Time | None = None
     source: Source | None = None
 
     def __post_init__(self) -> None:
-        names = _TIME_FIELDS.get(type(self))
-        if names is None:
-            names = _TIME_FIELDS[type(self)] = tuple(
-                f.name for f in msgspec.structs.fields(type(self))
-                if "datetime" in str(f.type))
-        for name in names:
+        """Times in UTC: a conversion, never a rule. This runs on every decode, so a rule
+        checked here, once tightened, would make stored history unreadable; the rules are
+        checked when an event is appended (:func:`check`, and the decider's)."""
+        for name in _time_fields(type(self)):
             value = getattr(self, name)
-            if isinstance(value, datetime):
-                refused = naive(value, f"{type(self).__name__}.{name}")
-                if refused:
-                    raise InvalidEventError(refused)
-                if value.utcoffset():
-                    msgspec.structs.force_setattr(self, name, in_utc(value))
-        if not isinstance(self.actor, str) or not self.actor.strip():
-            raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")
+            if isinstance(value, datetime) and value.utcoffset():
+                msgspec.structs.force_setattr(self, name, in_utc(value))
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, defaults included, as JSON-ready values with the tag as ``type``
@@ -92,6 +88,27 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
         return self.source is not None
 
 
+def _time_fields(cls: type[Event]) -> tuple[str, ...]:
+    names = _TIME_FIELDS.get(cls)
+    if names is None:
+        names = _TIME_FIELDS[cls] = tuple(f.name for f in msgspec.structs.fields(cls)
+                                          if "datetime" in str(f.type))
+    return names
+
+
+def check(event: Event) -> None:
+    """The rules every event keeps, checked when it is appended (never when a stored one is
+    decoded): its times are timezone-aware and it names who recorded it. Raises
+    :class:`~incidentlog.errors.InvalidEventError` naming the field."""
+    name = type(event).__name__
+    for field in _time_fields(type(event)):
+        value = getattr(event, field)
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise InvalidEventError(naive(value, f"{name}.{field}"))
+    if not isinstance(event.actor, str) or not event.actor.strip():
+        raise InvalidEventError(f"{name}.actor: who recorded it is required")
+
+
 class IncidentDeclared(Event, frozen=True, tag="declared"):
     """The incident exists; always the first event of a stream. ``occurred_at`` = declared.
 
@@ -102,7 +119,7 @@ class IncidentDeclared(Event, frozen=True, tag="declared"):
     title: str
     severity: Severity | None
     commander: str | None = None
-    detected_at: datetime | None = None
+    detected_at: Time | None = None
     services: tuple[str, ...] = ()
     summary: str = ""
     note: str = "Incident declared"

@@ -892,6 +892,7 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
     constructors do not check types. ``recorded_at``: stamp it with that recording time."""
     name = type(event).__name__
+    ev.check(event)
     bad = _non_finite(event)
     if bad is not None:
         raise InvalidEventError(f"{name}.{bad}: not a finite number (NaN and infinity are "
