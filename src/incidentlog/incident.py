@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 import attrs
 import msgspec
 
-from incidentlog import corrections
+from incidentlog import corrections, prose
 from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
@@ -129,12 +129,7 @@ class SeverityChange:
     @property
     def direction(self) -> str:
         """``escalated`` when the new severity is more severe (rank 0, P0, is the most)."""
-        before, after = rank(self.before), rank(self.after)
-        if self.before is None or before is None or after is None:
-            return "set" if self.before is None else "changed"
-        if after == before:
-            return "changed"
-        return "escalated" if after < before else "downgraded"
+        return prose.direction(self.before, self.after)
 
 
 @attrs.frozen
@@ -398,12 +393,7 @@ def _on_declared_again(d: _Draft, e: ev.IncidentDeclared, v: int) -> None:
 
 def _on_severity(d: _Draft, e: ev.SeverityChanged, v: int) -> None:
     change = SeverityChange(e.occurred_at, d.severity, e.severity, e.reason)
-    if d.severity is None:
-        text = e.note or f"Severity set to {e.severity}"
-    else:
-        text = e.note or f"{change.direction.capitalize()} {d.severity} -> {e.severity}"
-    if not e.note and e.reason:
-        text += f": {e.reason}"
+    text = e.note or prose.severity_changed(d.severity, e)
     d.severity = e.severity
     d.severity_changes.append(change)
     d.timeline.append(_entry(e, v, text, e.by))
@@ -496,7 +486,7 @@ def _on_reopened(d: _Draft, e: ev.Reopened, v: int) -> None:
     d.reopened_at = _latest(d.reopened_at, e.occurred_at)
     d.status = "investigating"
     d.reopened += 1
-    d.timeline.append(_entry(e, v, e.note or f"Reopened: {e.reason}", e.by))
+    d.timeline.append(_entry(e, v, e.note or prose.reopened(e), e.by))
 
 
 def _on_section(d: _Draft, e: ev.SectionNoted, v: int) -> None:
