@@ -19,6 +19,7 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog import times
 from incidentlog.errors import InputError
+from incidentlog.figures import Figures
 from incidentlog.severity import is_severity
 from incidentlog.values import ActionItem, fields_of
 
@@ -232,10 +233,8 @@ class DocumentInput:
     roles: dict[str, str] = attrs.Factory(dict)
 
 
-DERIVED = frozenset({
-    "status", "version", "schema_version", "duration_minutes", "time_to_mitigate_minutes",
-    "time_to_detect_minutes", "time_to_acknowledge_minutes", "success_rate_pct",
-    "error_budget_minutes", "error_budget_consumed_pct", "slo_breached"})
+DERIVED = frozenset({"status", "version", "schema_version",
+                     *(a.name for a in attrs.fields(Figures))})
 """Fields of a document that its events derive: accepted and ignored."""
 
 
