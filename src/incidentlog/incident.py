@@ -24,7 +24,6 @@ from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
 from incidentlog.times import in_utc, is_aware, iso
-from incidentlog.times import parse as parse_iso
 from incidentlog.values import INCIDENT_STATUSES as INCIDENT_STATUSES
 from incidentlog.values import LIFECYCLE as LIFECYCLE
 from incidentlog.values import ActionItem as ActionItem
@@ -593,11 +592,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
     ev.FieldSet: _on_field,
     ev.RoleAssigned: _on_role,
 }
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time with an offset, in UTC (or ``None``); ValueError for anything else."""
-    return None if value is None else parse_iso(value)
 
 
 # --------------------------------------------------------------------------- the rules
