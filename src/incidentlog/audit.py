@@ -55,8 +55,6 @@ def history(log: IncidentLog, incident_id: str) -> list[HistoryLine]:
     return out
 
 
-
-
 # --------------------------------------------------------------------------- time travel
 
 

@@ -389,11 +389,13 @@ def register(command: Command) -> None:
     cor.add_argument("field", metavar="FIELD", choices=CORRECTABLE_FIELDS,
                      help=f"one of: {', '.join(CORRECTABLE_FIELDS)}")
     cor.add_argument("value", metavar="VALUE", nargs="?", default=None,
-                     help="the right value (ISO 8601 for times)")
+                     help="the right value: text; ISO 8601 for times; a JSON array of names "
+                     "for services (checked before anything is written)")
     cor.add_argument("--reason", required=True)
     cor.add_argument("--target-version", type=int, metavar="N",
                      help="the event a timeline.* correction or a retraction is about")
-    cor.add_argument("--clear", action="store_true", help="the field has no value")
+    cor.add_argument("--clear", action="store_true",
+                     help="the field has no value (root_cause, mitigation, services: none)")
 
     cl = add("close", "Close the record (only reopen may follow).",
              "incidentlog close INC-20251023-0001", _close)

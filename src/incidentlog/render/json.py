@@ -43,7 +43,9 @@ SignOffDoc = _shape("SignOffDoc", SignOff, leave=("note", "version"))
 LessonDoc = _shape("LessonDoc", Lesson, leave=("version",))
 SectionDoc = _shape("SectionDoc", Section, leave=("anchor", "source", "version"))
 StatedDoc = _shape("StatedDoc", StatedFigure, leave=("source", "label", "version"))
-"""List items: the state's own, less its bookkeeping (versions, sources)."""
+"""List items: the state's own, less its bookkeeping (versions, sources) and, until
+:class:`~incidentlog.inputs.DocumentInput` reads them back, a sign-off's note, a section's
+anchor and a stated figure's label."""
 
 FROM_STATE = ("id", "title", "severity", "status", "version", "commander", *LIFECYCLE)
 """The state's fields the document shows first, as they are."""
