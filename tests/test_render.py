@@ -237,7 +237,7 @@ def test_json_has_the_stable_fields(seeded: IncidentLog) -> None:
                                             "status", "horizon", "ticket"}
     assert data["schema_version"] == 2
     assert data["action_items"][0]["status"] in ("open", "in_progress", "done")
-    assert set(data["sign_offs"][0]) == {"role", "name", "approved", "at"}
+    assert set(data["sign_offs"][0]) == {"role", "name", "approved", "at", "note"}
 
 
 def test_published_schema_matches_the_code() -> None:

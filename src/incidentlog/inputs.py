@@ -169,6 +169,7 @@ class SignOffInput:
     name: str
     approved: bool = True
     at: datetime | None = None
+    note: str = ""
 
 
 @attrs.frozen
@@ -187,6 +188,7 @@ class SectionInput:
     heading: str
     markdown: str
     level: int = 2
+    anchor: str | None = None
 
 
 @attrs.frozen
@@ -196,6 +198,7 @@ class StatedInput:
     figure: str
     value: float
     text: str = ""
+    label: str = ""
 
 
 @attrs.frozen
@@ -321,11 +324,12 @@ def events_for_document(doc: DocumentInput, *, actor: str) -> list[ev.Event]:
     out += [ev.LessonRecorded(occurred_at=at, actor=actor, kind=x.kind, title=x.title,
                               text=x.text) for x in doc.lessons]
     out += [ev.SectionNoted(occurred_at=at, actor=actor, heading=s.heading,
-                            markdown=s.markdown, level=s.level) for s in doc.sections]
+                            markdown=s.markdown, level=s.level, anchor=s.anchor)
+            for s in doc.sections]
     out += [ev.FigureStated(occurred_at=at, actor=actor, figure=s.figure, value=s.value,
-                            text=s.text) for s in doc.stated_figures]
+                            text=s.text, label=s.label) for s in doc.stated_figures]
     out += [ev.SignedOff(occurred_at=s.at, actor=actor, role=s.role, name=s.name,
-                         approved=s.approved) for s in doc.sign_offs]
+                         approved=s.approved, note=s.note) for s in doc.sign_offs]
     if doc.teams:
         out.append(ev.TeamsChanged(occurred_at=at, actor=actor, added=doc.teams))
     if doc.tags:

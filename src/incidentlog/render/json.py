@@ -15,8 +15,9 @@ from incidentlog.render.rows import timeline_rows
 from incidentlog.values import ActionItem, Why
 
 SCHEMA_VERSION = 2
-"""1: action items without ``ticket``, figures without ``time_to_declare_minutes`` and
-``downtime_minutes``; 2: the document derived from the state."""
+"""1: without an action item's ticket, a sign-off's note, a section's anchor, a stated
+figure's label, ``time_to_declare_minutes`` and ``downtime_minutes``; 2: the document
+derived from the state."""
 
 
 def _shape(name: str, value: type, *, leave: tuple[str, ...] = ()) -> Any:
@@ -39,13 +40,11 @@ class TimelineItem(msgspec.Struct, frozen=True):
 
 
 ActionItemDoc = _shape("ActionItemDoc", ActionItem, leave=("version",))
-SignOffDoc = _shape("SignOffDoc", SignOff, leave=("note", "version"))
+SignOffDoc = _shape("SignOffDoc", SignOff, leave=("version",))
 LessonDoc = _shape("LessonDoc", Lesson, leave=("version",))
-SectionDoc = _shape("SectionDoc", Section, leave=("anchor", "source", "version"))
-StatedDoc = _shape("StatedDoc", StatedFigure, leave=("source", "label", "version"))
-"""List items: the state's own, less its bookkeeping (versions, sources) and, until
-:class:`~incidentlog.inputs.DocumentInput` reads them back, a sign-off's note, a section's
-anchor and a stated figure's label."""
+SectionDoc = _shape("SectionDoc", Section, leave=("source", "version"))
+StatedDoc = _shape("StatedDoc", StatedFigure, leave=("source", "version"))
+"""List items: the state's own, less its bookkeeping (versions, sources)."""
 
 FROM_STATE = ("id", "title", "severity", "status", "version", "commander", *LIFECYCLE)
 """The state's fields the document shows first, as they are."""
