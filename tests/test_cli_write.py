@@ -216,5 +216,5 @@ def test_as_of_before_anything_was_recorded_says_so(db: str) -> None:
     declare()
     code, out, err = run("show", ID, "--as-of", "2000-01-01T00:00:00Z")
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert f"{ID} has nothing recorded by 2000-01-01T00:00:00+00:00" in err
+    assert f"{ID} has nothing recorded by 2000-01-01T00:00:00Z" in err
     assert "no incident" not in err

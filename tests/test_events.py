@@ -46,10 +46,12 @@ def test_tags_are_explicit_stable_and_unique() -> None:
 
 def test_naive_datetime_is_refused_with_the_field_named() -> None:
     with pytest.raises(InvalidEventError, match=r"TimelineEntryAdded.occurred_at: naive"):
-        ev.TimelineEntryAdded(occurred_at=datetime(2025, 1, 1, 12, 0), actor="@a", text="x")
+        ev.check(ev.TimelineEntryAdded(occurred_at=datetime(2025, 1, 1, 12, 0), actor="@a",
+                                       text="x"))
     with pytest.raises(InvalidEventError, match=r"detected_at: naive"):
-        ev.IncidentDeclared(incident_id="X-1", title="t", severity="P1", occurred_at=AT,
-                            actor="@a", detected_at=datetime(2025, 1, 1))
+        ev.check(ev.IncidentDeclared(incident_id="X-1", title="t", severity="P1",
+                                     occurred_at=AT, actor="@a",
+                                     detected_at=datetime(2025, 1, 1)))
 
 
 def test_aware_times_are_normalised_to_utc() -> None:
@@ -62,13 +64,21 @@ def test_aware_times_are_normalised_to_utc() -> None:
 
 def test_actor_is_required() -> None:
     with pytest.raises(InvalidEventError, match="actor"):
-        ev.Closed(occurred_at=AT, actor="  ")
+        ev.check(ev.Closed(occurred_at=AT, actor="  "))
 
 
-def test_decoding_a_naive_time_from_json_is_refused() -> None:
+def test_decoding_a_naive_time_from_json_is_refused_as_a_type() -> None:
     raw = b'{"type":"closed","occurred_at":"2025-01-01T00:00:00","actor":"@a"}'
-    with pytest.raises(msgspec.ValidationError, match="naive"):
+    with pytest.raises(msgspec.ValidationError, match="timezone component"):
         msgspec.json.decode(raw, type=ev.AnyEvent)
+
+
+def test_decoding_checks_no_rule() -> None:
+    """A rule is checked when an event is appended; decoding, which every read does, checks
+    types only, so a rule tightened later never makes stored history unreadable."""
+    raw = b'{"type":"closed","occurred_at":"2025-01-01T00:00:00Z","actor":" "}'
+    assert msgspec.json.decode(raw, type=ev.AnyEvent) == ev.Closed(
+        occurred_at=datetime(2025, 1, 1, tzinfo=UTC), actor=" ")
 
 
 @given(any_event)

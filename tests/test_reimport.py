@@ -32,7 +32,8 @@ LESSONS = ["**Alerting**: the alert fired within two minutes",
 
 @st.composite
 def versions(draw: st.DrawFn) -> str:
-    """One version of a report: title, header, timeline, lessons and action items vary."""
+    """One version of a report: title, header, services, root cause, timeline, lessons and
+    action items vary."""
     title = draw(st.sampled_from(["Payment API timeouts", "Payments slow after pool change"]))
     severity = draw(st.sampled_from(["P1", "P2", "P3"]))
     commander = draw(st.sampled_from(["@maya", "@sam"]))
@@ -48,9 +49,20 @@ def versions(draw: st.DrawFn) -> str:
                                     st.booleans(), st.sampled_from(["@maya", "@tom"]),
                                     st.sampled_from(["Add an alert", "Require review"])),
                           unique_by=lambda t: t[0], max_size=3))
+    # Services and a root cause come and go: a version that drops one clears it.
+    services = draw(st.lists(st.sampled_from(["payments-api", "checkout", "ledger"]),
+                             unique=True, max_size=2))
+    cause = draw(st.sampled_from(["", "Pool size lowered in a config change",
+                                  "A config change skipped review"]))
+    summary = ["## Executive Summary", ""]
+    if services:
+        summary += ["**Impact**:", f"- **Services impacted**: {', '.join(services)}", ""]
+    if cause:
+        summary += [f"**Root Cause**: {cause}", ""]
     lines = [f"# Incident Report: {title}", "", "**Incident ID**: INC-20250602-0001",
              "**Date**: 2025-06-02", f"**Severity**: {severity}", "**Status**: Resolved",
-             f"**Incident Commander**: {commander}", "", "---", "", "## Timeline", "",
+             f"**Incident Commander**: {commander}", "", "---", "",
+             *((*summary, "---", "") if len(summary) > 2 else ()), "## Timeline", "",
              "All times in UTC.", "", "| Time | Event | Actor |", "|------|-------|-------|",
              *rows, "", "---", "", "## Lessons Learned", "", "### What Went Well", ""]
     lines += [f"✅ {x}" for x in well] or ["Nothing."]

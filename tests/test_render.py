@@ -234,9 +234,10 @@ def test_json_has_the_stable_fields(seeded: IncidentLog) -> None:
     assert data["detected_at"] == "2025-10-23T14:23:00Z"
     assert set(data["timeline"][0]) == {"at", "event", "actor", "kind", "version"}
     assert set(data["action_items"][0]) == {"id", "title", "owner", "due", "priority",
-                                            "status", "horizon"}
+                                            "status", "horizon", "ticket"}
+    assert data["schema_version"] == 2
     assert data["action_items"][0]["status"] in ("open", "in_progress", "done")
-    assert set(data["sign_offs"][0]) == {"role", "name", "approved", "at"}
+    assert set(data["sign_offs"][0]) == {"role", "name", "approved", "at", "note"}
 
 
 def test_published_schema_matches_the_code() -> None:

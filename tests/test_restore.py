@@ -86,7 +86,7 @@ def lines_of(tmp_path: Path) -> list[str]:
      "f.jsonl:1: INC-20251023-0001 version 1: its chain link does not follow"),
     (lambda ls: [ls[0].replace('"occurred_at": "2025-10-23T14:25:00Z"',
                                '"occurred_at": "2025-10-23T14:25:00"'), *ls[1:]],
-     "naive datetime"),
+     "with a timezone component"),
     (lambda ls: [ls[0].replace('"type": "declared"', '"type": "exploded"'), *ls[1:]],
      "unknown event type 'exploded'"),
 ])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
@@ -16,12 +16,13 @@ import msgspec
 
 from incidentlog import events as ev
 from incidentlog import figures as fg
-from incidentlog import integrity
+from incidentlog import integrity, times
 from incidentlog.blame import Blame as Blame  # blame has its own module; importable here too
 from incidentlog.blame import blame as blame
 from incidentlog.codec import Recorded
 from incidentlog.errors import StateNotFoundError
 from incidentlog.incident import Folding, Incident, fold
+from incidentlog.prose import describe as describe  # the words are prose's
 from incidentlog.render.json import document
 from incidentlog.store import IncidentLog
 
@@ -52,62 +53,6 @@ def history(log: IncidentLog, incident_id: str) -> list[HistoryLine]:
             describe(e, state), f"{e.source.file}:{e.source.line}" if e.source else None))
         state = fold([e], state) if state else fold([e])
     return out
-
-
-def describe(e: ev.Event, before: Incident | None) -> str:
-    """A one-line, human summary of what an event did to the incident before it."""
-    if isinstance(e, ev.IncidentDeclared):
-        return f"declared {e.severity or 'unrated'}: {e.title}"
-    if isinstance(e, ev.SeverityChanged):
-        old = before.severity if before else None
-        verb = "set" if old is None else ("escalated" if e.severity < old else "downgraded")
-        text = f"{verb} {old} -> {e.severity}" if old else f"severity set to {e.severity}"
-        return text + (f": {e.reason}" if e.reason else "")
-    if isinstance(e, ev.StatusChanged):
-        return f"status {e.status}" + (f": {e.note}" if e.note else "")
-    if isinstance(e, ev.TimelineEntryAdded):
-        mark = f" ({e.marks})" if e.marks else ""
-        return f"timeline{mark}: {e.text}"
-    if isinstance(e, ev.ImpactAssessed):
-        return "impact assessed"
-    if isinstance(e, ev.Mitigated):
-        return "mitigated" + (f": {e.action or e.note}" if e.action or e.note else "")
-    if isinstance(e, ev.RootCauseIdentified):
-        return f"root cause: {e.summary}"
-    if isinstance(e, ev.Resolved):
-        return "resolved" + (f": {e.summary}" if e.summary else "")
-    if isinstance(e, ev.ActionItemAdded):
-        return f"action item {e.item_id} added: {e.title}"
-    if isinstance(e, ev.ActionItemUpdated):
-        fields = [f"{f} {getattr(e, f)}" for f in ("status", "owner", "due", "title",
-                                                  "priority") if getattr(e, f) is not None]
-        return f"action item {e.item_id} updated: {', '.join(fields) or e.note}"
-    if isinstance(e, ev.LessonRecorded):
-        return f"lesson ({e.kind}): {e.title}"
-    if isinstance(e, ev.SignedOff):
-        return f"{'signed off' if e.approved else 'declined'} by {e.name} ({e.role})"
-    if isinstance(e, ev.Closed):
-        return "closed"
-    if isinstance(e, ev.Reopened):
-        return f"reopened: {e.reason}"
-    if isinstance(e, ev.Corrected):
-        what = f"version {e.target_version}" if e.field == "retract" else e.field
-        verb = "withdrew" if e.field == "retract" else f"corrected {what} to {e.value!r}"
-        return (f"withdrew what {what} added" if e.field == "retract" else verb) + \
-            f" ({e.reason})"
-    if isinstance(e, ev.SectionNoted):
-        return f"section noted: {e.heading or '(untitled)'}"
-    if isinstance(e, ev.TeamsChanged | ev.TagsChanged):
-        kind = "team" if isinstance(e, ev.TeamsChanged) else "tag"
-        return "; ".join([*(f"{kind} {x} added" for x in e.added),
-                          *(f"{kind} {x} removed" for x in e.removed)])
-    if isinstance(e, ev.FieldSet):
-        return f"field {e.name} " + ("unset" if e.value is None else f"set to {e.value}")
-    if isinstance(e, ev.RoleAssigned):
-        return f"{e.role}: {e.person}" if e.person else f"{e.role}: nobody"
-    if isinstance(e, ev.FigureStated):
-        return f"stated {e.label or e.figure}: {e.text}"
-    return type(e).__name__  # pragma: no cover - every type is described above
 
 
 # --------------------------------------------------------------------------- time travel
@@ -148,8 +93,8 @@ def _fold_kept(log: IncidentLog, incident_id: str, kept: list[Recorded], when: d
     if not kept or not isinstance(kept[0].event, ev.IncidentDeclared):
         first = log.records(incident_id)[0].event.recorded_at
         raise StateNotFoundError(
-            f"{incident_id} has nothing recorded by {when.isoformat()} in {log.url}: its "
-            f"first event was recorded at {first.isoformat() if first else 'an unknown time'}")
+            f"{incident_id} has nothing recorded by {times.iso(when)} in {log.url}: its "
+            f"first event was recorded at {times.iso(first) if first else 'an unknown time'}")
     folding = Folding()
     for r in kept:
         folding.add(incident_id, r.event, r.originator_version)
@@ -295,7 +240,7 @@ def cloudevent(item: FeedItem) -> dict[str, Any]:
         "source": "incidentlog",
         "type": f"incidentlog.{ev.tag_of(e)}",
         "subject": item.incident_id,
-        "time": (e.recorded_at or e.occurred_at or datetime.min).isoformat(),
+        "time": times.iso(e.recorded_at or e.occurred_at or datetime.min.replace(tzinfo=UTC)),
         "datacontenttype": "application/json",
         "data": e.as_dict() | {"position": item.position, "version": item.version},
     }

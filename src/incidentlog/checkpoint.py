@@ -23,7 +23,8 @@ import attrs
 from incidentlog import integrity, merkle
 from incidentlog.errors import StoreError
 from incidentlog.integrity import Problem, Scan, Verification
-from incidentlog.store import IncidentLog, utc_now
+from incidentlog.store import IncidentLog
+from incidentlog.times import utc_now
 
 FORMAT = "incidentlog-checkpoint/1"
 MIN_KEY_BYTES = 16

@@ -9,12 +9,19 @@ stored, so renaming a class never changes the format on disk.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, Literal, get_args
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from incidentlog import values
 from incidentlog.errors import InvalidEventError
+from incidentlog.times import in_utc, naive
+from incidentlog.values import ACTION_STATUSES as ACTION_STATUSES
+from incidentlog.values import ActionStatus as ActionStatus
+from incidentlog.values import Fact as Fact
+from incidentlog.values import ServiceImpact as ServiceImpact
+from incidentlog.values import Why as Why
 
 Severity = str
 """A severity as the team writes it (``P1``, ``SEV-2``, ``Sev 1``, ``Critical``); see
@@ -27,8 +34,6 @@ Status = Literal["investigating", "identified", "mitigating", "monitoring"]
 """Progress states a team may announce before resolution; resolved/closed have events."""
 STATUSES: tuple[str, ...] = get_args(Status)
 
-ActionStatus = Literal["open", "in_progress", "done"]
-ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 Mark = Literal["began", "detected", "acknowledged"]
 """What a timeline entry marks in the incident's life, when it marks anything."""
@@ -41,8 +46,12 @@ class Source(msgspec.Struct, frozen=True):
     line: int
 
 
+Time = Annotated[datetime, msgspec.Meta(tz=True)]
+"""A timezone-aware time. Decoding a naive one is a type error, like any other wrong type;
+constructing one is refused by :func:`check` when the event is appended."""
+
 _TIME_FIELDS: dict[type, tuple[str, ...]] = {}
-"""For each event type, the fields that may hold a datetime (checked on every event)."""
+"""For each event type, the fields that may hold a datetime."""
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True):
@@ -51,30 +60,19 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
     Encoded without the fields left at their default (a fifth of the bytes on disk);
     decoding fills them in. :meth:`as_dict` gives every field, for export."""
 
-    occurred_at: datetime | None
+    occurred_at: Time | None
     actor: str
-    recorded_at: datetime | None = None
+    recorded_at: Time | None = None
     source: Source | None = None
 
     def __post_init__(self) -> None:
-        names = _TIME_FIELDS.get(type(self))
-        if names is None:
-            names = _TIME_FIELDS[type(self)] = tuple(
-                f.name for f in msgspec.structs.fields(type(self))
-                if "datetime" in str(f.type))
-        for name in names:
+        """Times in UTC: a conversion, never a rule. This runs on every decode, so a rule
+        checked here, once tightened, would make stored history unreadable; the rules are
+        checked when an event is appended (:func:`check`, and the decider's)."""
+        for name in _time_fields(type(self)):
             value = getattr(self, name)
-            if isinstance(value, datetime):
-                offset = value.utcoffset()
-                if offset is None:
-                    raise InvalidEventError(
-                        f"{type(self).__name__}.{name}: naive datetime {value.isoformat()} "
-                        "refused; give a timezone-aware time (e.g. datetime(..., tzinfo=UTC))"
-                    )
-                if offset:
-                    msgspec.structs.force_setattr(self, name, value.astimezone(UTC))
-        if not isinstance(self.actor, str) or not self.actor.strip():
-            raise InvalidEventError(f"{type(self).__name__}.actor: who recorded it is required")
+            if isinstance(value, datetime) and value.utcoffset():
+                msgspec.structs.force_setattr(self, name, in_utc(value))
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, defaults included, as JSON-ready values with the tag as ``type``
@@ -90,6 +88,27 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
         return self.source is not None
 
 
+def _time_fields(cls: type[Event]) -> tuple[str, ...]:
+    names = _TIME_FIELDS.get(cls)
+    if names is None:
+        names = _TIME_FIELDS[cls] = tuple(f.name for f in msgspec.structs.fields(cls)
+                                          if "datetime" in str(f.type))
+    return names
+
+
+def check(event: Event) -> None:
+    """The rules every event keeps, checked when it is appended (never when a stored one is
+    decoded): its times are timezone-aware and it names who recorded it. Raises
+    :class:`~incidentlog.errors.InvalidEventError` naming the field."""
+    name = type(event).__name__
+    for field in _time_fields(type(event)):
+        value = getattr(event, field)
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise InvalidEventError(naive(value, f"{name}.{field}"))
+    if not isinstance(event.actor, str) or not event.actor.strip():
+        raise InvalidEventError(f"{name}.actor: who recorded it is required")
+
+
 class IncidentDeclared(Event, frozen=True, tag="declared"):
     """The incident exists; always the first event of a stream. ``occurred_at`` = declared.
 
@@ -100,7 +119,7 @@ class IncidentDeclared(Event, frozen=True, tag="declared"):
     title: str
     severity: Severity | None
     commander: str | None = None
-    detected_at: datetime | None = None
+    detected_at: Time | None = None
     services: tuple[str, ...] = ()
     summary: str = ""
     note: str = "Incident declared"
@@ -132,23 +151,8 @@ class TimelineEntryAdded(Event, frozen=True, tag="timeline_entry"):
     marks: Mark | None = None
 
 
-class Fact(msgspec.Struct, frozen=True):
-    """A labelled statement of impact: ``part`` is user, business, technical or summary."""
-
-    part: str
-    label: str
-    value: str
-
-
-class ServiceImpact(msgspec.Struct, frozen=True):
-    """One affected service and what it suffered."""
-
-    name: str
-    effect: str = ""
-
-
 class ImpactAssessed(Event, frozen=True, tag="impact_assessed"):
-    """Who and what was hurt, and how much. Numbers feed the derived figures."""
+    """Who and what was hurt, and how much: a :class:`~incidentlog.values.Impact`."""
 
     users_affected: str | None = None
     services: tuple[ServiceImpact, ...] = ()
@@ -172,15 +176,8 @@ class Mitigated(Event, frozen=True, tag="mitigated"):
     by: str | None = None
 
 
-class Why(msgspec.Struct, frozen=True):
-    """One step of a Five Whys analysis."""
-
-    question: str
-    answer: str
-
-
 class RootCauseIdentified(Event, frozen=True, tag="root_cause"):
-    """What caused it, in one sentence, with the reasoning that led there."""
+    """What caused it: a :class:`~incidentlog.values.RootCause`."""
 
     summary: str
     whys: tuple[Why, ...] = ()
@@ -198,7 +195,8 @@ class Resolved(Event, frozen=True, tag="resolved"):
 
 
 class ActionItemAdded(Event, frozen=True, tag="action_item_added"):
-    """A follow-up to do, with a stable id unique in the incident."""
+    """A follow-up to do (a :class:`~incidentlog.values.ActionItem`), with a stable id
+    unique in the incident."""
 
     item_id: str
     title: str
@@ -221,6 +219,22 @@ class ActionItemUpdated(Event, frozen=True, tag="action_item_updated"):
     title: str | None = None
     priority: str | None = None
     note: str = ""
+
+
+values.carrier(ImpactAssessed, values.Impact)
+values.carrier(RootCauseIdentified, values.RootCause)
+values.carrier(ActionItemAdded, values.ActionItem, names={"id": "item_id"}, leave=("version",))
+ACTION_ITEM_UPDATES: tuple[str, ...] = values.updates(
+    ActionItemUpdated, values.ActionItem,
+    leave=(*Event.__struct_fields__, "item_id", "note"))
+"""The action item fields an :class:`ActionItemUpdated` can change."""
+impact_of = values.taker(values.Impact)
+"""The :class:`~incidentlog.values.Impact` an :class:`ImpactAssessed` states."""
+root_cause_of = values.taker(values.RootCause)
+"""The :class:`~incidentlog.values.RootCause` a :class:`RootCauseIdentified` states."""
+action_item_of = values.taker(values.ActionItem, names={"id": "item_id"}, leave=("version",))
+"""The :class:`~incidentlog.values.ActionItem` an :class:`ActionItemAdded` adds (give
+``version=``)."""
 
 
 class LessonRecorded(Event, frozen=True, tag="lesson"):
@@ -256,40 +270,16 @@ class Reopened(Event, frozen=True, tag="reopened"):
     by: str | None = None
 
 
-CORRECTABLE_FIELDS: tuple[str, ...] = (
-    "title",
-    "summary",
-    "severity",
-    "status",
-    "commander",
-    "began_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-    "root_cause",
-    "resolution",
-    "timeline.at",
-    "timeline.text",
-    "timeline.by",
-    "mitigation.action",
-    "mitigation.commands",
-    "mitigation.commands_language",
-    "mitigation.why_it_worked",
-    "retract",
-)
-
-
 class Corrected(Event, frozen=True, tag="corrected"):
     """An earlier fact was wrong. Never an edit in place: the old event stays.
 
-    ``field`` is one of :data:`CORRECTABLE_FIELDS`; ``timeline.*`` fields need
-    ``target_version``, the version of the event that added the entry. ``value`` is text
-    (ISO 8601 for times), or ``None`` to clear. ``field="retract"`` withdraws what the event
-    at ``target_version`` added (a timeline entry, action item, lesson, sign-off, section or
-    stated figure): it stays in the history, but no longer in the incident.
+    ``field`` is one of :data:`incidentlog.corrections.CORRECTABLE`, each with its type;
+    ``timeline.*`` fields need ``target_version``, the version of the event that added the
+    entry. ``value`` is text (ISO 8601 for times, a JSON array for ``services``), or ``None``
+    to clear; :func:`incidentlog.corrections.correction` makes one from a typed value.
+    ``field="retract"`` withdraws what the event at ``target_version`` added (a timeline
+    entry, action item, lesson, sign-off, section or stated figure): it stays in the
+    history, but no longer in the incident.
     """
 
     field: str

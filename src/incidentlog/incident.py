@@ -13,32 +13,23 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 import attrs
 import msgspec
 
+from incidentlog import corrections, prose
 from incidentlog import events as ev
 from incidentlog.errors import InvalidEventError, RuleViolation
 from incidentlog.severity import is_severity, rank
-
-IncidentStatus = Literal[
-    "investigating", "identified", "mitigating", "monitoring", "mitigated", "resolved", "closed"
-]
-
-INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
-
-LIFECYCLE: tuple[str, ...] = (
-    "began_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-)
-"""Lifecycle times, in the order they must keep (acknowledged may not precede detected)."""
+from incidentlog.times import in_utc, is_aware, iso
+from incidentlog.values import INCIDENT_STATUSES as INCIDENT_STATUSES
+from incidentlog.values import LIFECYCLE as LIFECYCLE
+from incidentlog.values import ActionItem as ActionItem
+from incidentlog.values import Impact as Impact
+from incidentlog.values import IncidentStatus as IncidentStatus
+from incidentlog.values import RootCause as RootCause
 
 _Refuse = Callable[[str, str], RuleViolation]
 
@@ -67,21 +58,6 @@ class TimelineEntry:
     def who(self) -> str:
         """Who acted: ``by`` when the record says, else who recorded it."""
         return self.by if self.by is not None else self.actor
-
-
-@attrs.frozen
-class ActionItem:
-    """A follow-up as it stands now."""
-
-    id: str
-    title: str
-    owner: str | None
-    due: date | None
-    priority: str | None
-    status: ev.ActionStatus
-    horizon: str | None
-    version: int = 0
-    ticket: str | None = None
 
 
 @attrs.frozen
@@ -119,17 +95,6 @@ class Section:
 
 
 @attrs.frozen
-class RootCause:
-    """Why it happened."""
-
-    summary: str
-    whys: tuple[ev.Why, ...] = ()
-    contributing_factors: tuple[str, ...] = ()
-    immediate_cause: str = ""
-    causes: tuple[str, ...] = ()
-
-
-@attrs.frozen
 class Mitigation:
     """What stopped the harm."""
 
@@ -137,21 +102,6 @@ class Mitigation:
     commands: str
     commands_language: str
     why_it_worked: str
-
-
-@attrs.frozen
-class Impact:
-    """The latest impact assessment."""
-
-    users_affected: str | None = None
-    services: tuple[ev.ServiceImpact, ...] = ()
-    revenue: str | None = None
-    failed_requests: int | None = None
-    total_requests: int | None = None
-    slo_target: float | None = None
-    slo_actual: float | None = None
-    downtime_minutes: float | None = None
-    facts: tuple[ev.Fact, ...] = ()
 
 
 @attrs.frozen
@@ -178,12 +128,7 @@ class SeverityChange:
     @property
     def direction(self) -> str:
         """``escalated`` when the new severity is more severe (rank 0, P0, is the most)."""
-        before, after = rank(self.before), rank(self.after)
-        if self.before is None or before is None or after is None:
-            return "set" if self.before is None else "changed"
-        if after == before:
-            return "changed"
-        return "escalated" if after < before else "downgraded"
+        return prose.direction(self.before, self.after)
 
 
 @attrs.frozen
@@ -447,12 +392,7 @@ def _on_declared_again(d: _Draft, e: ev.IncidentDeclared, v: int) -> None:
 
 def _on_severity(d: _Draft, e: ev.SeverityChanged, v: int) -> None:
     change = SeverityChange(e.occurred_at, d.severity, e.severity, e.reason)
-    if d.severity is None:
-        text = e.note or f"Severity set to {e.severity}"
-    else:
-        text = e.note or f"{change.direction.capitalize()} {d.severity} -> {e.severity}"
-    if not e.note and e.reason:
-        text += f": {e.reason}"
+    text = e.note or prose.severity_changed(d.severity, e)
     d.severity = e.severity
     d.severity_changes.append(change)
     d.timeline.append(_entry(e, v, text, e.by))
@@ -482,17 +422,7 @@ def _on_timeline(d: _Draft, e: ev.TimelineEntryAdded, v: int) -> None:
 
 
 def _on_impact(d: _Draft, e: ev.ImpactAssessed, v: int) -> None:
-    d.impact = Impact(
-        users_affected=e.users_affected,
-        services=e.services,
-        revenue=e.revenue,
-        failed_requests=e.failed_requests,
-        total_requests=e.total_requests,
-        slo_target=e.slo_target,
-        slo_actual=e.slo_actual,
-        downtime_minutes=e.downtime_minutes,
-        facts=e.facts,
-    )
+    d.impact = ev.impact_of(e)
     d.services = tuple(dict.fromkeys((*d.services, *(x.name for x in e.services))))
 
 
@@ -509,8 +439,7 @@ def _on_mitigated(d: _Draft, e: ev.Mitigated, v: int) -> None:
 
 
 def _on_root_cause(d: _Draft, e: ev.RootCauseIdentified, v: int) -> None:
-    d.root_cause = RootCause(e.summary, e.whys, e.contributing_factors, e.immediate_cause,
-                             e.causes)
+    d.root_cause = ev.root_cause_of(e)
     if d.status == "investigating":
         d.status = "identified"
 
@@ -525,13 +454,11 @@ def _on_resolved(d: _Draft, e: ev.Resolved, v: int) -> None:
 
 
 def _on_item_added(d: _Draft, e: ev.ActionItemAdded, v: int) -> None:
-    d.action_items.append(ActionItem(e.item_id, e.title, e.owner, e.due, e.priority, e.status,
-                                     e.horizon, v, e.ticket))
+    d.action_items.append(ev.action_item_of(e, version=v))
 
 
 def _on_item_updated(d: _Draft, e: ev.ActionItemUpdated, v: int) -> None:
-    fields = {k: getattr(e, k) for k in ("status", "owner", "due", "title", "priority")
-              if getattr(e, k) is not None}
+    fields = {k: getattr(e, k) for k in ev.ACTION_ITEM_UPDATES if getattr(e, k) is not None}
     d.action_items = [attrs.evolve(item, **fields) if item.id == e.item_id else item
                       for item in d.action_items]
 
@@ -558,7 +485,7 @@ def _on_reopened(d: _Draft, e: ev.Reopened, v: int) -> None:
     d.reopened_at = _latest(d.reopened_at, e.occurred_at)
     d.status = "investigating"
     d.reopened += 1
-    d.timeline.append(_entry(e, v, e.note or f"Reopened: {e.reason}", e.by))
+    d.timeline.append(_entry(e, v, e.note or prose.reopened(e), e.by))
 
 
 def _on_section(d: _Draft, e: ev.SectionNoted, v: int) -> None:
@@ -610,37 +537,36 @@ def _on_corrected(d: _Draft, e: ev.Corrected, v: int) -> None:
     if field == "retract":
         for name in ("timeline", "action_items", "lessons", "sign_offs", "sections", "stated"):
             setattr(d, name, [x for x in getattr(d, name) if x.version != e.target_version])
+        return
+    try:
+        value = corrections.read(field, e.value)
+    except ValueError:  # stored before corrections were typed, or without decide(): ignored
+        return
+    if field == "mitigation":
+        d.mitigation = None
     elif field.startswith("mitigation."):
         current = d.mitigation or Mitigation("", "", "", "")
-        fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): e.value or ""}
+        fixed_field: dict[str, Any] = {field.removeprefix("mitigation."): value or ""}
         d.mitigation = attrs.evolve(current, **fixed_field)
     elif field.startswith("timeline."):
         attr = field.removeprefix("timeline.")
-        try:
-            value: object = parse_time(e.value) if attr == "at" else e.value
-        except ValueError:
-            return
         fixed: dict[str, Any] = {attr: value if attr != "text" else value or ""}
         d.timeline = [attrs.evolve(entry, **fixed) if entry.version == e.target_version
                       else entry for entry in d.timeline]
     elif field in LIFECYCLE:
-        try:
-            setattr(d, field, parse_time(e.value))
-        except ValueError:
-            return
+        setattr(d, field, value)
     elif field == "root_cause":
-        root = d.root_cause or RootCause(summary="")
-        d.root_cause = attrs.evolve(root, summary=e.value or "")
-    elif field == "severity":
-        if is_severity(e.value):
-            d.severity = e.value
-    elif field == "status":
-        if e.value in INCIDENT_STATUSES:
-            d.status = e.value
+        d.root_cause = None if value is None else \
+            attrs.evolve(d.root_cause or RootCause(summary=""), summary=value)
+    elif field in ("severity", "status"):
+        if value is not None:
+            setattr(d, field, value)
     elif field in ("title", "summary", "resolution"):
-        setattr(d, field, e.value or "")
+        setattr(d, field, value or "")
     elif field == "commander":
-        d.commander = e.value
+        d.commander = value
+    elif field == "services":
+        d.services = value or ()
 
 
 _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
@@ -666,16 +592,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[_Draft, Any, int], None]] = {
     ev.FieldSet: _on_field,
     ev.RoleAssigned: _on_role,
 }
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time with an offset (or ``None``); a naive one is refused."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError(f"time {value!r} has no UTC offset")
-    return parsed
 
 
 # --------------------------------------------------------------------------- the rules
@@ -770,8 +686,8 @@ def _rule_reopened(state: Any, event: ev.Reopened, refuse: _Refuse) -> None:
     if not state.is_closed:
         raise refuse("not-closed", "only a closed record can be reopened")
     if event.occurred_at and state.closed_at and event.occurred_at < state.closed_at:
-        raise refuse("lifecycle-order", f"reopened at {event.occurred_at.isoformat()}, before "
-                     f"it was closed at {state.closed_at.isoformat()}")
+        raise refuse("lifecycle-order", f"reopened at {iso(event.occurred_at)}, before "
+                     f"it was closed at {iso(state.closed_at)}")
 
 
 def _rule_resolved(state: Any, event: ev.Resolved, refuse: _Refuse) -> None:
@@ -787,8 +703,8 @@ def _rule_after_resolution(state: Any, event: ev.SignedOff | ev.Closed, refuse: 
     if (isinstance(event, ev.SignedOff) and event.occurred_at
             and event.occurred_at < state.resolved_at):
         raise refuse("sign-off-before-resolution",
-                     f"signed at {event.occurred_at.isoformat()}, before resolution at "
-                     f"{state.resolved_at.isoformat()}")
+                     f"signed at {iso(event.occurred_at)}, before resolution at "
+                     f"{iso(state.resolved_at)}")
 
 
 def _rule_item_added(state: Any, event: ev.ActionItemAdded, refuse: _Refuse) -> None:
@@ -840,9 +756,10 @@ def _rule_role(state: Any, event: ev.RoleAssigned, refuse: _Refuse) -> None:
 
 
 def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
-    if event.field not in ev.CORRECTABLE_FIELDS:
-        raise refuse("correction", f"{event.field!r} cannot be corrected; correctable: "
-                     f"{', '.join(ev.CORRECTABLE_FIELDS)}")
+    try:
+        corrections.check(event)
+    except ValueError as exc:
+        raise refuse("correction", str(exc)) from None
     if not event.reason.strip():
         raise refuse("correction", "a correction needs a reason")
     if event.field == "retract" and not any(
@@ -857,16 +774,6 @@ def _check_correction(state: Any, event: ev.Corrected, refuse: _Refuse) -> None:
     ):
         raise refuse("correction", f"no timeline entry was added at version "
                      f"{event.target_version}")
-    if event.field in LIFECYCLE or event.field == "timeline.at":
-        try:
-            parse_time(event.value)
-        except ValueError as exc:
-            raise refuse("correction", str(exc)) from None
-    if event.field == "status" and event.value not in INCIDENT_STATUSES:
-        raise refuse("correction", f"status {event.value!r} is not one of "
-                     f"{', '.join(INCIDENT_STATUSES)}")
-    if event.field == "severity":
-        _severity_in_range(event.value, refuse)
 
 
 _EVENT_RULES: dict[type[ev.Event], Callable[[Any, Any, _Refuse], None]] = {
@@ -934,8 +841,8 @@ def _sentence(times: tuple[datetime | None, ...], pair: int) -> str:
     (first, then), (i, j) = _ORDER[pair], _ORDER_AT[pair]
     a, b = times[i], times[j]
     assert a is not None and b is not None
-    return (f"{then.removesuffix('_at')} at {b.isoformat()} is before "
-            f"{first.removesuffix('_at')} at {a.isoformat()}")
+    return (f"{then.removesuffix('_at')} at {iso(b)} is before "
+            f"{first.removesuffix('_at')} at {iso(a)}")
 
 
 def lifecycle_problems(state: Incident | Any) -> list[str]:
@@ -969,6 +876,7 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
     constructors do not check types. ``recorded_at``: stamp it with that recording time."""
     name = type(event).__name__
+    ev.check(event)
     try:
         raw: bytes | None = _encode(event)
     except Exception:
@@ -984,13 +892,11 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     except (msgspec.ValidationError, TypeError) as exc:
         raise InvalidEventError(f"{name}: {exc}{_allowed(type(event), str(exc))}") from None
     if recorded_at is not None:
-        offset = recorded_at.utcoffset() if isinstance(recorded_at, datetime) else None
-        if offset is None:
+        if not is_aware(recorded_at):
             raise InvalidEventError(f"{name}.recorded_at: {recorded_at!r} refused; the clock "
                                     "must give timezone-aware times")
         # A new object no one else holds yet: stamping it in place is safe.
-        msgspec.structs.force_setattr(checked, "recorded_at",
-                                      recorded_at.astimezone(UTC) if offset else recorded_at)
+        msgspec.structs.force_setattr(checked, "recorded_at", in_utc(recorded_at))
     return checked
 
 

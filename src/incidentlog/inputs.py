@@ -17,8 +17,11 @@ import cattrs
 import msgspec
 
 from incidentlog import events as ev
+from incidentlog import times
 from incidentlog.errors import InputError
+from incidentlog.figures import Figures
 from incidentlog.severity import is_severity
+from incidentlog.values import ActionItem, fields_of
 
 SeverityLabel = NewType("SeverityLabel", str)
 """A severity in the team's scale (``P1``, ``SEV-2``, ``Critical``), checked when read."""
@@ -33,17 +36,9 @@ class TimelineInput:
     actor: str | None = None
 
 
-@attrs.frozen
-class ActionItemInput:
-    """A follow-up."""
-
-    id: str
-    title: str
-    owner: str | None = None
-    due: date | None = None
-    priority: str | None = None
-    status: ev.ActionStatus = "open"
-    horizon: str | None = None
+ActionItemInput = ActionItem
+"""A follow-up: the action item value itself (a ``version`` given is ignored: the store
+numbers events)."""
 
 
 @attrs.frozen
@@ -82,10 +77,7 @@ def _converter() -> cattrs.Converter:
     def iso_date(value: Any, _: Any) -> date:
         if not isinstance(value, str):
             raise TypeError(f"expected a YYYY-MM-DD date, got {type(value).__name__}")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a YYYY-MM-DD date") from None
+        return times.parse_date(value)
 
     def severity(value: Any, _: Any) -> SeverityLabel:
         text = strict_str(value, _)
@@ -104,15 +96,13 @@ def _converter() -> cattrs.Converter:
 _CONVERTER = _converter()
 
 
-def aware(text: str) -> datetime:
-    """An ISO 8601 time that must carry its UTC offset; ValueError saying what is wrong."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 time (2025-10-23T14:30:00Z)") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset: write {text}Z or {text}+01:00")
-    return parsed
+aware = times.parse
+"""An ISO 8601 time that must carry its UTC offset (:func:`incidentlog.times.parse`)."""
+
+
+def _item_added(item: ActionItem, at: datetime | None, actor: str) -> ev.ActionItemAdded:
+    return ev.ActionItemAdded(occurred_at=at, actor=actor, item_id=item.id,
+                              **fields_of(item, leave=("id", "version")))
 
 
 def _message(exc: BaseException, _type: Any) -> str:
@@ -145,10 +135,7 @@ def events_for(spec: IncidentInput, *, actor: str) -> list[ev.Event]:
     if spec.resolved_at:
         out.append(ev.Resolved(occurred_at=spec.resolved_at, actor=actor,
                                summary=spec.resolution))
-    out += [ev.ActionItemAdded(occurred_at=spec.declared_at, actor=actor, item_id=a.id,
-                               title=a.title, owner=a.owner, due=a.due, priority=a.priority,
-                               status=a.status, horizon=a.horizon)
-            for a in spec.action_items]
+    out += [_item_added(a, spec.declared_at, actor) for a in spec.action_items]
     return out
 
 
@@ -182,6 +169,7 @@ class SignOffInput:
     name: str
     approved: bool = True
     at: datetime | None = None
+    note: str = ""
 
 
 @attrs.frozen
@@ -200,6 +188,7 @@ class SectionInput:
     heading: str
     markdown: str
     level: int = 2
+    anchor: str | None = None
 
 
 @attrs.frozen
@@ -209,6 +198,7 @@ class StatedInput:
     figure: str
     value: float
     text: str = ""
+    label: str = ""
 
 
 @attrs.frozen
@@ -246,10 +236,8 @@ class DocumentInput:
     roles: dict[str, str] = attrs.Factory(dict)
 
 
-DERIVED = frozenset({
-    "status", "version", "schema_version", "duration_minutes", "time_to_mitigate_minutes",
-    "time_to_detect_minutes", "time_to_acknowledge_minutes", "success_rate_pct",
-    "error_budget_minutes", "error_budget_consumed_pct", "slo_breached"})
+DERIVED = frozenset({"status", "version", "schema_version",
+                     *(a.name for a in attrs.fields(Figures))})
 """Fields of a document that its events derive: accepted and ignored."""
 
 
@@ -332,17 +320,16 @@ def events_for_document(doc: DocumentInput, *, actor: str) -> list[ev.Event]:
     if doc.users_affected is not None:
         out.append(ev.ImpactAssessed(occurred_at=at, actor=actor,
                                      users_affected=doc.users_affected))
-    out += [ev.ActionItemAdded(occurred_at=at, actor=actor, item_id=a.id, title=a.title,
-                               owner=a.owner, due=a.due, priority=a.priority, status=a.status,
-                               horizon=a.horizon) for a in doc.action_items]
+    out += [_item_added(a, at, actor) for a in doc.action_items]
     out += [ev.LessonRecorded(occurred_at=at, actor=actor, kind=x.kind, title=x.title,
                               text=x.text) for x in doc.lessons]
     out += [ev.SectionNoted(occurred_at=at, actor=actor, heading=s.heading,
-                            markdown=s.markdown, level=s.level) for s in doc.sections]
+                            markdown=s.markdown, level=s.level, anchor=s.anchor)
+            for s in doc.sections]
     out += [ev.FigureStated(occurred_at=at, actor=actor, figure=s.figure, value=s.value,
-                            text=s.text) for s in doc.stated_figures]
+                            text=s.text, label=s.label) for s in doc.stated_figures]
     out += [ev.SignedOff(occurred_at=s.at, actor=actor, role=s.role, name=s.name,
-                         approved=s.approved) for s in doc.sign_offs]
+                         approved=s.approved, note=s.note) for s in doc.sign_offs]
     if doc.teams:
         out.append(ev.TeamsChanged(occurred_at=at, actor=actor, added=doc.teams))
     if doc.tags:

@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from incidentlog import events as ev
+from incidentlog.corrections import CORRECTABLE
 from incidentlog.incident import LIFECYCLE, ActionItem, Folding, Incident, fold
 from incidentlog.parse import ImportResult
 from incidentlog.parse.compare import canonical
+from incidentlog.values import ACTION_ITEM_FIELDS, fields_of
 
 REASON = "the source document changed"
 
@@ -68,9 +70,11 @@ def plan(history: History, new: ImportResult, *, actor: str) -> list[ev.Event]:
     source = new.events[0].source
     out: list[ev.Event] = []
 
-    def correct(field: str, value: str | None, target: int | None = None,
+    def correct(field: str, value: Any, target: int | None = None,
                 where: ev.Source | None = None) -> None:
-        out.append(ev.Corrected(occurred_at=None, actor=actor, field=field, value=value,
+        """Correct ``field`` to a typed value (None clears it); history, so not refused."""
+        text = None if value is None else CORRECTABLE[field].write(value)
+        out.append(ev.Corrected(occurred_at=None, actor=actor, field=field, value=text,
                                 reason=REASON, target_version=target, source=where or source))
 
     present = {x.version for name in _KEYS for x in getattr(current, name)}
@@ -80,10 +84,12 @@ def plan(history: History, new: ImportResult, *, actor: str) -> list[ev.Event]:
     _action_items(document, current, new, want, out, correct, actor)
     _fields(fold(out, current) or current, want, new, out, correct, actor)
     after = fold(out, current) or current
+    if after.services != want.services:
+        correct("services", want.services or None)
     for field in LIFECYCLE:
         value = getattr(want, field)
         if getattr(after, field) != value:
-            correct(field, value.isoformat() if value else None)
+            correct(field, value)
     if after.severity != want.severity and want.severity is not None:
         correct("severity", want.severity)
     after = fold(out, current) or current
@@ -120,7 +126,8 @@ def _collection(stored: Sequence[Any], wanted: Sequence[Any], key: Callable[[Any
     out += added
 
 
-_ITEM_FIELDS = ("title", "owner", "due", "priority", "status", "horizon")
+_ITEM_FIELDS = tuple(f for f in ACTION_ITEM_FIELDS if f != "ticket")
+"""What a document's action item is compared on (its ticket is read from its title)."""
 
 
 def _action_items(document: Incident, current: Incident, new: ImportResult, want: Incident,
@@ -163,9 +170,7 @@ def _same(a: ActionItem, b: ActionItem) -> bool:
 
 def _item_added(item: ActionItem, like: ev.Event, actor: str) -> ev.Event:
     return ev.ActionItemAdded(occurred_at=like.occurred_at, actor=actor, item_id=item.id,
-                              title=item.title, owner=item.owner, due=item.due,
-                              priority=item.priority, status=item.status, horizon=item.horizon,
-                              ticket=item.ticket, source=like.source)
+                              source=like.source, **fields_of(item, leave=("id", "version")))
 
 
 def _fields(after: Incident, want: Incident, new: ImportResult, out: list[ev.Event],
@@ -180,20 +185,19 @@ def _fields(after: Incident, want: Incident, new: ImportResult, out: list[ev.Eve
         root = want.root_cause
         like = by_type.get(ev.RootCauseIdentified)
         out.append(ev.RootCauseIdentified(
-            occurred_at=None, actor=actor, summary=root.summary, whys=root.whys,
-            contributing_factors=root.contributing_factors,
-            immediate_cause=root.immediate_cause, causes=root.causes,
-            source=like.source if like else new.events[0].source))
+            occurred_at=None, actor=actor, source=like.source if like else new.events[0].source,
+            **fields_of(root)))
     if seen["impact"] != wanted["impact"]:
         like = by_type.get(ev.ImpactAssessed)
         impact = want.impact
-        fields = {} if impact is None else {
-            f: getattr(impact, f) for f in ("users_affected", "services", "revenue",
-                                            "failed_requests", "total_requests", "slo_target",
-                                            "slo_actual", "downtime_minutes", "facts")}
+        fields = {} if impact is None else fields_of(impact)
         out.append(ev.ImpactAssessed(occurred_at=None, actor=actor,
                                      source=like.source if like else new.events[0].source,
                                      **fields))
+    if want.root_cause is None and after.root_cause is not None:
+        correct("root_cause", None)
+    if want.mitigation is None and after.mitigation is not None:
+        correct("mitigation", None)
     if want.mitigation is not None:
         for attr in ("action", "commands", "commands_language", "why_it_worked"):
             before = getattr(after.mitigation, attr) if after.mitigation else None
@@ -206,7 +210,7 @@ def _fields(after: Incident, want: Incident, new: ImportResult, out: list[ev.Eve
             if getattr(declared, attr) != getattr(wanted_row, attr):
                 correct(f"timeline.{attr}", getattr(wanted_row, attr), 1)
         if declared.at != wanted_row.at and wanted_row.at is not None:
-            correct("timeline.at", wanted_row.at.isoformat(), 1)
+            correct("timeline.at", wanted_row.at, 1)
 
 
 def _text(value: str | None) -> str:

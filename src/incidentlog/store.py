@@ -17,7 +17,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -54,6 +54,7 @@ from incidentlog.errors import (
 )
 from incidentlog.incident import INCIDENT_ID, Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import incident_events
+from incidentlog.times import is_aware, naive, utc_now
 from incidentlog.urls import persistence_env, redact, redact_url
 
 if TYPE_CHECKING:
@@ -68,11 +69,9 @@ DEFAULT_SNAPSHOT_INTERVAL = 100
 
 
 def _aware(value: datetime, name: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise InputError(f"{name}: expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None:
-        raise InputError(f"{name}: naive datetime {value.isoformat()} refused; give a "
-                         "timezone-aware time (e.g. datetime(..., tzinfo=UTC))")
+    refused = naive(value, name)
+    if refused:
+        raise InputError(refused)
     return value
 
 
@@ -92,11 +91,6 @@ def _in_range(value: int, name: str, *, low: int) -> int:
     if not low <= value <= MAX_STORED_INT:
         raise ValueError(f"{name} {value}: out of range ({low} to {MAX_STORED_INT})")
     return value
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def _stream_key(cipher_key: str) -> bytes:
@@ -456,7 +450,7 @@ class IncidentLog:
                                     ". _ : # - (at most 100), starting with a letter or digit")
         now = self._clock()
         if loaded is not None and loaded.recorded_at is not None and \
-                isinstance(now, datetime) and now.utcoffset() is not None and \
+                is_aware(now) and \
                 now < loaded.recorded_at:
             # A writer whose clock is behind the last one's: recorded time never goes
             # backwards within an incident, or as_of would show a state that never existed.

@@ -82,6 +82,13 @@ ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Header cells (folded, or their first words) of an action-item table's columns."""
 
+HOUSE_TITLE_PREFIX = "Incident Report: "
+"""What the house templates write before an incident's title in their H1."""
+
+NOT_TITLES = ("metadata", "incident metadata", "document metadata", "meta", "contents",
+              "table of contents", "toc", "draft")
+"""Headings (folded) of a document's parts that are never its title."""
+
 NOT_REPORT_ROLES = ("narrative", "references")
 """Roles any document has (context, links): a heading naming one does not make it a report."""
 
@@ -136,6 +143,16 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def fold(text: str) -> str:
     """A label or heading folded for comparison: lower case, words only."""
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def names_a_part(heading: str) -> bool:
+    """Whether a heading only names a part of a report (``Issue Summary``, ``Overview``,
+    ``Metadata``), so it cannot be the report's title."""
+    words = fold(_NUMBERING.sub("", heading.strip().lstrip("#*_ "))).split()
+    while len(words) > 1 and words[0] in _LEADING:
+        words = words[1:]
+    text = " ".join(words)
+    return text in _BY_HEADING or text in NOT_TITLES
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,15 +8,15 @@ import json
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TextIO, cast
 
 from incidentlog import figures as fg
+from incidentlog import times
 from incidentlog.checks import Finding, has_errors
 from incidentlog.errors import StoreError
 from incidentlog.incident import Incident
-from incidentlog.inputs import aware
 from incidentlog.store import IncidentLog
 
 DB_ENV = "INCIDENTLOG_DB"
@@ -95,7 +95,7 @@ def read_cipher_key(path: str) -> str:
 
 def print_json(data: object, out: TextIO) -> None:
     """Indented JSON, non-ASCII kept."""
-    out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    out.write(json.dumps(data, indent=2, ensure_ascii=False, default=times.json_default) + "\n")
 
 
 def finding_dict(f: Finding, incident_id: str | None = None) -> dict[str, object]:
@@ -127,13 +127,9 @@ def report_findings(results: list[tuple[str, Finding]], as_json: bool, out: Text
 def parse_time(text: str) -> datetime:
     """An aware ISO 8601 time from the command line, or a usage error."""
     try:
-        value = aware(text)
-        value.astimezone(UTC)
+        return times.parse(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    except OverflowError:
-        raise UsageError(f"{text!r}: out of range once in UTC") from None
-    return value
 
 
 def name_value(text: str, option: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import TextIO
 
 from incidentlog.cli.common import EXIT_OK, Command, UsageError, open_log, print_json
-from incidentlog.store import utc_now
+from incidentlog.times import utc_now
 
 
 def cmd_actions(args: argparse.Namespace, out: TextIO) -> int:

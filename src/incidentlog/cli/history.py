@@ -10,7 +10,7 @@ from typing import TextIO
 
 import attrs
 
-from incidentlog import audit
+from incidentlog import audit, times
 from incidentlog.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -85,8 +85,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
         if args.format == "cloudevents":
             for item in audit.feed(log, after=args.after):
-                out.write(json.dumps(audit.cloudevent(item), ensure_ascii=False, default=str)
-                          + "\n")
+                out.write(json.dumps(audit.cloudevent(item), ensure_ascii=False,
+                                     default=times.json_default) + "\n")
         else:
             for line in export(log, after=args.after):
                 out.write(line + "\n")

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import attrs
 
-from incidentlog import audit
+from incidentlog import audit, times
 from incidentlog.cli.common import (
     EXIT_OK,
     Command,
@@ -60,7 +60,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                      else round(r.duration_minutes, 3), "title": r.title,
                      "services": list(r.services), "teams": list(r.teams),
                      "tags": list(r.tags), "fields": dict(r.fields),
-                     "started_at": r.started_at.isoformat() if r.started_at else None}
+                     "started_at": times.iso_or_none(r.started_at)}
                     for r in found], out)
         return EXIT_OK
     header = ("ID", "SEVERITY", "STATUS", "DURATION", "TITLE")

@@ -24,8 +24,9 @@ from incidentlog.cli.common import (
     parse_time,
     print_json,
 )
+from incidentlog.corrections import CORRECTABLE_FIELDS
 from incidentlog.incident import Incident
-from incidentlog.store import utc_now
+from incidentlog.times import utc_now
 
 ACTOR_ENV = "INCIDENTLOG_ACTOR"
 
@@ -173,13 +174,13 @@ def _action_add(a: argparse.Namespace, at: datetime, actor: str, s: Incident
 
 def _action_update(a: argparse.Namespace, at: datetime, actor: str, s: Incident
                    ) -> list[ev.Event]:
-    changes = (a.status, a.owner, a.due, a.title, a.priority)
-    if all(c is None for c in changes) and not a.note:
-        raise UsageError("nothing to update: give --status, --owner, --due, --title, "
-                         "--priority or --note")
-    return [ev.ActionItemUpdated(occurred_at=at, actor=actor, item_id=a.item, status=a.status,
-                                 owner=a.owner, due=_date(a.due, "--due"), title=a.title,
-                                 priority=a.priority, note=a.note or "")]
+    changes = {f: getattr(a, f) for f in ev.ACTION_ITEM_UPDATES}
+    if all(c is None for c in changes.values()) and not a.note:
+        raise UsageError(f"nothing to update: give "
+                         f"{', '.join('--' + f for f in ev.ACTION_ITEM_UPDATES)} or --note")
+    changes["due"] = _date(a.due, "--due")
+    return [ev.ActionItemUpdated(occurred_at=at, actor=actor, item_id=a.item, note=a.note or "",
+                                 **changes)]
 
 
 def _lesson(a: argparse.Namespace, at: datetime, actor: str, s: Incident) -> list[ev.Event]:
@@ -385,14 +386,16 @@ def register(command: Command) -> None:
     cor = add("correct", "Correct an earlier fact (the old event stays in the history).",
               'incidentlog correct INC-20251023-0001 detected_at 2025-10-23T14:20:00Z '
               '--reason "alert log"', _correct, by=False)
-    cor.add_argument("field", metavar="FIELD", choices=ev.CORRECTABLE_FIELDS,
-                     help=f"one of: {', '.join(ev.CORRECTABLE_FIELDS)}")
+    cor.add_argument("field", metavar="FIELD", choices=CORRECTABLE_FIELDS,
+                     help=f"one of: {', '.join(CORRECTABLE_FIELDS)}")
     cor.add_argument("value", metavar="VALUE", nargs="?", default=None,
-                     help="the right value (ISO 8601 for times)")
+                     help="the right value: text; ISO 8601 for times; a JSON array of names "
+                     "for services (checked before anything is written)")
     cor.add_argument("--reason", required=True)
     cor.add_argument("--target-version", type=int, metavar="N",
                      help="the event a timeline.* correction or a retraction is about")
-    cor.add_argument("--clear", action="store_true", help="the field has no value")
+    cor.add_argument("--clear", action="store_true",
+                     help="the field has no value (root_cause, mitigation, services: none)")
 
     cl = add("close", "Close the record (only reopen may follow).",
              "incidentlog close INC-20251023-0001", _close)

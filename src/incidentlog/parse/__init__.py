@@ -32,10 +32,16 @@ from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
-from incidentlog.vocabulary import NOT_REPORT_ROLES, PLACEHOLDERS, heading_role
+from incidentlog.vocabulary import (
+    HOUSE_TITLE_PREFIX,
+    NOT_REPORT_ROLES,
+    PLACEHOLDERS,
+    heading_role,
+    names_a_part,
+)
 
-TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident|title)\s*:\s*",
-                          re.IGNORECASE)
+TITLE_LABEL = re.compile(r"^title\s*:\s*", re.IGNORECASE)
+"""A label before a title heading (``# Title: Checkout errors``)."""
 
 
 @attrs.frozen
@@ -101,16 +107,20 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
         raise InputError(f"{name}: a template: its sections hold only prompts such as "
                          f"{prompt[0][:40]!r}")
     headless = next(doc.sections(), None) is None
-    if not title or not (reader.has_timeline or has_id or known >= 2 or
-                         (known and read_something) or (headless and read_something)):
+    # A report is what it holds: a title alone is not one, and a report need not state a
+    # title (a wiki page whose first heading is "Issue Summary").
+    if not (reader.has_timeline or has_id or known >= 2 or (known and read_something)
+            or (headless and read_something)):
         raise InputError(
             f"{name}: not an incident report (found "
             f"{'a title' if title else 'no title'}, {'a' if reader.has_timeline else 'no'} "
             f"timeline, {known} report section(s), {'an' if has_id else 'no'} incident id)")
+    if not title:
+        builder.problem(0, "no-title", "the report states no title; the incident has none")
     ident = incident_id or _incident_id(builder, doc, title, day, source)
     builder.declared["incident_id"] = ident
     if layout == "headed":
-        layout = _layout_name(doc, builder)
+        layout = _layout_name(doc)
     events, incident = builder.finish()
     return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source,
                         tuple(builder.figures))
@@ -183,8 +193,17 @@ def _title_section(doc: Document) -> Section | None:
 
 
 def _title(doc: Document, title_section: Section | None) -> str:
+    """The report's title as written: its H1, else front matter, else its first heading or
+    an opening line that reads as one; ``""`` when the report states none (a heading that
+    only names a part, ``Overview``, is not a title). The house templates' own
+    ``Incident Report:`` is taken off; another team's words are kept."""
+    title = _title_as_written(doc, title_section)
+    return "" if names_a_part(title) else title
+
+
+def _title_as_written(doc: Document, title_section: Section | None) -> str:
     if title_section is not None:
-        title = unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
+        title = unescape_inline(_without_prefix(doc, title_section.heading or ""))
         under = next((b for b in title_section.blocks if b.type == "paragraph"), None)
         if _BARE_PLACEHOLDER.fullmatch(title) and under is not None:
             # A template's label left in place ("ISSUE NAME", "Incident Title"): the line
@@ -200,8 +219,26 @@ def _title(doc: Document, title_section: Section | None) -> str:
         # No headings at all: an opening line that reads as a title names the incident.
         opening = next((b for b in doc.root.blocks if b.type == "paragraph"), None)
         line = doc.lines[opening.start].strip().strip("*_ ").rstrip(":") if opening else ""
-        return line if 0 < len(line) <= 100 and not line.endswith(".") else ""
-    return TITLE_PREFIX.sub("", first.heading or "").strip()
+        return line if 0 < len(line) <= 100 and not line.endswith(".") and "://" not in line \
+            else ""
+    return _without_prefix(doc, first.heading or "")
+
+
+def _without_prefix(doc: Document, heading: str) -> str:
+    """A title heading without a label before it (``Title:``), and without the house
+    templates' ``Incident Report:`` in a house report (any other team's is its own words)."""
+    heading = heading.strip()
+    prefix = HOUSE_TITLE_PREFIX.strip()
+    if heading.startswith(prefix) and _house_header(doc):
+        return heading[len(prefix):].strip()
+    return TITLE_LABEL.sub("", heading).strip()
+
+
+def _house_header(doc: Document) -> bool:
+    """Whether the report opens as the house templates do: the H1, then its incident id."""
+    lines = (line.strip() for line in doc.lines[doc.front_matter_end:doc.front_matter_end + 6])
+    body = [line for line in lines if line]
+    return len(body) > 1 and body[0].startswith("# ") and body[1].startswith("**Incident ID**")
 
 
 def _report_day(doc: Document, title_section: Section | None, title: str,
@@ -279,7 +316,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
     return layout
 
 
-def _layout_name(doc: Document, builder: Builder) -> str:
+def _layout_name(doc: Document) -> str:
     headings = {norm(s.heading or "") for s in doc.sections()}
     if {"impact assessment", "incident timeline"} & headings:
         return "template-b"
@@ -297,7 +334,9 @@ def _incident_id(builder: Builder, doc: Document, title: str, day: date | None,
         cleaned = re.sub(r"[^A-Za-z0-9._:#-]+", "-", candidate.strip()).strip("-")[:100]
         if cleaned and INCIDENT_ID.fullmatch(cleaned):
             return cleaned
-    digest = hashlib.sha256(title.encode()).hexdigest()[:8]
+    # An untitled report is named by its file (its day alone would merge a day's reports).
+    named = title or Path(source or "").name
+    digest = hashlib.sha256(named.encode()).hexdigest()[:8]
     return f"{day.isoformat()}-{digest}" if day else f"INC-{digest}"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from incidentlog import events as ev
 from incidentlog import figures as fg
 from incidentlog.incident import Incident, StatedFigure
+from incidentlog.prose import did
 from incidentlog.render.emit import inline, join_blocks, table
 from incidentlog.render.layout import Node
 from incidentlog.vocabulary import FIGURE_LABELS, SEVERITY_WORDS, STATUS_LABELS
@@ -103,29 +104,6 @@ def other_stated_figures(incident: Incident, template: str) -> Iterator[str]:
         yield f"**{inline(stated.label)}**: {inline(stated.text)}"
 
 
-NOUNS = {
-    "declared": ("declared the incident", "declared the incident"),
-    "severity_changed": ("changed the severity", "changed the severity {n} times"),
-    "status_changed": ("updated the status", "updated the status {n} times"),
-    "timeline_entry": ("added a timeline entry", "added {n} timeline entries"),
-    "impact_assessed": ("assessed the impact", "assessed the impact {n} times"),
-    "mitigated": ("recorded the mitigation", "recorded {n} mitigations"),
-    "root_cause": ("recorded the root cause", "recorded the root cause {n} times"),
-    "resolved": ("resolved the incident", "resolved the incident {n} times"),
-    "action_item_added": ("added an action item", "added {n} action items"),
-    "action_item_updated": ("updated an action item", "updated {n} action items"),
-    "lesson": ("recorded a lesson", "recorded {n} lessons"),
-    "signed_off": ("signed off", "added {n} sign-offs"),
-    "closed": ("closed the record", "closed the record {n} times"),
-    "reopened": ("reopened the record", "reopened the record {n} times"),
-    "corrected": ("made a correction", "made {n} corrections"),
-    "section": ("added a section", "added {n} sections"),
-    "figure_stated": ("stated a figure", "stated {n} figures"),
-    "teams_changed": ("changed the teams", "changed the teams {n} times"),
-    "tags_changed": ("changed the tags", "changed the tags {n} times"),
-    "field_set": ("set a field", "set {n} fields"),
-    "role_assigned": ("assigned a role", "assigned {n} roles"),
-}
 
 
 def history_rows(history: Sequence[ev.Event]) -> list[tuple[str, str, str]]:
@@ -146,8 +124,7 @@ def history_rows(history: Sequence[ev.Event]) -> list[tuple[str, str, str]]:
     for day, author, counts in rows:
         changes = []
         for tag, n in counts.items():
-            one, many = NOUNS[tag]
-            changes.append(one if n == 1 else many.format(n=n))
+            changes.append(did(tag, n))
         text = "; ".join(changes)
         out.append((day, author, text[:1].upper() + text[1:]))
     return out

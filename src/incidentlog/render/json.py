@@ -1,20 +1,37 @@
-"""The incident as JSON: stable snake_case fields, ISO 8601 times with offset, a JSON Schema."""
+"""The incident as JSON, derived from its state: stable snake_case fields, times in UTC
+with ``Z``, a JSON Schema."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+import attrs
 import msgspec
 
 from incidentlog import figures as fg
-from incidentlog.incident import Incident
+from incidentlog.incident import LIFECYCLE, Incident, Lesson, Section, SignOff, StatedFigure
 from incidentlog.render.rows import timeline_rows
+from incidentlog.values import ActionItem, Why
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: without an action item's ticket, a sign-off's note, a section's anchor, a stated
+figure's label, ``time_to_declare_minutes`` and ``downtime_minutes``; 2: the document
+derived from the state."""
+
+
+def _shape(name: str, value: type, *, leave: tuple[str, ...] = ()) -> Any:
+    """A frozen msgspec Struct with the fields of the attrs class ``value`` (but ``leave``),
+    with their types and defaults: the document's item is the state's, never retyped."""
+    attrs.resolve_types(value)
+    return msgspec.defstruct(name, [
+        (a.name, a.type) if a.default is attrs.NOTHING else (a.name, a.type, a.default)
+        for a in attrs.fields(value) if a.name not in leave], frozen=True)
 
 
 class TimelineItem(msgspec.Struct, frozen=True):
+    """A row of the timeline as a report shows it (lifecycle rows included)."""
+
     at: datetime | None
     event: str
     actor: str
@@ -22,142 +39,87 @@ class TimelineItem(msgspec.Struct, frozen=True):
     version: int
 
 
-class ActionItemDoc(msgspec.Struct, frozen=True):
-    id: str
-    title: str
-    owner: str | None
-    due: date | None
-    priority: str | None
-    status: str
-    horizon: str | None
+ActionItemDoc = _shape("ActionItemDoc", ActionItem, leave=("version",))
+SignOffDoc = _shape("SignOffDoc", SignOff, leave=("version",))
+LessonDoc = _shape("LessonDoc", Lesson, leave=("version",))
+SectionDoc = _shape("SectionDoc", Section, leave=("source", "version"))
+StatedDoc = _shape("StatedDoc", StatedFigure, leave=("source", "version"))
+"""List items: the state's own, less its bookkeeping (versions, sources)."""
+
+FROM_STATE = ("id", "title", "severity", "status", "version", "commander", *LIFECYCLE)
+"""The state's fields the document shows first, as they are."""
+FIGURES = tuple(a.name for a in attrs.fields(fg.Figures))
+"""Every derived figure, rounded to 3 decimals."""
+FROM_STATE_AFTER = ("services", "summary")
+AFTER_ITEMS = ("teams", "tags")
 
 
-class SignOffDoc(msgspec.Struct, frozen=True):
-    role: str
-    name: str
-    approved: bool
-    at: datetime | None
+def _list_of(shape: Any) -> Any:
+    return list[shape]
 
 
-class LessonDoc(msgspec.Struct, frozen=True):
-    kind: str
-    title: str
-    text: str
+def _state_field(name: str) -> tuple[str, Any]:
+    attrs.resolve_types(Incident)
+    return name, attrs.fields_dict(Incident)[name].type
 
 
-class SectionDoc(msgspec.Struct, frozen=True):
-    heading: str
-    level: int
-    markdown: str
+attrs.resolve_types(fg.Figures)
+IncidentDoc: Any = msgspec.defstruct("IncidentDoc", [
+    *(_state_field(n) for n in FROM_STATE),
+    *((a.name, a.type) for a in attrs.fields(fg.Figures)),
+    *(_state_field(n) for n in FROM_STATE_AFTER),
+    ("root_cause", str | None),
+    ("five_whys", tuple[Why, ...]),
+    ("contributing_factors", tuple[str, ...]),
+    _state_field("resolution"),
+    ("users_affected", str | None),
+    ("timeline", list[TimelineItem]),
+    ("action_items", _list_of(ActionItemDoc)),
+    ("sign_offs", _list_of(SignOffDoc)),
+    ("lessons", _list_of(LessonDoc)),
+    ("sections", _list_of(SectionDoc)),
+    ("stated_figures", _list_of(StatedDoc)),
+    ("schema_version", int, SCHEMA_VERSION),
+    *((n, tuple[str, ...], msgspec.field(default_factory=list)) for n in AFTER_ITEMS),
+    ("fields", dict[str, str], msgspec.field(default_factory=dict)),
+    ("roles", dict[str, str], msgspec.field(default_factory=dict)),
+], frozen=True)
+"""The JSON shape of an incident: the state's fields, its derived figures, the root cause's
+summary and reasoning, and its lists item by item (``schema_version`` changes when a field
+does). ``fields`` and ``roles`` map names to values."""
 
 
-class WhyDoc(msgspec.Struct, frozen=True):
-    question: str
-    answer: str
+def _items(shape: Any, items: tuple[Any, ...]) -> list[Any]:
+    names = shape.__struct_fields__
+    return [shape(**{n: getattr(x, n) for n in names}) for x in items]
 
 
-class StatedDoc(msgspec.Struct, frozen=True):
-    figure: str
-    value: float
-    text: str
-
-
-class IncidentDoc(msgspec.Struct, frozen=True):
-    """The JSON shape of an incident (``schema_version`` changes when a field does)."""
-
-    id: str
-    title: str
-    severity: str | None
-    status: str
-    version: int
-    commander: str | None
-    began_at: datetime | None
-    detected_at: datetime | None
-    declared_at: datetime | None
-    acknowledged_at: datetime | None
-    mitigated_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    duration_minutes: float | None
-    time_to_mitigate_minutes: float | None
-    time_to_detect_minutes: float | None
-    time_to_acknowledge_minutes: float | None
-    success_rate_pct: float | None
-    error_budget_minutes: float | None
-    error_budget_consumed_pct: float | None
-    slo_breached: bool | None
-    services: list[str]
-    summary: str
-    root_cause: str | None
-    five_whys: list[WhyDoc]
-    contributing_factors: list[str]
-    resolution: str
-    users_affected: str | None
-    timeline: list[TimelineItem]
-    action_items: list[ActionItemDoc]
-    sign_offs: list[SignOffDoc]
-    lessons: list[LessonDoc]
-    sections: list[SectionDoc]
-    stated_figures: list[StatedDoc]
-    schema_version: int = SCHEMA_VERSION
-    teams: list[str] = msgspec.field(default_factory=list)
-    tags: list[str] = msgspec.field(default_factory=list)
-    fields: dict[str, str] = msgspec.field(default_factory=dict)
-    """Custom fields by name."""
-    roles: dict[str, str] = msgspec.field(default_factory=dict)
-    """Who holds each role beyond the commander (scribe, communications...)."""
-
-
-def document(incident: Incident) -> IncidentDoc:
-    """The JSON document of an incident, figures derived."""
+def document(incident: Incident) -> Any:
+    """The JSON document of an incident (an :data:`IncidentDoc`), figures derived."""
     f = fg.derive(incident)
     root = incident.root_cause
     return IncidentDoc(
-        id=incident.id,
-        title=incident.title,
-        severity=incident.severity,
-        status=incident.status,
-        version=incident.version,
-        commander=incident.commander,
-        began_at=incident.began_at,
-        detected_at=incident.detected_at,
-        declared_at=incident.declared_at,
-        acknowledged_at=incident.acknowledged_at,
-        mitigated_at=incident.mitigated_at,
-        resolved_at=incident.resolved_at,
-        closed_at=incident.closed_at,
-        duration_minutes=_round(f.duration_minutes),
-        time_to_mitigate_minutes=_round(f.time_to_mitigate_minutes),
-        time_to_detect_minutes=_round(f.time_to_detect_minutes),
-        time_to_acknowledge_minutes=_round(f.time_to_acknowledge_minutes),
-        success_rate_pct=_round(f.success_rate_pct),
-        error_budget_minutes=_round(f.error_budget_minutes),
-        error_budget_consumed_pct=_round(f.error_budget_consumed_pct),
-        slo_breached=f.slo_breached,
-        services=list(incident.services),
-        summary=incident.summary,
+        **{n: getattr(incident, n) for n in (*FROM_STATE, *FROM_STATE_AFTER, "resolution",
+                                              *AFTER_ITEMS)},
+        **{n: _round(getattr(f, n)) for n in FIGURES},
         root_cause=root.summary if root else None,
-        five_whys=[WhyDoc(w.question, w.answer) for w in root.whys] if root else [],
-        contributing_factors=list(root.contributing_factors) if root else [],
-        resolution=incident.resolution,
+        five_whys=root.whys if root else (),
+        contributing_factors=root.contributing_factors if root else (),
         users_affected=incident.impact.users_affected if incident.impact else None,
         timeline=[TimelineItem(r.at, r.text, r.who, r.kind, r.version)
                   for r in timeline_rows(incident)],
-        action_items=[ActionItemDoc(a.id, a.title, a.owner, a.due, a.priority, a.status,
-                                    a.horizon) for a in incident.action_items],
-        sign_offs=[SignOffDoc(s.role, s.name, s.approved, s.at) for s in incident.sign_offs],
-        lessons=[LessonDoc(x.kind, x.title, x.text) for x in incident.lessons],
-        sections=[SectionDoc(s.heading, s.level, s.markdown) for s in incident.sections],
-        stated_figures=[StatedDoc(s.figure, s.value, s.text) for s in incident.stated],
-        teams=list(incident.teams),
-        tags=list(incident.tags),
+        action_items=_items(ActionItemDoc, incident.action_items),
+        sign_offs=_items(SignOffDoc, incident.sign_offs),
+        lessons=_items(LessonDoc, incident.lessons),
+        sections=_items(SectionDoc, incident.sections),
+        stated_figures=_items(StatedDoc, incident.stated),
         fields=dict(incident.fields),
         roles=dict(incident.roles),
     )
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+def _round(value: float | bool | None) -> float | bool | None:
+    return value if value is None or isinstance(value, bool) else round(value, 3)
 
 
 _encoder = msgspec.json.Encoder()

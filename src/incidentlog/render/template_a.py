@@ -23,6 +23,7 @@ from incidentlog.render.emit import (
 )
 from incidentlog.render.layout import Node, assemble
 from incidentlog.render.rows import timeline_rows
+from incidentlog.vocabulary import HOUSE_TITLE_PREFIX
 
 HORIZONS = {
     "immediate": "Immediate (< 24 hours)",
@@ -49,7 +50,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {heading(i.title)}", ""]
+    lines = [f"# {HOUSE_TITLE_PREFIX}{heading(i.title)}", ""]
     lines.append(f"**Incident ID**: {i.id}")
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")

@@ -24,6 +24,7 @@ from incidentlog.render.emit import (
 )
 from incidentlog.render.layout import Node, assemble
 from incidentlog.render.rows import timeline_rows
+from incidentlog.vocabulary import HOUSE_TITLE_PREFIX
 
 ACTION_STATUS = {"open": "Not Started", "in_progress": "In Progress", "done": "Done"}
 RESPONSE_KINDS = {"went_well": "What Went Well ✅", "went_wrong": "What Went Wrong ❌"}
@@ -43,7 +44,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
 
 
 def _header(i: Incident) -> str:
-    lines = [f"# Incident Report: {heading(i.title)}", "", f"**Incident ID**: #{i.id}"]
+    lines = [f"# {HOUSE_TITLE_PREFIX}{heading(i.title)}", "", f"**Incident ID**: #{i.id}"]
     if date := c.report_date(i):
         lines.append(f"**Date**: {date}")
     if i.severity:
