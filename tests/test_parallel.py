@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, integrity
 from incidentlog.importer import import_paths
 from incidentlog.parallel import ordered_map
 
@@ -124,5 +124,5 @@ def test_a_parallel_import_into_postgresql(pg_url: str, tmp_path: Path) -> None:
     with IncidentLog(pg_url) as log:
         log.exists("INC-20250602-0000")  # the connection is open before the workers fork
         summary = import_paths(log, [tmp_path], workers=2, batch=5)
-        assert summary.count("imported") == 20 and log.verify().ok
+        assert summary.count("imported") == 20 and integrity.verify(log).ok
         assert import_paths(log, [tmp_path], workers=2).count("skipped") == 20

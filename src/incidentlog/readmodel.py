@@ -11,6 +11,7 @@ holds.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -86,16 +87,44 @@ def labels_of(row: IndexRow) -> list[tuple[str, str, str]]:
             *(("field", name, value) for name, value in row.fields)]
 
 
+_INDEXES: weakref.WeakKeyDictionary[IncidentLog, IncidentIndex] = weakref.WeakKeyDictionary()
+
+
+def index_of(log: IncidentLog) -> IncidentIndex:
+    """The index of a log (one per log object, kept while the log is), brought up to date."""
+    index = _INDEXES.get(log)
+    if index is None:
+        index = _INDEXES[log] = IncidentIndex(log)
+    index.catch_up()
+    return index
+
+
+def find(log: IncidentLog, **filters: Any) -> list[IndexRow]:
+    """Index rows (:class:`IndexRow`: id, title, severity, status, services, times,
+    duration) of the incidents matching every filter, newest first, from the index brought
+    up to date first: ``severity=``, ``status=``, ``service=``, ``since=``, ``until=``,
+    ``limit=``, ``team=``, ``tag=``, ``field=(name, value)``. Rows, not incidents: a query
+    reads a table and folds nothing; ``log.get(row.id)`` gives the incident."""
+    return index_of(log).find(**filters)
+
+
+def actions(log: IncidentLog, *, open: bool = False, overdue: bool = False,
+            owner: str | None = None, ticket: str | None = None, service: str | None = None,
+            incident: str | None = None, today: date | None = None) -> list[ActionRow]:
+    """Follow-ups across incidents from the index, brought up to date first (no replay per
+    query): ``open`` (not done), ``overdue`` (not done, due before ``today``), ``owner``,
+    ``ticket``, ``service`` (of the incident), ``incident``."""
+    return index_of(log).actions(open=open, overdue=overdue, owner=owner, ticket=ticket,
+                                 service=service, incident=incident, today=today)
+
+
 class IncidentIndex:
     """Listing and filtering incidents from a table kept up to date from the event stream."""
 
     def __init__(self, log: IncidentLog, *, create: bool = True) -> None:
         self.log = log
-        recorder = log.recorder
-        self._datastore = getattr(recorder, "datastore", None)
-        module = type(recorder).__module__
-        self._kind = "sqlite" if "sqlite" in module else "postgres" if "postgres" in module \
-            else "memory"
+        self._datastore = log.store.datastore()
+        self._kind = log.store.backend
         if log.encrypted:  # no plaintext table beside encrypted events: kept in memory
             self._kind = "memory"
         self._rows: dict[str, IndexRow] = {}
@@ -122,7 +151,7 @@ class IncidentIndex:
 
     def _create(self) -> None:
         index, position = self._table("incident_index"), self._table("incident_index_position")
-        with self.log.schema_lock(), self._cursor(commit=True) as c:
+        with self.log.store.schema_lock(), self._cursor(commit=True) as c:
             c.execute(f"CREATE TABLE IF NOT EXISTS {index} (id TEXT PRIMARY KEY, title TEXT, "
                       "severity TEXT, status TEXT, services TEXT, started_at TEXT, "
                       "resolved_at TEXT, duration REAL, version INTEGER)")

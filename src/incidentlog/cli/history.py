@@ -11,6 +11,7 @@ from typing import TextIO
 import attrs
 
 from incidentlog import audit
+from incidentlog.changes import Change, diff
 from incidentlog.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -39,7 +40,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
-        changes = audit.diff(state_at(log, args.id, args.a), state_at(log, args.id, args.b))
+        changes = diff(state_at(log, args.id, args.a), state_at(log, args.id, args.b))
     if args.json:
         print_json([attrs.asdict(c) for c in changes], out)
         return EXIT_OK
@@ -54,7 +55,7 @@ def _value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def diff_lines(c: audit.Change) -> list[str]:
+def diff_lines(c: Change) -> list[str]:
     """A change as lines of text, values as JSON; a changed item shows only the fields
     that changed (``~ $.action_items[AI-1].status: "open" -> "done"``)."""
     if c.kind == "added":

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import attrs
 
-from incidentlog import audit
+from incidentlog import audit, readmodel
 from incidentlog.cli.common import (
     EXIT_OK,
     Command,
@@ -49,11 +49,12 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     with open_log(args) as log:
-        found = log.find(severity=args.severity, status=args.status, service=args.service,
-                         since=parse_time(args.since) if args.since else None,
-                         until=parse_time(args.until) if args.until else None, limit=args.limit,
-                         team=args.team, tag=args.tag,
-                         field=name_value(args.field, "--field") if args.field else None)
+        found = readmodel.find(
+            log, severity=args.severity, status=args.status, service=args.service,
+            since=parse_time(args.since) if args.since else None,
+            until=parse_time(args.until) if args.until else None, limit=args.limit,
+            team=args.team, tag=args.tag,
+            field=name_value(args.field, "--field") if args.field else None)
     if args.json:
         print_json([{"id": r.id, "severity": r.severity, "status": r.status,
                      "duration_minutes": None if r.duration_minutes is None

@@ -84,7 +84,7 @@ def cmd_copy(args: argparse.Namespace, out: TextIO) -> int:
     key = read_cipher_key(args.to_key_file) if args.to_key_file else None
     with open_log(args) as source, IncidentLog(args.to, cipher_key=key) as target:
         copied = target.copy_from(source)
-        ok = target.verify().ok
+        ok = integrity.verify(target).ok
     out.write(f"copied {copied} event(s) to {redact(args.to)}; verify: "
               f"{'intact' if ok else 'FAILED'}\n")
     return EXIT_OK if ok else EXIT_FINDINGS
