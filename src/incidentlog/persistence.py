@@ -256,16 +256,24 @@ class EventStore:
     """The events, their notification log and the snapshots of one database, as rows.
 
     ``env`` is eventsourcing's configuration (:func:`incidentlog.urls.persistence_env`);
-    ``url`` (redacted) names the store in errors. ``read_only``: create no table (reading
-    commands open this way; a database that is not there is refused by the caller).
+    ``url`` (redacted) names the store in errors. ``read_only``: create no table, and open
+    an SQLite file that cannot be written read-only (reading commands open this way; a
+    database that is not there is refused by the caller).
     """
 
     def __init__(self, env: dict[str, str], *, url: str, read_only: bool = False) -> None:
         self.url = url
         self.env = env
         full = {"IS_SNAPSHOTTING_ENABLED": "y", **os.environ, **env}
+        self.writable = True
+        """False when the database itself refuses writes (a read-only file)."""
         if read_only:
             full["CREATE_TABLE"] = "false"
+            path = full.get("SQLITE_DBNAME", "")
+            if path and not path.startswith(("file:", ":memory:")) and \
+                    not os.access(path, os.W_OK):
+                full["SQLITE_DBNAME"] = f"file:{path}?mode=ro"  # opening must not write
+                self.writable = False
         self._factory = InfrastructureFactory.construct(Environment("incidentlog", full))
         module = full.get("PERSISTENCE_MODULE", "")
         self.backend: Backend = "sqlite" if module.endswith("sqlite") else \

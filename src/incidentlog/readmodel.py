@@ -127,6 +127,8 @@ class IncidentIndex:
         self._kind = log.store.backend
         if log.encrypted:  # no plaintext table beside encrypted events: kept in memory
             self._kind = "memory"
+        if not log.store.writable:  # a read-only database: the index is kept in memory
+            self._kind = "memory"
         self._rows: dict[str, IndexRow] = {}
         self._actions: dict[str, list[ActionRow]] = {}
         self._position = 0

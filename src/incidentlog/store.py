@@ -391,6 +391,8 @@ class IncidentLog:
     def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:
         if not rows:
             return
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing was stored")
         try:
             self._store.insert(rows)
         except RowConflict:
@@ -517,6 +519,8 @@ class IncidentLog:
     def _insert_copied(self, rows: list[StoredEvent]) -> int:
         if not rows:
             return 0
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing was copied")
         try:
             self._store.insert(rows)
         except RowConflict:

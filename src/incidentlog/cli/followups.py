@@ -16,7 +16,7 @@ def cmd_actions(args: argparse.Namespace, out: TextIO) -> int:
         today = date.fromisoformat(args.today) if args.today else utc_now().date()
     except ValueError:
         raise UsageError(f"--today: {args.today!r} is not a YYYY-MM-DD date") from None
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         rows = readmodel.actions(log, open=args.open, overdue=args.overdue, owner=args.owner,
                            ticket=args.ticket, service=args.service, incident=args.incident,
                            today=today)
