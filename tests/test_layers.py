@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "incidentlog"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("domain", ("errors", "events", "incident", "figures", "checks", "severity", "inputs",
-                "urls", "merkle", "vocabulary")),
+                "urls", "merkle", "vocabulary", "index_rows")),
     ("persistence", ("codec", "persistence", "store", "timetravel", "restore", "__init__")),
     ("services", ("audit", "blame", "integrity", "checkpoint", "readmodel", "feed", "stats")),
     ("reader/render", ("parse", "render", "changes", "files", "importer", "reimport",

@@ -527,7 +527,7 @@ def test_a_copy_holds_the_sources_checkpoint(url: str, tmp_path: Path) -> None:
     "UPDATE stored_events SET state=X'00' WHERE originator_version=1",
     "UPDATE stored_snapshots SET originator_version='x'",
     "UPDATE incident_index SET version='x', started_at='garbage'",
-    "UPDATE incident_index_position SET position='x'",
+    "UPDATE tracking SET notification_id='x' WHERE application_name='incident_index'",
 ])
 def test_damaged_columns_never_give_a_traceback(tmp_path: Path, sql: str) -> None:
     """SQLite lets a column hold anything: NULL in a key, text in a number."""

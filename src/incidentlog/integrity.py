@@ -373,7 +373,7 @@ def _check_snapshot(log: IncidentLog, found: Scan, row: Any,
 
 def _check_index(found: Scan, index: tuple[int, list[Any]],
                  states: dict[tuple[str, int], Incident | None]) -> list[Problem]:
-    from incidentlog.readmodel import parse_row, row_of
+    from incidentlog.index_rows import parse_row, row_of
 
     position, raw_rows = index
     problems: list[Problem] = []

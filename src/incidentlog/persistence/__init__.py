@@ -31,7 +31,6 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
     Tracking,
-    TrackingRecorder,
     Transcoder,
 )
 from eventsourcing.utils import Environment
@@ -59,6 +58,8 @@ from incidentlog.codec import (
     snapshot_digest,
 )
 from incidentlog.errors import StoreError
+from incidentlog.persistence.views import IndexView, MemoryIndexView, SQLiteIndexView
+from incidentlog.persistence.views import create as create_view
 from incidentlog.urls import redact
 
 __all__ = ["EventStore", "IncidentMapper", "RowConflict", "StoredEvent", "Tracking",
@@ -453,14 +454,24 @@ class EventStore:
 
     # ------------------------------------------------------------------ projections
 
-    def datastore(self) -> Any:
-        """The database connections of this store (``None`` in memory), for views."""
-        return getattr(self._events, "datastore", None)
+    def index_view(self, *, in_memory: bool = False, create: bool = True) -> IndexView:
+        """The incident index's view (:mod:`incidentlog.persistence.views`): tables beside
+        the events, created here unless ``create`` is False, or dictionaries when
+        ``in_memory`` (or the store is in memory, or its database cannot be written)."""
+        if in_memory or self.backend == "memory" or not self.writable:
+            return MemoryIndexView()
+        datastore: Any = getattr(self._factory, "datastore")  # noqa: B009
+        view: IndexView
+        if self.backend == "sqlite":
+            view = SQLiteIndexView(datastore)
+        else:
+            from incidentlog.persistence.postgres_view import PostgresIndexView
 
-    def tracking_recorder(self, recorder_class: type[TrackingRecorder]) -> TrackingRecorder:
-        """A tracking recorder of ``recorder_class`` (a view: its rows and its position in
-        the log written in one transaction) on this store's database."""
-        return self._factory.tracking_recorder(recorder_class)
+            view = PostgresIndexView(datastore, tracking_table_name="incidentlog_tracking")
+        if create:
+            with self.schema_lock():
+                create_view(view)
+        return view
 
 
 @contextlib.contextmanager
