@@ -197,3 +197,18 @@ def test_a_writer_behind_another_is_refused_and_the_position_never_goes_back(
         assert not behind.view.write([first], top - 1), "an older position is refused"
         assert ahead.position() == top
         assert behind.catch_up() == 0 and behind.position() == top
+
+
+def test_the_index_kept_for_a_log_does_not_keep_the_log_alive() -> None:
+    import gc
+    import weakref
+
+    log = IncidentLog()
+    seed_one = ev.IncidentDeclared(incident_id="K-1", title="k", severity="P3",
+                                   occurred_at=T, actor="@a")
+    log.declare(seed_one)
+    assert [r.id for r in readmodel.find(log)] == ["K-1"]
+    gone = weakref.ref(log)
+    del log
+    gc.collect()
+    assert gone() is None, "a closed log's index (and its connections) can go"

@@ -82,3 +82,19 @@ def test_a_read_only_log_refuses_writes_and_a_write_command_still_creates(
     fill(url)
     with IncidentLog(url, read_only=True) as log, pytest.raises(StoreError, match="read-only"):
         log.append("I-1", ev.StatusChanged(occurred_at=T, actor="@a", status="monitoring"))
+
+
+@pytest.mark.postgres
+def test_reading_an_empty_postgres_schema_creates_nothing(pg_url: str) -> None:
+    import psycopg
+
+    code, out, err = run("--db", pg_url, "list")
+    assert code == 2 and out == "" and "not an incident log" in err and err.count("\n") == 1
+    base, schema = pg_url.split("?schema=")
+    with psycopg.connect(base, autocommit=True) as conn:
+        tables = conn.execute("SELECT table_name FROM information_schema.tables WHERE "
+                              "table_schema = %s", (schema,)).fetchall()
+    assert tables == [], "reading made no table"
+    fill(pg_url)
+    code, out, _ = run("--db", pg_url, "list")
+    assert code == 0 and "Checkout down" in out

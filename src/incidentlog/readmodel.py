@@ -38,11 +38,14 @@ class IncidentIndex:
     """Listing and filtering incidents from a view kept up to date from the event stream.
 
     ``create=False``: make no table (for reading what is stored, as ``verify`` does).
+    ``view``: the view to keep (one made for this log before), else a new one.
     """
 
-    def __init__(self, log: IncidentLog, *, create: bool = True) -> None:
+    def __init__(self, log: IncidentLog, *, create: bool = True,
+                 view: IndexView | None = None) -> None:
         self.log = log
-        self.view: IndexView = log.store.index_view(in_memory=log.encrypted, create=create)
+        self.view: IndexView = view if view is not None else \
+            log.store.index_view(in_memory=log.encrypted, create=create)
 
     def position(self) -> int:
         """The notification-log position the index has caught up to."""
@@ -132,14 +135,17 @@ class IncidentIndex:
                                              overdue, owner, ticket, service, incident))
 
 
-_INDEXES: weakref.WeakKeyDictionary[IncidentLog, IncidentIndex] = weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[IncidentLog, IndexView] = weakref.WeakKeyDictionary()
+"""The index view of each open log, made once (its tables created once) and kept while the
+log is: views hold no reference to their log, so the log can go."""
 
 
 def index_of(log: IncidentLog) -> IncidentIndex:
-    """The index of a log (one per log object, kept while the log is), brought up to date."""
-    index = _INDEXES.get(log)
-    if index is None:
-        index = _INDEXES[log] = IncidentIndex(log)
+    """The index of a log, brought up to date."""
+    view = _VIEWS.get(log)
+    index = IncidentIndex(log, view=view)
+    if view is None:
+        _VIEWS[log] = index.view
     index.catch_up()
     return index
 
