@@ -17,6 +17,7 @@ class PostgresIndexView(Tables, PostgresTrackingRecorder):
     mark = "%s"
     collate = ' COLLATE "C"'
     """Ordered by code point, as SQLite and Python order text."""
+    order = 'started_at DESC NULLS LAST, id COLLATE "C" DESC'
     real = "DOUBLE PRECISION"
     """A duration as exact as SQLite's REAL and Python's float (PostgreSQL's REAL has
     four bytes)."""
