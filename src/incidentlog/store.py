@@ -696,8 +696,8 @@ def _check_exists(env: dict[str, str], url: str) -> None:
     if not path or path == ":memory:" or path.startswith("file::memory:"):
         return
     if not Path(path).is_file():
-        raise StoreError(f"{url}: no database at {path} (a typo? `incidentlog init` or a "
-                         "write command creates one)")
+        raise StoreError(f"{url}: no database at {path} (a typo? reading creates none; "
+                         "declare or import creates one)")
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             found = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
