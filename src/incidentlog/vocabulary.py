@@ -23,19 +23,29 @@ ROLES: dict[str, tuple[str, ...]] = {
     "root_cause": ("root cause", "root causes", "root cause analysis", "cause", "causes",
                    "why it happened", "the five whys", "five whys", "underlying cause",
                    "technical root cause", "what went wrong and why", "cause identified",
-                   "what caused it", "why did it happen"),
+                   "what caused it", "why did it happen", "why did", "why did this happen",
+                   "analysis", "causal analysis", "technical analysis", "incident analysis"),
     "trigger": ("trigger", "triggers", "immediate cause"),
     "contributing": ("contributing factors", "contributing factor", "contributors",
                      "contributing causes", "factors"),
     "detection": ("detection", "how it was detected", "discovery", "identified"),
     "resolution": ("resolution", "resolution and recovery", "recovery", "mitigation",
                    "remediation", "fix", "the fix", "how it was fixed", "resolution steps taken",
-                   "immediate mitigation", "mitigation steps", "response", "resolution steps"),
+                   "immediate mitigation", "mitigation steps", "response", "resolution steps",
+                   "resolving actions", "resolving", "how we fixed it", "recovery steps"),
     "timeline": ("timeline", "incident timeline", "timeline of events", "chronology",
                  "sequence of events", "key events", "events", "detailed timeline"),
     "actions": ("action items", "action item", "actions", "follow ups", "follow up",
                 "followups", "follow up actions", "follow up items", "next steps",
                 "corrective and preventative measures", "corrective and preventive measures",
+                "corrective and preventative measure", "corrective and preventive measure",
+                "corrective and preventative actions", "preventive actions",
+                "preventative actions", "future actions", "remediation actions",
+                "follow up tasks", "recommendations", "future improvements",
+                "proactive measures", "preventive measures", "what is being done",
+                "what we are doing", "what we re doing", "what we will do", "next actions",
+                "long term solution", "long term solutions", "long term fix", "long term fixes",
+                "long term actions", "short term actions", "long term improvements",
                 "corrective actions", "preventative measures", "preventive measures",
                 "remediation items", "todo", "to do", "tasks", "review actions",
                 "action plan", "improvements", "future work", "prevention"),
@@ -52,9 +62,18 @@ ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "incident date", "date of incident", "when"),
     "authors": ("authors", "author", "owner", "owners", "incident commander", "commander",
                 "incident lead", "written by", "prepared by"),
+    "narrative": ("context", "background", "findings", "investigation", "explanation",
+                  "details", "technical details", "incident details", "what we found",
+                  "problem", "the problem", "problem description", "issue"),
+    "references": ("references", "links", "related", "related links", "see also",
+                   "slack thread", "slack", "slack channel", "documents", "tickets", "jira",
+                   "appendix", "attachments", "supporting information"),
     "stats": ("stats", "statistics", "metrics", "key metrics", "figures", "numbers"),
 }
 """Each role and the headings (folded by :func:`fold`) that name it."""
+
+NOT_REPORT_ROLES = ("narrative", "references")
+"""Roles any document has (context, links): a heading naming one does not make it a report."""
 
 LESSON_ROLES = ("went_well", "went_wrong", "lucky")
 """Roles that are kinds of lessons (a lessons section's sub-headings, or headings alone)."""
@@ -119,19 +138,42 @@ def heading_role(heading: str) -> str | None:
     """
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip()
     text = _NUMBERING.sub("", text.lstrip("#*_ "))
+    while (bare := _TRAILING_NOTE.sub("", text)) != text and bare.strip():
+        text = bare  # "Immediate Actions (Completed)", "Timeline (all times PST)"
     words = fold(text).split()
+    while len(words) > 1 and words[0] in _LEADING:
+        words = words[1:]  # "The Cause", "Our response"
     for n in range(min(len(words), 8), 0, -1):
         role = _BY_HEADING.get(" ".join(words[:n]))
         if role is not None:
             return role
+    if len(words) <= _SHORT:
+        # A short heading that ends with a role's name ("Establishing the timeline").
+        for n in range(len(words) - 1, 0, -1):
+            role = _BY_HEADING.get(" ".join(words[-n:]))
+            if role in _SECTION_ROLES:
+                return role
     return None
+
+
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+_LEADING = frozenset({"the", "our", "a", "an", "this", "incident", "outage"})
+"""Words a heading may start with before the role it names ("The cause")."""
+_SECTION_ROLES = frozenset({"summary", "impact", "root_cause", "trigger", "contributing",
+                            "detection", "resolution", "timeline", "actions", "lessons",
+                            "went_well", "went_wrong", "lucky"})
+"""Roles a heading may name by its last words (not "... owner" or "... status")."""
+_SHORT = 4
+"""Most words of a heading read by its last words ("Establishing the timeline")."""
 
 
 PLACEHOLDERS = re.compile(
     r"\[(?:TITLE|title|Title|DATE|Date|NAME|Name|Incident Title|Service Name|Summary|"
     r"Description|Owner|TBD|YYYY-MM-DD)\]|INC-YYYYMMDD-#+|\bYYYY-MM-DD\b|\bHH:MM\b|"
     r"^(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)$|"
-    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}")
+    r"^(?i:(?:issue|incident|report|event|postmortem|post mortem)?\s*(?:name|title))$|"
+    r"<(?:title|date|name|summary|description)>|\{\{[^}]{1,40}\}\}|"
+    r"<[A-Z][a-z]*(?: [^<>\n]{1,120})?(?: here| goes here)>|\b20[xX]{2}-MM-DD\b|\bHH:mm\b")
 """Marks of a blank template: a report with these in its title or header is not one yet."""
 
 LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
@@ -234,18 +276,81 @@ def classify(text: str) -> str:
     return min(found)[1] if found else "entry"
 
 
+TASK_VERBS = re.compile(
+    r"^(?:[-*+]\s+)?(?:add|adopt|alert|analy[sz]e|audit|automate|build|change|check|clean|"
+    r"configure|consider|create|define|deploy|develop|disable|document|enable|enforce|"
+    r"ensure|establish|evaluate|explore|extend|fix|hire|implement|improve|increase|"
+    r"introduce|investigate|limit|look|make|migrate|monitor|move|notify|publish|reduce|"
+    r"refactor|remove|replace|require|research|restrict|review|revoke|rotate|run|schedule|"
+    r"set|ship|split|start|stop|switch|test|track|train|update|upgrade|use|validate|verify|"
+    r"write)\b", re.IGNORECASE)
+"""Verbs a task starts with ("Add an alert ..."): a line that starts with one is an item."""
+
 CAUSE_CUES = re.compile(
     r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
     r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
     r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
-    r"came from the|come from the)\b", re.IGNORECASE)
+    r"came from the|come from the|identified that|found that|determined that|discovered that|"
+    r"realised that|realized that|turned out|it appears that|appears to (?:be|have)|"
+    r"seems to (?:be|have)|we suspect|suspected|(?:this|that|which|it) (?:caused|led to|"
+    r"resulted in))\b", re.IGNORECASE)
 """Words that say a sentence of prose states why it happened."""
+
+STRONG_CAUSE_CUES = re.compile(
+    r"\b(?:root[\s-]+causes?|(?:primary|main|ultimate|underlying|actual|real|likely|probable|"
+    r"direct|immediate|proximate) cause|cause of (?:the|this|these|that|our|all|an?)\b|"
+    r"caused by|was caused|were caused|is caused|are caused|(?:core|underlying|real|actual) "
+    r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
+    r"the culprit)", re.IGNORECASE)
+"""Words that say outright that a sentence names the cause ("the root cause was",
+"the cause of the outage", "was caused by")."""
+
+WEAK_CAUSE_CUES = re.compile(
+    r"\b(?:because|caused|causing|led to|leads to|lead to|resulted in|results in|had a bug|"
+    r"has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|by mistake|accidentally|"
+    r"inadvertently|incorrectly)\b", re.IGNORECASE)
+"""Words of a sentence that tells why, less surely; read only where a report tells its
+story (the summary, context, analysis)."""
+
+@functools.lru_cache(maxsize=32)
+def folded_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (written in lower case, compiled to ignore case) for text already lowered:
+    several times faster over a whole report."""
+    return re.compile(pattern.pattern)
+
+
+THIS_CAUSED = re.compile(
+    r"^(?:this|that|which|these|it)\b(?:(?!\b(?:was|were|is|are|been|be)\b)[^.]){0,40}?\b"
+    r"(?:caused|causes|led to|leads to|"
+    r"resulted in|results in|meant|triggered)\b", re.IGNORECASE)
+"""A sentence that says what the one before it caused: the one before states the cause."""
+
+UNKNOWN_CAUSE = re.compile(
+    r"\b(?:(?:still|currently|remains?|is|are|was) (?:\w+ )?unknown|unclear (?:what|why|how)|"
+    r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)|"
+    r"under investigation|still investigating|no root cause)\b", re.IGNORECASE)
+"""Words that say the cause is not known: such a sentence states no cause."""
+
+SEEKING_CAUSE = re.compile(
+    r"\b(?:investigat\w*|look(?:ed|ing)? (?:for|into)|search\w* for|trying to (?:find|understand)|"
+    r"exclud\w*|ruled? out|determine|identify|began|started)\b[^.]{0,30}?\bcause\b(?![^.]{0,40}?"
+    r"\b(?:was|is|were|are)\b)|\bruled out as\b", re.IGNORECASE)
+"""Words of a sentence that looks for the cause, or rules one out, without stating it."""
+
+DETECTION_WORDS = re.compile(
+    r"\b(?:alert\w*|alarm\w*|pag(?:e|ed|ing)|report\w*|notic\w*|monitor\w*|pingdom|"
+    r"detect\w*|spotted|flagged|complain\w*|raised|escalat\w*|ticket)\b", re.IGNORECASE)
+"""Words that say how a problem was noticed, not what it was."""
 
 RESOLUTION_CUES = re.compile(
     r"\b(?:fixed by|resolved by|was fixed|were fixed|we fixed|fixed the (?:problem|issue)|"
     r"resolved the (?:problem|issue)|mitigated by|restored by|was restored|solved by|"
     r"was solved|addressed by|was addressed|recovered by|was resolved by|"
-    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue)))\b", re.IGNORECASE)
+    r"temporarily fixed|which fixed|to fix (?:this|the (?:problem|issue))|reverted|"
+    r"rolled (?:it )?back|(?:we|they|team) (?:restarted|redeployed|re-deployed|replaced|removed|"
+    r"deleted|increased|scaled)|(?:implemented|applied|deployed|released|shipped) (?:a |the )?"
+    r"(?:[\w-]+ ){0,3}(?:fix|patch|hotfix)|restored (?:service|access|the)|was mitigated)\b",
+    re.IGNORECASE)
 """Words that say a sentence of prose states how it was resolved."""
 
 

@@ -23,16 +23,18 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import keyevents, when
+from incidentlog.parse import header, keyevents, timeline_section, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
-from incidentlog.parse.house import SECTIONS, Reader
+from incidentlog.parse.house import Reader
+from incidentlog.parse.lists import items
+from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.render.emit import unescape_inline
-from incidentlog.vocabulary import PLACEHOLDERS, heading_role
+from incidentlog.vocabulary import NOT_REPORT_ROLES, PLACEHOLDERS, heading_role
 
-TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident)\s*:\s*",
+TITLE_PREFIX = re.compile(r"^(?:incident\s+report|post-?mortem|postmortem|incident|title)\s*:\s*",
                           re.IGNORECASE)
 
 
@@ -81,14 +83,20 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
     layout = _read_body(reader, doc, title_section)
-    known = sum(1 for s in doc.sections()
-                if norm(s.heading or "") in SECTIONS or heading_role(s.heading or ""))
+    known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS
+                or heading_role(s.heading or "") not in (None, *NOT_REPORT_ROLES))
+    known += len(_labelled_roles(doc, title_section))
     has_id = "incident_id" in builder.declared
-    read_something = reader.has_timeline or bool(builder.others or builder.root or builder.timeline
+    stated_root = builder.root and not builder.root_inferred
+    read_something = reader.has_timeline or bool(builder.others or stated_root or builder.timeline
                                                   or builder.resolution)
     if (PLACEHOLDERS.search(title or "") or re.search(r"\btemplate\b", title or "", re.I)) \
             and _filled_words(doc) < 40:
         raise InputError(f"{name}: a template: the title is a placeholder ({title[:40]})")
+    prompt = _PROMPT.search(doc.text)
+    if prompt and _unfilled(doc):
+        raise InputError(f"{name}: a template: its sections hold only prompts such as "
+                         f"{prompt[0][:40]!r}")
     headless = next(doc.sections(), None) is None
     if not title or not (reader.has_timeline or has_id or known >= 2 or
                          (known and read_something) or (headless and read_something)):
@@ -108,10 +116,47 @@ _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.
 _BLANK = re.compile(r"\[[^\]\n]{0,60}\](?!\()|\b[A-Z]{1,4}(?:[-/:][A-Z#]{1,8})+\b")
 
 
+def _labelled_roles(doc: Document, title_section: Section | None) -> set[str]:
+    """The report roles that bold run-in labels of top-level bullets name
+    (``- **Root cause**: ...``): a report told in labelled items has sections too."""
+    blocks = list(doc.root.blocks) + (title_section.blocks if title_section else [])
+    found: set[str] = set()
+    for block in blocks:
+        if block.type != "list":
+            continue
+        for item in items(doc, block):
+            pair = split_label(item.text)
+            role = heading_role(pair[0]) if pair else None
+            if role is not None and role not in NOT_REPORT_ROLES:
+                found.add(role)
+    return found
+
+
+_PROMPT = re.compile(r"<[A-Z][^<>]{3,600}>|\b(?:X{3,}|Y{3,}|Z{3,})\b")
+"""A template's prompts: ``<Short description of what happened ...>``, ``XXX``."""
+
+
+def _unfilled(doc: Document) -> bool:
+    """True when a document's report sections (two or more) hold nothing but prompts."""
+    sections = [s for s in doc.sections() if heading_role(s.heading or "") not in (
+        None, *NOT_REPORT_ROLES)]
+    if len(sections) < 2:
+        return False
+    for s in sections:
+        if not s.blocks:
+            continue
+        said = _PROMPT.sub(" ", doc.raw(s.blocks[0].start, s.blocks[-1].end))
+        if len(re.findall(r"[A-Za-z]{2,}", said)) > 3:
+            return False
+    return True
+
+
 def _filled_words(doc: Document) -> int:
-    """Words a template's user wrote: not headings, labels, placeholders or table rules."""
+    """Words a template's user wrote: not headings, labels, placeholders, prompts or table
+    rules."""
     count = 0
-    for line in doc.lines[doc.front_matter_end:]:
+    body = _PROMPT.sub(" ", "\n".join(doc.lines[doc.front_matter_end:]))
+    for line in body.split("\n"):
         if line.lstrip().startswith("#"):
             continue
         text = _BLANK.sub(" ", PLACEHOLDERS.sub(" ", _LABEL_OR_MARK.sub(" ", line)))
@@ -198,26 +243,25 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
-        elif layout == "key-events" and keyevents.is_labelled_list(reader, block):
+        elif keyevents.is_labelled_list(reader, block):
+            # "- **Root cause**: ..." bullets: a report told in labelled items
             keyevents.read_list(reader, title_section or doc.root, block, "")
         elif block.type == "paragraph" and title_section is not None and \
                 block in title_section.blocks:
-            reader.header(Section(title_section.heading, 1, title_section.line, [block]))
+            header.header(reader, Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
     if next(doc.sections(), None) is None:
         # No headings at all: the paragraphs and lists are the report; read their times.
         rows: list[tl.RowText] = []
-        reader.timeline_blocks(list(doc.root.blocks), rows)
+        timeline_section.timeline_blocks(reader, list(doc.root.blocks), rows)
         if rows:
             tl.emit(reader.b, rows)
             reader.has_timeline = True
-    reader.read(title_section if title_section is not None else doc.root)
-    if title_section is not None:
-        # Sections after the title section but at its level (a second H1) are kept.
-        later = [s for s in doc.root.children if s is not title_section]
-        for section in later:
-            reader.keep_all(section, title_section.heading or "")
+    # Sections beside the title section, at its level (a document sectioned by H1s), are
+    # read by role after it.
+    later = [s for s in doc.root.children if s is not title_section] if title_section else []
+    reader.read(title_section if title_section is not None else doc.root, later)
     return layout
 
 

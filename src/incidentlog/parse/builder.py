@@ -59,6 +59,8 @@ class Builder:
     stated_severity: str | None = None
     declared_row: bool = False
     root_line: int | None = None
+    root_inferred: bool = False
+    """The root cause was found in prose no heading or label names as the cause."""
     kept_keys: dict[object, Kept] = attrs.Factory(dict)
     """Each kept section by its key."""
     impact_line: int | None = None
@@ -244,7 +246,7 @@ class Builder:
             row = rows[last_resolved]
             assert isinstance(row, ev.Resolved)
             if row.note and row.occurred_at is not None and not row.summary and \
-                    classify(row.note) == "resolved" and row.note != "Incident resolved":
+                    classify(row.note) == "resolved" and _says_how(row.note):
                 # The row that ends the incident says how: that is its resolution.
                 self.resolution = (row.note, row.source.line - 1 if row.source else 0)
         if self.resolution is not None:
@@ -300,6 +302,16 @@ def _shown_html(event: ev.Event) -> ev.Event:
     changed = {f: new for f in event.__struct_fields__ if f not in _VERBATIM
                and (new := _unhtml(old := getattr(event, f))) is not old}
     return msgspec.structs.replace(event, **changed) if changed else event
+
+
+_BARE = frozenset({"incident", "issue", "problem", "outage", "is", "was", "has", "been", "the",
+                   "resolved", "closed", "fully", "marked", "as", "declared", "now", "and"})
+
+
+def _says_how(note: str) -> bool:
+    """A resolved row that says how it ended, not only that it did ("Resolved",
+    "Incident is resolved")."""
+    return len([w for w in re.findall(r"[a-z]+", note.lower()) if w not in _BARE]) >= 2
 
 
 def _last(rows: list[ev.Event], kind: type[ev.Event]) -> int | None:

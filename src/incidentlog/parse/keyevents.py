@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from incidentlog import events as ev
+from incidentlog.parse import actions
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.house import FIGURE_LABELS, Reader
 from incidentlog.parse.lists import Item, items
@@ -86,6 +87,11 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
         if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):
             continue
+        if heading_role(label or "") == "actions" and (value or item.body) and \
+                not re.search(r"^\s*(?:[-+*]|\d{1,9}[.)])\s", item.body, re.M):
+            # Review actions written as prose: an item per paragraph (or per task line).
+            actions.prose_items(reader, _paragraphs(reader, item))
+            continue
         if label is not None:
             text = value if not item.body else (value + "\n" + item.body).strip("\n")
             b.keep(label, 2, anchor, text, item.line, empty_ok=True, key=("item", item.line))
@@ -137,3 +143,17 @@ def _actions(reader: Reader, item: Item) -> bool:
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
                                         title=title, source=reader.b.src(item.line + offset)))
     return bool(found)
+
+
+def _paragraphs(reader: Reader, item: Item) -> list[list[tuple[str, int]]]:
+    """The paragraphs of a labelled item's text (after its label), lines with their lines."""
+    found: list[list[tuple[str, int]]] = [[]]
+    last = item.line + 1 + item.body.count("\n") + 1
+    for n in range(item.line, min(last, len(reader.doc.lines))):
+        line = reader.doc.lines[n]
+        text = _label(item)[1].strip() if n == item.line else line.strip()
+        if text:
+            found[-1].append((text, n))
+        elif found[-1]:
+            found.append([])
+    return [p for p in found if p]

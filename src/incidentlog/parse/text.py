@@ -155,3 +155,9 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 def norm(text: str) -> str:
     """A label or heading folded for comparison: lower case, words only."""
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def unparagraph(text: str) -> str:
+    """Paragraph text as the renderer's ``paragraph()`` would give it back: escapes undone."""
+    return "\n".join(re.sub(r"^( {0,3})\\(?=[#>+*\-=_`~<\d])", r"\1", line)
+                     for line in text.splitlines())

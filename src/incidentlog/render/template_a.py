@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from incidentlog import figures as fg
@@ -33,6 +34,10 @@ LESSON_KINDS = {
     "went_wrong": ("What Went Wrong", "❌"),
     "lucky": ("Where We Got Lucky", "🍀"),
 }
+
+
+OWNER_LABEL = re.compile(r"^\*\*[^*]+\*\*: ")
+"""How a task-list item names its owner: ``- [ ] **owner**: title``."""
 
 
 def render(incident: Incident, history: Sequence[Event] | None = None, *,
@@ -141,6 +146,11 @@ def _blast_radius(i: Incident) -> str:
         slo = _slo_lines(i)
     if slo:
         parts.append("**SLO Impact**:\n" + "\n".join(slo))
+    for part, label in (("technical", "Technical Impact"), ("business", "Business Impact")):
+        # What template B writes under its own impact headings has a place here too.
+        said = [_fact_line(f.label, f.value) for f in impact.facts if f.part == part]
+        if said:
+            parts.append(f"**{label}**:\n" + "\n".join(said))
     return join_blocks(parts)
 
 
@@ -181,6 +191,11 @@ def _five_whys(i: Incident) -> str:
     parts = ["\n\n".join(items)] if items else []
     if has(root.summary) and items:
         parts.append(f"**Root Cause**: {after_label(root.summary)}")
+    if has(root.immediate_cause):
+        parts.append(f"**Immediate Cause**: {after_label(root.immediate_cause)}")
+    if root.causes:
+        parts.append("**Root Causes**:\n" + "\n".join(
+            f"{n}. {item(x)}" for n, x in enumerate(root.causes, 1)))
     return join_blocks(parts)
 
 
@@ -220,6 +235,8 @@ def _action_items(i: Incident) -> str:
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
         title = inline(action.title) if owner else item(action.title)
+        if not owner and OWNER_LABEL.match(title):
+            title = "\\" + title  # "**Label**: ..." is the item's own words, not its owner
         line = f"- [{box}] {owner}{title}{tail}{extra}"
         heading = HORIZONS.get(action.horizon or "", action.horizon or "")
         groups.setdefault(heading, []).append(line)

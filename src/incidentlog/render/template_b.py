@@ -108,6 +108,8 @@ def _business_impact(i: Incident) -> str:
     if impact and impact.slo_actual is not None and impact.slo_target is not None:
         generated.append(("Availability", f"{fg.format_number(impact.slo_actual, 3)}% (target: "
                                           f"{fg.format_number(impact.slo_target, 3)}%)"))
+    # What template A writes under SLO Impact has a place here too, labelled as such.
+    generated += [("SLO", f.value) for f in (impact.facts if impact else ()) if f.part == "slo"]
     return _facts(i, "business", generated)
 
 

@@ -1,0 +1,233 @@
+"""Action items in every shape: plain, numbered and task lists, lists under
+sub-headings (a category), and tables with any header names."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from incidentlog import events as ev
+from incidentlog.parse import timeline as tl
+from incidentlog.parse.lists import Item, items
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import (
+    norm,
+    read_date,
+    split_label,
+)
+from incidentlog.render import template_a
+from incidentlog.render.emit import unescape_inline
+from incidentlog.vocabulary import TASK_VERBS
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)(?P<extra>\s\[[^\]]*\])?$")
+A_HORIZONS = {norm(v): k for k, v in template_a.HORIZONS.items()}
+_MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+")
+
+
+def action_items(reader: Reader, s: Section) -> list[Block]:
+    return action_blocks(reader, s.blocks, None)
+
+
+def action_blocks(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
+    leftover = []
+    for block in blocks:
+        if block.type == "list" and task_items(reader, items(reader.doc, block), horizon):
+            continue
+        if block.type == "table" and action_table(reader, block):
+            continue
+        if block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def is_status(heading: str) -> bool:
+    """True for a heading that names where items stand ("Completed", "In progress")."""
+    return norm(heading) in _STATUS
+
+
+def horizon(reader: Reader, s: Section) -> list[Block]:
+    """A sub-heading of action items: its name is the items' horizon or category."""
+    label = s.heading or ""
+    category: str | None = A_HORIZONS.get(norm(label), label)
+    # Prose beside a category's listed items is a note about them, not another item.
+    listed = any(isinstance(e, ev.ActionItemAdded) and e.horizon == category
+                 for e in reader.b.others)
+    status = _STATUS.get(norm(label))
+    if status is not None:  # "Completed", "In progress": the items' status, not a category
+        category = None
+    if listed or s.children or any(b.type in ("list", "table") for b in s.blocks):
+        return action_lists(reader, s.blocks, category, status)
+    return _prose_items(reader, s.blocks, category)
+
+
+def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
+    parsed = []
+    for n, item in enumerate(lst, 1):
+        if item.body or item.checked is None:
+            return False
+        text = item.text
+        owner = None
+        match = re.match(r"^\*\*(?P<owner>[^*]+)\*\*: ", text)
+        if match and not re.search(r"\]\s+\\\*", reader.doc.lines[item.line]):
+            owner, text = unescape_inline(match["owner"]), unescape_inline(text[match.end():])
+        found = ITEM_ID.search(text)
+        status = "done" if item.checked else "open"
+        due = priority = None
+        if found:
+            item_id, text = found["id"], text[:found.start()]
+            for extra in (found["extra"] or "").strip(" []").split(", "):
+                if extra == "in progress" and not item.checked:
+                    status = "in_progress"
+                elif extra.startswith("due ") and (d := read_date(extra[4:])):
+                    due = d
+                elif re.fullmatch(r"P[0-3]", extra):
+                    priority = extra
+                elif extra:
+                    return False
+        else:
+            item_id = str(len(reader.b.others) + n)
+        parsed.append(ev.ActionItemAdded(
+            occurred_at=None, actor=reader.b.actor, item_id=item_id, title=text, owner=owner,
+            due=due, priority=priority, status=status, horizon=horizon,  # type: ignore[arg-type]
+            source=reader.b.src(item.line)))
+    for event in parsed:
+        reader.b.add(reader.b.unique_item(event))
+    return True
+
+
+_STATUS: dict[str, str] = {
+    "planned": "open", "ongoing": "in_progress",
+    "not started": "open", "open": "open", "todo": "open", "to do": "open",
+    "in progress": "in_progress", "started": "in_progress", "done": "done",
+    "complete": "done", "completed": "done", "closed": "done"}
+
+
+def action_table(reader: Reader, block: Block) -> bool:
+    header, body = tl.table_rows(reader.doc, block)
+    cols = {name: tl.column(header, *names) for name, names in {
+        "id": ("#", "id"), "title": ("action", "title", "item", "task"),
+        "owner": ("owner", "assignee", "who"), "due": ("due", "due date", "deadline"),
+        "priority": ("priority",), "status": ("status", "state"),
+        "horizon": ("horizon", "timeframe", "term"),
+    }.items()}
+    if cols["title"] is None:
+        return False
+    if cols["id"] is None and header and header[0].strip() == "#":
+        cols["id"] = 0
+    parsed = []
+    for n, (line, row) in enumerate(body, 1):
+        if len(row) != len(header):
+            return False
+
+        def get(name: str, row: list[str] = row) -> str:
+            i = cols[name]
+            return row[i] if i is not None else ""
+
+        status = _STATUS.get(norm(get("status")).replace("✅", "").strip())
+        due = read_date(get("due")) if get("due") else None
+        if (get("status") and status is None) or (get("due") and due is None):
+            return False
+        parsed.append(ev.ActionItemAdded(
+            occurred_at=None, actor=reader.b.actor, item_id=get("id") or str(n),
+            title=get("title"), owner=get("owner") or None, due=due,
+            priority=get("priority") or None, status=status or "open",  # type: ignore[arg-type]
+            horizon=A_HORIZONS.get(norm(get("horizon")), get("horizon")) or None,
+            source=reader.b.src(line)))
+    for event in parsed:
+        reader.b.add(reader.b.unique_item(event))
+    return True
+
+
+def section(reader: Reader, s: Section) -> list[Block]:
+    """Every list under the heading: one action item per top-level item. A section written
+    only as prose has an item per paragraph, or per line where each line is a task
+    ("Hire a SecOps person", "Add a feature ...")."""
+    if s.children or any(b.type in ("list", "table") for b in s.blocks):
+        return action_lists(reader, s.blocks, None)
+    return _prose_items(reader, s.blocks)
+
+
+def _prose_items(reader: Reader, blocks: list[Block], horizon: str | None = None
+                 ) -> list[Block]:
+    leftover = []
+    paragraphs: list[list[tuple[str, int]]] = []
+    for block in blocks:
+        lines = [(line.strip(), n) for n, line in enumerate(
+            reader.doc.lines[block.start:block.end], block.start) if line.strip()]
+        if block.type != "paragraph" or not lines or lines[-1][0].endswith(":") or \
+                split_label(lines[0][0]):
+            leftover.append(block)
+            continue
+        paragraphs.append(lines)
+    prose_items(reader, paragraphs, horizon)
+    return leftover
+
+
+def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
+                horizon: str | None = None) -> None:
+    """Action items written as prose: one per paragraph, or one per line where every line
+    of the paragraph is a task ("Hire a SecOps person", "Add a feature ...")."""
+    found: list[tuple[str, int]] = []
+    for lines in paragraphs:
+        if len(lines) > 1 and all(TASK_VERBS.match(line) for line, _ in lines):
+            found += lines
+        elif lines:
+            found.append((" ".join(line for line, _ in lines), lines[0][1]))
+    known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
+    n = len(known)
+    for title, line in found:
+        n += 1
+        while str(n) in known:
+            n += 1
+        reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
+                                        title=title, horizon=horizon,
+                                        source=reader.b.src(line)))
+
+
+def action_lists(reader: Reader, blocks: list[Block], horizon: str | None,
+                 status: str | None = None) -> list[Block]:
+    """Action items from lists in any shape (plain, numbered, task lists) and tables."""
+    leftover = []
+    for block in blocks:
+        if block.type == "list" and task_items(reader, items(reader.doc, block), horizon):
+            continue
+        if block.type == "table" and action_table(reader, block):
+            continue
+        if block.type == "list" and _plain_items(reader, items(reader.doc, block), horizon,
+                                                 status):
+            continue
+        if block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def action_category(reader: Reader, s: Section) -> list[Block]:
+    """A sub-heading of an action items section: its name is the items' category."""
+    return action_lists(reader, s.blocks, s.heading or None)
+
+
+def _plain_items(reader: Reader, lst: list[Item], horizon: str | None,
+                 status: str | None = None) -> bool:
+    """Items without checkboxes or ids: their text (nested details folded in) is the title.
+    A list of empty bullets (a template's "-") holds no item."""
+    if not any(item.text.strip() or item.body.strip() for item in lst):
+        return False
+    known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
+    start = len(known) + 1
+    for n, item in enumerate(lst):
+        title = item.text
+        if item.body:
+            title += "\n" + "\n".join(_MARKER.sub("", line).strip()
+                                      for line in item.body.splitlines() if line.strip())
+        item_id = str(start + n)
+        while item_id in known:
+            item_id += "a"
+        reader.b.add(ev.ActionItemAdded(
+            occurred_at=None, actor=reader.b.actor, item_id=item_id, title=title.strip(),
+            status="done" if item.checked else status or "open",  # type: ignore[arg-type]
+            horizon=horizon,
+            source=reader.b.src(item.line)))
+    return True

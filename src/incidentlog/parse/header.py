@@ -1,0 +1,160 @@
+"""The header under the title (``**Severity**: P1`` lines) and the summary section."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from incidentlog.parse.lists import items
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import (
+    norm,
+    read_date,
+    read_duration,
+    split_label,
+    unparagraph,
+)
+from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
+from incidentlog.severity import rank
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
+
+
+def header(reader: Reader, title_section: Section) -> None:
+    """The title and the ``**Field**: value`` lines under it."""
+    for block in title_section.blocks:
+        if block.type == "thematic_break":
+            continue
+        kept: list[str] = []
+        for n in range(block.start, block.end):
+            line = reader.doc.lines[n]
+            if block.type != "paragraph" or not header_line(reader, line, n):
+                kept.append(line)
+        if any(k.strip() for k in kept):
+            reader.b.keep("", 1, None, "\n".join(kept), block.start)
+
+
+def header_line(reader: Reader, line: str, n: int) -> bool:
+    pair = split_label(line)
+    if pair is None:
+        return False
+    label, value = norm(pair[0]), pair[1]
+    d = reader.b.declared
+    if label == "incident id" and value:
+        return "incident_id" in d or bool(d.setdefault("incident_id", value.lstrip("#")))
+    if label == "date":
+        return read_date(value) is not None and value.strip() == str(read_date(value))
+    if label == "severity":
+        match = SEVERITY.match(value)
+        if match and reader.b.stated_severity is None and (
+                not match.group(2) or SEVERITY_WORDS[match.group(1).upper()].lower()
+                == match.group(2).lower()):
+            severity = match.group(1).upper()
+            reader.b.stated_severity = severity
+            return value == severity or value == f"{severity}-{SEVERITY_WORDS[severity]}"
+        if reader.b.stated_severity is None and rank(value) is not None and len(value) <= 40 \
+                and "*" not in value:
+            reader.b.stated_severity = value  # the team's own scale, as written
+            return True
+        return False
+    if label in ("incident commander", "commander") and value and "commander" not in d:
+        d["commander"] = value
+        return True
+    if label == "status" and value.lower() in {v.lower() for v in STATUS_LABELS.values()} \
+            and reader.b.stated_status is None:
+        reader.b.stated_status = (value, n)
+        return True
+    if label == "duration" and value:
+        minutes = read_duration(value)
+        if minutes is None:
+            return False
+        reader.b.figure("duration_minutes", minutes, value, "Duration", n)
+        return True
+    return False
+
+
+def executive_summary(reader: Reader, s: Section) -> list[Block]:
+    leftover: list[Block] = []
+    blocks = [b for b in s.blocks if b.type != "thematic_break"]
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        text = reader.raw(block)
+        pair = split_label(text) if block.type == "paragraph" else None
+        labelled = reader.label_before_list(blocks, i)
+        if labelled and labelled[0] == "impact":
+            leftover += impact_bullets(reader, labelled[1])
+            i += 2
+            continue
+        first = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None
+        if first and norm(first[0]) == "one line summary" and \
+                "summary" not in reader.b.declared:
+            rest = text.split("\n", 1)[1] if "\n" in text else ""
+            reader.b.declared["summary"] = unparagraph((first[1] + "\n" + rest).strip())
+            i += 1
+            continue
+        if first and "\n" in text and norm(first[0]) in ("root cause", "resolution") and \
+                first[1] and summary_label(reader, first[0], unparagraph(
+                    (first[1] + "\n" + text.split("\n", 1)[1]).strip()), block.start):
+            i += 1
+            continue
+        if pair and "\n" not in text and summary_label(reader, pair[0], pair[1], block.start):
+            i += 1
+            continue
+        if block.type == "paragraph" and not pair and not reader.b.declared.get("summary") \
+                and not leftover:
+            reader.b.declared["summary"] = unparagraph(text)
+            i += 1
+            continue
+        leftover.append(block)
+        i += 1
+    return leftover
+
+
+def summary_label(reader: Reader, label: str, value: str, line: int) -> bool:
+    key = norm(label)
+    if key == "one line summary" and "summary" not in reader.b.declared:
+        reader.b.declared["summary"] = unparagraph(value)
+        return True
+    if key == "root cause" and value and "exec_root" not in reader.b.root:
+        reader.b.set_root(line, summary=unparagraph(value), exec_root=unparagraph(value))
+        return True
+    if key == "resolution" and value and reader.b.resolution is None:
+        reader.b.resolution = (unparagraph(value), line)
+        return True
+    return False
+
+
+def impact_bullets(reader: Reader, block: Block) -> list[Block]:
+    for item in items(reader.doc, block):
+        pair = split_label(item.text) if not item.body else None
+        if pair is None:
+            reader.b.fact("summary", "", item.text, item.line)
+            continue
+        label, value = pair
+        key = norm(label)
+        if key == "users affected" and "users_affected" not in reader.b.impact:
+            reader.b.set_impact(item.line, users_affected=value)
+        elif key == "revenue impact" and "revenue" not in reader.b.impact:
+            reader.b.set_impact(item.line, revenue=value)
+        elif key == "duration" and (minutes := read_duration(value)) is not None:
+            reader.b.figure("duration_minutes", minutes, value, "Impact Duration", item.line)
+        elif key == "slo impact" and re.fullmatch(r"Error budget consumed: [\d.]+%", value):
+            pass  # written from the figures, which give it again
+        elif key == "services impacted" and not reader.b.declared.get("services") and (
+                names := _names(value)):
+            reader.b.declared["services"] = names
+        else:
+            reader.b.fact("summary", label, value, item.line)
+    return []
+
+
+def _names(value: str) -> tuple[str, ...] | None:
+    """``a, b, c`` as names, when writing them back gives the same words."""
+    names = tuple(value.split(", "))
+    if all(n.strip() == n and n for n in names):
+        return names
+    return None

@@ -1,0 +1,108 @@
+"""Lessons: learned, what went well, wrong, where we got lucky, key takeaways."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from incidentlog import events as ev
+from incidentlog.parse.lists import Item, items
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import (
+    norm,
+    split_label,
+)
+from incidentlog.render import template_a, template_b
+from incidentlog.render.emit import unescape_inline
+from incidentlog.vocabulary import LESSON_ROLES, fold, heading_role
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+LESSON_HEADINGS = {
+    **{norm(h): k for k, (h, _) in template_a.LESSON_KINDS.items()},
+    **{norm(h): k for k, h in template_b.RESPONSE_KINDS.items()},
+    **{norm(h): k for k, h in template_b.LESSON_KINDS.items()},
+    "what went well": "went_well", "what went wrong": "went_wrong",
+    "where we got lucky": "lucky",
+}
+"""The house templates' lesson headings (folded), by the kind of lesson under them."""
+MARKS = "✅❌🍀"
+"""Marks that start a house lesson line."""
+
+
+def section(reader: Reader, s: Section) -> list[Block]:
+    role = heading_role(s.heading or "")
+    kind = LESSON_HEADINGS.get(norm(s.heading or "")) or (
+        role if role in LESSON_ROLES else norm(s.heading or "").replace(" ", "_"))
+    leftover = []
+    for block in s.blocks:
+        if block.type == "paragraph" and mark_lines(reader, block, kind):
+            continue
+        if block.type == "list" and lesson_items(reader, items(reader.doc, block), kind):
+            continue
+        if block.type == "list" and lesson_list(reader, block, kind):
+            continue
+        if block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def mark_lines(reader: Reader, block: Block, kind: str) -> bool:
+    found = []
+    for n in range(block.start, block.end):
+        line = reader.doc.lines[n].strip()
+        if not line or line[0] not in MARKS:
+            return False
+        lesson = lesson_text(reader, line[1:].strip(), kind, n)
+        if lesson is None:
+            return False
+        found.append(lesson)
+    for lesson in found:
+        reader.b.add(lesson)
+    return bool(found)
+
+
+def lesson_items(reader: Reader, lst: list[Item], kind: str) -> bool:
+    found = []
+    for item in lst:
+        lesson = lesson_text(reader, item.text, kind, item.line) if not item.body else None
+        if lesson is None:
+            return False
+        found.append(lesson)
+    for lesson in found:
+        reader.b.add(lesson)
+    return bool(found)
+
+
+def lesson_text(reader: Reader, text: str, kind: str, line: int) -> ev.LessonRecorded | None:
+    pair = split_label(text)
+    if (m := re.fullmatch(r"\*\*([^*]+)\*\*", text)):
+        title, body = unescape_inline(m[1]), ""
+    elif pair:
+        title, body = pair
+    else:
+        return None
+    return ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind, title=title,
+                             text=body, source=reader.b.src(line))
+
+
+def by_role(reader: Reader, s: Section) -> list[Block]:
+    """Items under a lessons heading (or one of its kinds), each a lesson of that kind."""
+    role = heading_role(s.heading or "")
+    kind = role if role in LESSON_ROLES else fold(s.heading or "lesson").replace(" ", "_")
+    leftover = []
+    for block in s.blocks:
+        if not lesson_list(reader, block, kind):
+            leftover.append(block)
+    return leftover
+
+
+def lesson_list(reader: Reader, block: Block, kind: str) -> bool:
+    """Each item of a list is a lesson of ``kind``, its words as written."""
+    lst = items(reader.doc, block) if block.type == "list" else []
+    for item in lst:
+        text = item.text + ("\n" + item.body if item.body else "")
+        reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind,
+                                       title=text.strip(), source=reader.b.src(item.line)))
+    return bool(lst)

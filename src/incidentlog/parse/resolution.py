@@ -1,0 +1,112 @@
+"""How it ended: the resolution, the mitigation and the commands that made it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from incidentlog import events as ev
+from incidentlog.parse import figures
+from incidentlog.parse.causes import Unit
+from incidentlog.parse.lists import items
+from incidentlog.parse.prose import paragraph_text
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import (
+    norm,
+    split_label,
+    unparagraph,
+)
+from incidentlog.vocabulary import heading_role
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+
+def mitigation(reader: Reader, s: Section) -> list[Block]:
+    leftover = []
+    m = reader.b.mitigation
+    for block in s.blocks:
+        text = reader.raw(block)
+        pair = split_label(text) if block.type == "paragraph" and "\n" not in text else None
+        key = norm(pair[0]) if pair else ""
+        if key == "action taken" and pair and "action" not in m:
+            m.update(action=pair[1], line=block.start)
+        elif key == "why it worked" and pair and "why_it_worked" not in m:
+            m["why_it_worked"] = pair[1]
+        elif key == "time to mitigation" and pair and figures.figure_lines(reader, block):
+            pass
+        elif block.type == "block_code" and "commands" not in m and text.startswith("```"):
+            m["commands"] = str(block.token.get("raw", "")).rstrip("\n")
+            m["commands_language"] = str((block.token.get("attrs") or {}).get("info") or "")
+        elif block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def resolution_steps(reader: Reader, s: Section) -> list[Block]:
+    """Template B's Resolution Steps Taken, in the shape the renderer writes it."""
+    leftover = []
+    m = reader.b.mitigation
+    mitigated = any(isinstance(r, ev.Mitigated) for r in reader.b.timeline)
+    for i, block in enumerate(s.blocks):
+        text = reader.raw(block)
+        pair = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None
+        key = norm(pair[0]) if pair else ""
+        rest = text.split("\n", 1)[1] if pair and "\n" in text else ""
+        value = unparagraph(((pair[1] if pair else "") + "\n" + rest).strip())
+        if key == "resolution" and pair and reader.b.resolution is None:
+            reader.b.resolution = (value, block.start)
+        elif key == "why it worked" and pair and mitigated and "why_it_worked" not in m:
+            m["why_it_worked"] = value
+        elif block.type == "paragraph" and not pair and i == 0 and mitigated:
+            m.update(action=unparagraph(text), line=block.start)
+        elif block.type == "block_code" and mitigated and "commands" not in m and \
+                text.startswith("```"):
+            m["commands"] = str(block.token.get("raw", "")).rstrip("\n")
+            m["commands_language"] = str((block.token.get("attrs") or {}).get("info") or "")
+        elif block.type != "thematic_break":
+            leftover.append(block)
+    return leftover
+
+
+def section(reader: Reader, s: Section) -> list[Block]:
+    """Every prose paragraph under a resolution heading says how it ended, as written (a
+    paragraph that ends "... by:" with the list after it too); code and tables are kept."""
+    if reader.b.resolution is not None:
+        return list(s.blocks)
+    taken: list[str] = []
+    rest: list[Block] = []
+    blocks = [b for b in s.blocks if b.type != "thematic_break"]
+    listed: set[int] = set()  # lists a "... by:" paragraph introduces
+    for n, block in enumerate(blocks):
+        if n in listed:
+            taken.append("\n".join(item.text for item in items(reader.doc, block)))
+            continue
+        text = paragraph_text(reader, block) if block.type == "paragraph" else ""
+        pair = split_label(text.split("\n", 1)[0]) if text else None
+        if block.type == "list" and not any(b.type == "paragraph" for b in blocks) and \
+                (steps := [x.text for x in items(reader.doc, block) if x.text.strip()]):
+            taken.append("\n".join(steps))  # the steps that ended it, as a list
+            continue
+        if not text or (pair and not pair[1]):
+            rest.append(block)
+            continue
+        taken.append(text)
+        if text.endswith(":") and n + 1 < len(blocks) and blocks[n + 1].type == "list":
+            listed.add(n + 1)
+    if taken:
+        reader.b.resolution = ("\n\n".join(taken), s.line)
+    return rest
+
+
+def from_labels(reader: Reader, units: list[Unit]) -> None:
+    """A resolution no section states, from a run-in label anywhere (``**Resolution**:``
+    nested under another bullet, or in a list that mixes labels with timeline rows)."""
+    b = reader.b
+    if b.resolution is not None:
+        return
+    said = [u for u in units if u.role == "resolution" and u.labelled
+            and heading_role(u.name) == "resolution"]
+    if said:
+        first = said[0]
+        text = "\n".join(u.text for u in said if u.name == first.name and u.line >= first.line)
+        b.resolution = (text, first.line)

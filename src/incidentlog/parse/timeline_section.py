@@ -1,0 +1,103 @@
+"""A timeline section in any common shape: a table, bullets, lines starting with times,
+or one sub-heading per event; date lines and date sub-headings set the day."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from incidentlog.parse import figures, when
+from incidentlog.parse import timeline as tl
+from incidentlog.parse.source import Block, Section
+from incidentlog.parse.text import (
+    stated_zone_name,
+)
+
+if TYPE_CHECKING:
+    from incidentlog.parse.house import Reader
+
+
+def timeline(reader: Reader, s: Section) -> list[Block]:
+    """A timeline in any common shape: a table, bullets, lines starting with times, or
+    one sub-heading per event; date lines and date sub-headings set the day."""
+    if reader.has_timeline:
+        return list(s.blocks)
+    # A zone the timeline's own heading or opening lines state holds for it.
+    opening = "\n".join([s.heading or ""] + [reader.raw(b) for b in s.blocks[:2]
+                                              if b.type == "paragraph"])
+    if (name := stated_zone_name(opening)) and (zone := when.zone_named(name)):
+        reader.clock.zone = zone
+    rows: list[tl.RowText] = []
+    leftover = timeline_blocks(reader, s.blocks, rows)
+    timeline_headings(reader, s, rows)
+    if rows:
+        tl.emit(reader.b, rows)
+        reader.has_timeline = True
+    return leftover
+
+
+def timeline_blocks(reader: Reader, blocks: list[Block], rows: list[tl.RowText]) -> list[Block]:
+    leftover = []
+    from_list = False  # what follows a bullet timeline's item belongs to it
+    for block in blocks:
+        if block.type == "thematic_break":
+            continue
+        text = reader.raw(block)
+        if block.type == "paragraph" and re.fullmatch(r"All times in [A-Z]{1,5}\.", text):
+            continue
+        if block.type == "block_code" and text.startswith("```mermaid\ngantt"):
+            continue  # a chart the renderer draws from the timeline: drawn again
+        found = None
+        if block.type == "table" or (block.type == "paragraph" and
+                                     tl.looks_like_table(reader.doc, block)):
+            problems: list[tuple[int, str, str]] = []
+            found = tl.read_table(reader.doc, block, reader.clock, problems)
+            for line, code, message in problems:
+                reader.b.problem(line, code, message)
+        elif block.type == "list":
+            found = tl.read_bullets(reader.doc, block, reader.clock)
+        elif block.type == "paragraph" and not figures.figure_lines(reader, block):
+            found = tl.read_lines(reader.doc, block, reader.clock)
+        elif block.type == "paragraph":
+            continue
+        if found is not None:
+            rows += found
+            if found:
+                from_list = block.type == "list"
+                continue
+            if not found and block.type == "paragraph":
+                leftover.append(block)  # a date line: kept as written
+                continue
+        if rows and from_list and block.type in ("block_code", "list", "paragraph",
+                                                 "block_quote") and not leftover \
+                and not stated_zone_name(text):
+            last = rows[-1]
+            rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
+            continue
+        leftover.append(block)
+    return leftover
+
+
+def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> None:
+    """Sub-headings that are times (one per event) or dates (a day's events)."""
+    for child in s.children:
+        heading = child.heading or ""
+        stamp = reader.clock.read(heading, whole=False)
+        dated = when.read_date(heading.strip("*_ "), reader.clock.order)
+        if stamp is not None and stamp.at is not None:
+            words = heading[stamp.end:].strip()
+            body = reader.doc.raw(child.start, child.end)
+            rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
+                                   child.line))
+            reader.consumed.add(child.line)
+        elif dated is not None:
+            reader.clock.set_day(dated[0])
+            inner: list[tl.RowText] = []
+            left = timeline_blocks(reader, child.blocks, inner)
+            if inner and not left:
+                rows += inner
+                timeline_headings(reader, child, rows)
+                reader.consumed.add(child.line)
+                # The day's heading stays, as written, with nothing under it.
+                reader.b.keep(heading, child.level, s.heading or "", "", child.line,
+                            empty_ok=True, key=("section", child.line))

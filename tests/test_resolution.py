@@ -1,0 +1,50 @@
+"""How it ended, as the report says it: sections, labels anywhere, never a bare 'Resolved'."""
+
+from __future__ import annotations
+
+from incidentlog.parse import import_markdown
+
+
+def resolution(text: str) -> str:
+    return import_markdown(text).incident.resolution
+
+
+def test_a_paragraph_that_ends_by_with_a_colon_takes_what_follows() -> None:
+    said = resolution("# Negative values\n\n## Summary\n\nOffers could be abused.\n\n"
+                      "## Resolution and recovery\n\nThis issue was addressed in 1.8.0 by:\n\n"
+                      "Reinstating the mempool verification code.\n\n## Timeline\n\n"
+                      "- 2023-07-21 10:00 fix released, incident resolved\n")
+    assert "This issue was addressed in 1.8.0 by:" in said
+    assert "Reinstating the mempool verification code." in said
+
+
+def test_a_resolution_label_nested_under_another_bullet_is_read() -> None:
+    said = resolution("# Incident on 2020-02-12\n\n- **Key events**\n  - Fault occurs "
+                      "2020-02-12 11:45\n  - Resolved 2020-02-12 12:07\n\n- **Context**:\n"
+                      "  - An engineer ran terraform destroy in the wrong workspace.\n\n"
+                      "  - **Resolution**: Using terraform the cluster nodes were created "
+                      "again.\n")
+    assert said == "Using terraform the cluster nodes were created again."
+
+
+def test_a_row_that_only_says_resolved_is_no_resolution() -> None:
+    assert resolution("# Incident on 2020-02-12\n\n- **Key events**\n  - Fault occurs "
+                      "2020-02-12 11:45\n  - Resolved 2020-02-12 12:07\n\n- **Impact**: "
+                      "Concourse was down.\n") == ""
+
+
+def test_a_resolution_section_written_as_a_list_is_its_steps() -> None:
+    said = resolution("# v4 upgrade\n\n## Summary\n\nThe chain halted.\n\n## Resolving actions\n\n"
+                      "- validators rolled back their states to the previous block\n"
+                      "- a patched binary was released\n")
+    assert said == ("validators rolled back their states to the previous block\n"
+                    "a patched binary was released")
+
+
+def test_a_summary_sentence_that_says_it_was_reverted_is_the_resolution() -> None:
+    said = resolution("# Ingress upgrade outage\n\n## Summary\n\nStaging and prod were not "
+                      "accessible after the upgrade, so I reverted the version bump which "
+                      "restored access. More details follow.\n\n## Timeline\n\n"
+                      "- 2023-01-23 10:00 outage begins\n")
+    assert said.startswith("Staging and prod were not accessible after the upgrade, so I "
+                           "reverted the version bump")
