@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import uuid
@@ -21,6 +22,20 @@ HOW_TO_POSTGRES = (
     "(bash .ci/postgres.sh starts a throwaway server and prints the URL)"
 )
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def timeline_header_lines(text: str) -> list[str]:
+    """Header rows of the pipe tables that are timelines (a column names a time): a
+    template writes its timeline's columns in its own words (``Timestamp`` becomes
+    ``Time``), as it does a heading naming a role."""
+    lines = text.splitlines()
+    found = []
+    for line, rule in itertools.pairwise(lines):
+        if "|" in line and set(rule.strip()) <= set("|:- ") and "-" in rule:
+            cells = [c.strip().lower() for c in line.strip().strip("|").split("|")]
+            if any(c.split(" ")[0] in ("time", "timestamp", "date", "when") for c in cells):
+                found.append(line)
+    return found
 
 
 class Clock:

@@ -19,7 +19,7 @@ from incidentlog.parse.when import ABBREVIATIONS
 from incidentlog.render import render_markdown
 from incidentlog.vocabulary import heading_role
 
-from conftest import SHARED
+from conftest import SHARED, timeline_header_lines
 
 STRUCTURAL = {"key", "events", "review", "actions", "incident", "report", "Key", "Incident",
               "Review", "Actions", "Events", "Report", "x"}
@@ -60,6 +60,8 @@ def role_words(text: str) -> set[str]:
         match = re.match(r"^\s*(?:#{1,6}\s+|[-*]\s+\*\*)(.+?)(?:\*\*.*)?$", line)
         if match and heading_role(match[1]) is not None:
             found |= words(match[1])
+    for line in timeline_header_lines(text):
+        found |= words(line)
     return found
 
 

@@ -188,6 +188,10 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
               "starts degrading", "started degrading", "begins degrading", "drops to zero",
               "dropped to zero", "drops to 0%", "dropped to 0%", "reaches 0%", "is at 0%",
               "fell to zero", "falls to zero", "chain stalled", "service degraded",
+              "begins experiencing", "began experiencing", "started experiencing",
+              "starts experiencing", "began impacting", "begins impacting",
+              "started impacting", "began affecting", "started affecting",
+              "failures began", "failures started", "failures begin",
               "degradation begins", "errors begin", "errors start", "errors started"),
     "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
                  "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
@@ -203,15 +207,20 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "problem is identified", "issue is identified", "notified", "notifying",
                  "we notice", "was noticed", "is noticed", "detected the", "alert received",
                  "identified by", "recognizes", "recognized", "recognised",
-                 "received an alert", "alert was received", "on-call paged", "oncall paged"),
+                 "received an alert", "alert was received", "on-call paged", "oncall paged",
+                 "informed of", "was informed", "were informed", "was alerted",
+                 "were alerted", "notice that", "notice a", "notice the", "notice drop",
+                 "realization", "realisation", "first recorded", "first pinged",
+                 "pinged on-call", "pinged oncall", "first noticed", "first sign"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
                   "temporary fix", "workaround applied", "workaround in place",
-                  "mitigation in place", "mitigation deployed"),
+                  "mitigation in place", "mitigation deployed", "stabilized", "stabilised"),
     "resolved": ("outage ends", "outage ended", "outage end", "incident ends",
                  "incident ended", "end of incident", "end of outage", "end of the outage",
                  "end of the incident", "service fully restored", "fully restored",
+                 "declared resolved", "declared as resolved", "declared over",
                  "fully recovered", "back to normal", "returns to normal",
                  "returned to normal", "return to normal", "service resumes",
                  "service resumed", "permanently fixed", "problem solved",
@@ -225,7 +234,13 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "issue goes away", "problem goes away", "are now back", "is now back",
                  "functional state", "functional again", "fully functional",
                  "fully operational", "back to functional", "recovered fully",
-                 "recover fully", "fully recover"),
+                 "recover fully", "fully recover", "service is restored",
+                 "service was restored", "service has been restored", "is restored",
+                 "was restored", "were restored", "are restored", "has been restored",
+                 "have been restored", "launch fine",
+                 "everything is fine", "at its usual rate", "at the usual rate",
+                 "running again", "up and running again", "stable again",
+                 "flowing again", "created again", "is once again", "are once again"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
@@ -237,8 +252,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"post-mortem)\s+(fully\s+)?closed\b", re.I)),
     ("resolved", re.compile(r"^(incident\s+)?resolved\b|\bincident\s+(was\s+)?resolved\b|"
                             r"^resolution\b", re.I)),
-    ("declared", re.compile(r"^(incident\s+)?declared\b|\b(incident|outage|major incident)\s+"
-                            r"(was\s+)?declared\b", re.I)),
+    ("declared", re.compile(r"^(incident\s+)?declared\b(?!\s+(as\s+)?(mitigated|resolved|"
+                            r"closed|over)\b)|\b(incident|outage|major incident)\s+(was\s+)?"
+                            r"declared\b(?!\s+(as\s+)?(mitigated|resolved|closed|over)\b)",
+                            re.I)),
     ("mitigated", re.compile(r"^(incident\s+)?(mitigated|repaired)\b|\b(incident|impact|issue)\s+"
                              r"(was\s+)?(mitigated|repaired)\b|^rollback\s+complete", re.I)),
     ("acknowledged", re.compile(r"\b(alert|page|incident)\s+acknowledged\b|^acknowledged\b",
@@ -259,8 +276,26 @@ def _phrases(names: tuple[str, ...]) -> re.Pattern[str]:
 
 _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
     "resolved", "mitigated", "detected", "began"))
+_WORD = re.compile(r"[a-z0-9%']+")
 
 
+def _first_words() -> frozenset[str]:
+    """The longest word of every lifecycle phrase (its rarest, most likely): a row with
+    none of them has no phrase."""
+    return frozenset(max(_WORD.findall(name.lower()), key=len) for kind, _ in _LIFECYCLE
+                     for name in LIFECYCLE_WORDS[kind] if _WORD.search(name.lower()))
+
+
+_FIRST = _first_words()
+
+
+def may_name_a_moment(text: str) -> bool:
+    """False when ``text`` holds no key word of any lifecycle phrase (so no phrase): a
+    cheap test before the long patterns."""
+    return not _FIRST.isdisjoint(_WORD.findall(text.lower()))
+
+
+@functools.lru_cache(maxsize=4096)
 def classify(text: str) -> str:
     """The kind a reader takes a timeline row for from its words alone: the house phrases
     first (``Incident resolved``), then what teams write (``Outage begins``, ``alert fired``,
@@ -271,9 +306,19 @@ def classify(text: str) -> str:
         if pattern.search(words):
             return kind
     # What a row says first is what it is ("reported on Gitter ... back to normal" is the
-    # report, the rest is what followed).
-    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))]
+    # report, the rest is what followed). A row with no phrase's key word has no phrase:
+    # one pass over its words spares the long patterns.
+    if not may_name_a_moment(words):
+        return "entry"
+    found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
+             and not (kind == "detected" and _FOUND_WHY.search(words))]
     return min(found)[1] if found else "entry"
+
+
+_FOUND_WHY = re.compile(
+    r"\b(?:notic|realis|realiz|discover|found|recogni[sz])\w*\s+that\s+(?:this|it|that|the\s+"
+    r"\w+)\s+(?:is|was|were|are)\s+(?:because|due\s+to|caused\s+by)\b", re.IGNORECASE)
+"""'noticed that this is because ...': a row that explains a cause, not a detection."""
 
 
 TASK_VERBS = re.compile(
@@ -373,13 +418,14 @@ _AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=
 _UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
 DURATION_PROSE = re.compile(
     r"\b(?:lasted|lasting|for|of)\s+(?:(?:about|approximately|approx\.?|around|roughly|at "
-    r"least|nearly|almost|over|some|~)\s*)?(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
+    r"least|nearly|almost|just over|just under|a little over|more than|over|some|~)\s*)?"
+    r"(?P<amount>" + _AMOUNT + r")\s*-?\s*(?P<unit>"
     + _UNIT + r")\b(?:\s*(?:and\s+)?(?P<more>\d+)\s*(?:minutes?|mins?|m)\b)?"
     r"|\b(?:lasted|for)\s+(?:about\s+|approximately\s+|~)?(?P<h>\d+)h\s*(?P<m>\d+)m\b",
     re.IGNORECASE)
 """A duration stated in prose ("the outage lasted for 47 minutes", "for about 1h50m")."""
 OUTAGE_WORDS = re.compile(r"\b(?:outage|down|downtime|unusable|unavailable|lasted|problem|"
-                          r"incident|effect|stopped|degraded|disruption|broken|failing)\b",
+                          r"incident|effect|stopped|degraded|disruption|broken|failing|failed)\b",
                           re.IGNORECASE)
 """Words that make a duration in a sentence the incident's."""
 
@@ -434,8 +480,9 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
     from incidentlog import severity
 
-    global _LIFECYCLE
+    global _LIFECYCLE, _FIRST
     heading_role.cache_clear()
+    classify.cache_clear()
     for key in words:
         if key not in ("headings", "phrases", "severities"):
             raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "
@@ -459,6 +506,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
         severity.WORDS[label.lower()] = value
     _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
         "resolved", "mitigated", "detected", "began"))
+    _FIRST = _first_words()
 
 
 def _strings(value: object, where: str) -> list[str]:

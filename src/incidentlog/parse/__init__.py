@@ -47,6 +47,9 @@ class ImportResult:
     findings: list[Finding]
     layout: str
     source: str | None
+    stated: tuple[ev.FigureStated, ...] = ()
+    """Every figure the document states, those its events derive anyway included (the
+    incident keeps only the others)."""
 
 
 def import_markdown(text: str | bytes, *, source: str | None = None, actor: str = IMPORT_ACTOR,
@@ -109,7 +112,8 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if layout == "headed":
         layout = _layout_name(doc, builder)
     events, incident = builder.finish()
-    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source)
+    return ImportResult(incident, events, [*builder.findings, *check(incident)], layout, source,
+                        tuple(builder.figures))
 
 
 _LABEL_OR_MARK = re.compile(r"\*\*[^*\n]{1,80}\*\*:?|^\s*(?:#{1,6}|[-+*>|]|\d+[.)])|\|")
@@ -243,6 +247,9 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"
+        elif layout == "key-events" and (part := keyevents.continues_detail(reader, block))[0]:
+            if part[1] is not None:  # labelled bullets after the timeline's last entry
+                keyevents.read_list(reader, title_section or doc.root, part[1], "")
         elif keyevents.is_labelled_list(reader, block):
             # "- **Root cause**: ..." bullets: a report told in labelled items
             keyevents.read_list(reader, title_section or doc.root, block, "")
@@ -251,6 +258,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
             header.header(reader, Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":
             reader.b.keep("", 1, None, doc.raw(block.start, block.end), block.start)
+    keyevents.finish(reader)
     if next(doc.sections(), None) is None:
         # No headings at all: the paragraphs and lists are the report; read their times.
         rows: list[tl.RowText] = []
@@ -262,6 +270,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
     # read by role after it.
     later = [s for s in doc.root.children if s is not title_section] if title_section else []
     reader.read(title_section if title_section is not None else doc.root, later)
+    keyevents.finish(reader, final=True)
     return layout
 
 

@@ -35,6 +35,9 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    pending_rows: dict[str, list[tl.RowText]] = attrs.Factory(dict)
+    """Timeline rows held until the whole header is read (key events and a detailed
+    timeline under another label, merged by :func:`incidentlog.parse.keyevents.finish`)."""
     deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
     consumed: set[int] = attrs.Factory(set)
     """Lines of sub-headings a reader took whole (one timeline heading per event)."""

@@ -17,7 +17,11 @@ every other labelled bullet is kept verbatim under its label.
 
 from __future__ import annotations
 
+import copy
 import re
+from datetime import timedelta
+
+import attrs
 
 from incidentlog import events as ev
 from incidentlog.parse import actions
@@ -87,6 +91,12 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
         if heading_role(label or "") == "actions" and not value and item.body \
                 and _actions(reader, item):
             continue
+        if item.body and not value and key != "key events" and label and _detail(
+                reader, item.line + 1, item.line + 2 + item.body.count("\n")):
+            # Its entries join the timeline; its label stays where it was, as written.
+            b.keep(label, 2, anchor, "", item.line, empty_ok=True, key=("item", item.line))
+            anchor = label
+            continue
         if heading_role(label or "") == "actions" and (value or item.body) and \
                 not re.search(r"^\s*(?:[-+*]|\d{1,9}[.)])\s", item.body, re.M):
             # Review actions written as prose: an item per paragraph (or per task line).
@@ -119,9 +129,113 @@ def _key_events(reader: Reader, item: Item) -> bool:
         rows.append(tl.RowText(stamp.at, words, "", n))
     if not rows:
         return False
-    tl.emit(reader.b, rows)
+    reader.pending_rows["key"] = _year_slips(reader, rows)
     reader.has_timeline = True
     return True
+
+
+def _year_slips(reader: Reader, rows: list[tl.RowText]) -> list[tl.RowText]:
+    """Key events with the year before the report's typed (``Resolved 2022-02-01`` in a
+    report of 2023-01-05): a moment of the incident cannot come months before the report's
+    day and before the key events listed ahead of it. Read in the report's year when that
+    puts it on or after the report's day and in order, with a finding."""
+    day = reader.clock.anchor
+    if day is None:
+        return rows
+    out: list[tl.RowText] = []
+    for row in rows:
+        at = row.at
+        before = [r.at for r in out if r.at is not None]
+        if at is not None and at.year == day.year - 1 and (day - at.date()).days > 60 and \
+                not (at.month == 2 and at.day == 29):
+            meant = at.replace(year=day.year)
+            if meant.date() >= day - timedelta(days=7) and all(b <= meant for b in before):
+                reader.b.problem(row.line, "date-typo",
+                                 f"{at:%Y-%m-%d} is months before the report's day "
+                                 f"{day.isoformat()}: read as {meant:%Y-%m-%d}")
+                # The date as typed stays in the row's words: nothing written is lost.
+                row = tl.RowText(meant, f"{row.text} (typed {at:%Y-%m-%d})", row.who,
+                                 row.line)
+        out.append(row)
+    return out
+
+
+_ENTRY = re.compile(r"^\s*(?:[-+*\u2013\u2014\u2022]|\d{1,4}[.)])\s+(?P<text>.*)$")
+
+
+def _detail(reader: Reader, start: int, end: int) -> bool:
+    """Bullets of lines ``start`` to ``end`` (0-based, end excluded) as a detailed
+    timeline, when most of them start with a time (``2023-07-25 14:09: ...``): one row per
+    stamped bullet, other lines wrapped into the row before. Bullets may be typed with a
+    dash of any width. A detailed timeline under any label (``Context``, ``Notes``)
+    counts, and what follows it (code, more stamped bullets) belongs to it."""
+    lines = [(n, reader.doc.lines[n]) for n in range(start, min(end, len(reader.doc.lines)))]
+    clock = copy.copy(reader.clock)  # read on a copy: kept only if this is a timeline
+    read = [(n, line, match, clock.read(match["text"], whole=False) if match else None)
+            for n, line in lines if (match := _ENTRY.match(line)) or line.strip()]
+    bullets = sum(1 for _, _, match, _ in read if match)
+    stamped = sum(1 for _, _, _, stamp in read if stamp is not None and stamp.at is not None)
+    if not stamped or stamped * 2 <= bullets:
+        return False
+    reader.clock.__dict__.update(clock.__dict__)
+    rows = reader.pending_rows.setdefault("detail", [])
+    for n, line, match, stamp in read:
+        if match and stamp is not None and stamp.at is not None:
+            words = re.sub(r"^\s*(?:[-\u2013\u2014:|]\s*)?", "", match["text"][stamp.end:])
+            rows.append(tl.RowText(stamp.at, words.strip(), "", n))
+        elif rows and line.strip():
+            last = rows[-1]
+            text = match["text"] if match else line.strip()
+            rows[-1] = tl.RowText(last.at, last.text + "\n" + text, last.who, last.line)
+        elif line.strip():
+            rows.append(tl.RowText(None, (match["text"] if match else line).strip(), "", n))
+    reader.has_timeline = True
+    return True
+
+
+def continues_detail(reader: Reader, block: Block) -> tuple[bool, Block | None]:
+    """Whether ``block`` carries on a detailed timeline read just before it (code shown
+    under its last entry, more stamped bullets or lines), and the part of it that does not:
+    top-level labelled bullets after the nested entries (``- **Resolution**:``)."""
+    rows = reader.pending_rows.get("detail")
+    if block.type == "paragraph" and "key" in reader.pending_rows:
+        found = tl.read_lines(reader.doc, block, reader.clock)
+        if found and any(r.at is not None for r in found):
+            # Lines that start with times (``15:35 – Plan pushed``): entries too.
+            reader.pending_rows.setdefault("detail", []).extend(found)
+            return True, None
+    if not rows or block.type not in ("block_code", "list", "paragraph"):
+        return False, None
+    if block.type == "list":
+        lines = reader.doc.lines
+        top = next((n for n in range(block.start + 1, block.end)
+                    if re.match(r"[-+*]\s", lines[n])), block.end)
+        if not lines[block.start][:1].isspace() or not _detail(reader, block.start, top):
+            return False, None
+        return True, (attrs.evolve(block, start=top) if top < block.end else None)
+    text = reader.doc.raw(block.start, block.end)
+    if block.type == "paragraph" and not text.lstrip().startswith(("```", "~~~")):
+        return False, None
+    last = rows[-1]
+    rows[-1] = tl.RowText(last.at, last.text + "\n\n" + text, last.who, last.line)
+    return True, None
+
+
+def finish(reader: Reader, *, final: bool = False) -> None:
+    """Emit the rows held while reading the header: the key events, merged with a detailed
+    timeline when the report has one (:func:`timeline.merge_key_events`). When a timeline
+    section follows, the key events wait for it."""
+    key = reader.pending_rows.pop("key", [])
+    detail = reader.pending_rows.pop("detail", [])
+    if not detail and key and not final and any(
+            heading_role(s.heading or "") == "timeline" for s in reader.doc.sections()):
+        reader.pending_rows["key"] = key
+        reader.has_timeline = False  # so that the timeline section is read
+        return
+    rows = tl.merge_key_events(key, detail)
+    if rows:
+        tl.emit(reader.b, rows)
+        reader.has_timeline = True
 
 
 def _actions(reader: Reader, item: Item) -> bool:

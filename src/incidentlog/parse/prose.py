@@ -7,8 +7,10 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from incidentlog import events as ev
-from incidentlog.parse import when
+from incidentlog.parse import durations, moments, when
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import (
     split_label,
@@ -67,6 +69,11 @@ def from_prose(reader: Reader) -> None:
     if next(reader.doc.sections(), None) is None:  # no headings: all of it is the summary
         texts += [paragraph_text(reader, block) for block in reader.doc.root.blocks
                   if block.type == "paragraph"]
+    for section in reader.doc.root.children:  # the opening paragraphs under the title
+        if section.level == 1:
+            texts += [paragraph_text(reader, block) for block in section.blocks
+                      if block.type == "paragraph"]
+            break
     for section in reader.doc.sections():
         if heading_role(section.heading or "") in ("summary", "impact"):
             texts += [text for block in section.blocks if block.type == "paragraph"
@@ -86,21 +93,31 @@ def from_prose(reader: Reader) -> None:
         if fix:
             b.resolution = (fix, 0)
     if _SPAN.search(joined) and not any(
-            isinstance(r, ev.Resolved) and r.occurred_at for r in b.timeline) and \
-            not any(getattr(r, "marks", None) == "began" for r in b.timeline):
+            getattr(r, "marks", None) == "began" for r in b.timeline):
+        # "The outage lasted from 16:58 to 18:46 UTC": when it began, and when it ended
+        # unless a row of the timeline says so already.
         span = next((seen for x, _ in sentences() if (seen := _span(reader, x))), None)
         if span:
             began, ended, sentence = span
             line = _line_of(reader, sentence)
-            b.row(ev.TimelineEntryAdded(occurred_at=began, actor=b.actor, text=sentence,
-                                        marks="began", source=b.src(line)))
-            b.row(ev.Resolved(occurred_at=ended, actor=b.actor, note=sentence,
-                              source=b.src(line)))
+            at = next((i for i, r in enumerate(b.timeline) if isinstance(
+                r, ev.TimelineEntryAdded) and r.occurred_at == began and r.marks is None), None)
+            if at is not None:  # the timeline's entry at that minute is where it began
+                b.timeline[at] = msgspec.structs.replace(b.timeline[at], marks="began")
+            else:
+                b.row(ev.TimelineEntryAdded(occurred_at=began, actor=b.actor, text=sentence,
+                                            marks="began", source=b.src(line)))
+            if not any(isinstance(r, ev.Resolved) and r.occurred_at for r in b.timeline):
+                b.row(ev.Resolved(occurred_at=ended, actor=b.actor, note=sentence,
+                                  source=b.src(line)))
     if DURATION_PROSE.search(joined):
         stated = next((found for x, _ in sentences() if (found := prose_minutes(x))), None)
         if stated and not any(f.label == "" and f.text == stated[1] for f in b.figures):
             minutes, words = stated
             b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
+    prose = durations.prose(reader.doc)
+    durations.stated_in_prose(b, prose)
+    moments.stated_moments(b, reader.clock, prose)
 
 
 _SPAN = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,40}?)\s*(?:to|until|till|through|-|–)\s+"

@@ -15,7 +15,8 @@ _STATED = re.compile(
     r"(?:timeline|timestamps?|times?|clocks?)\s*(?:are\s+|shown\s+|given\s+|listed\s+|"
     r"written\s+)?(?:is\s+)?(?:in\s+)?(?:the\s+)?(?:\(\s*(?:all\s+times?\s+)?(?:in\s+)?)?"
     r"(?P<zone>(?:UTC|GMT)\s?[+\u2212-]\s?\d{1,2}(?::?\d{2})?|[A-Z][a-z]+(?:_[A-Z][a-z]+)?/"
-    r"[A-Z][A-Za-z_]+|(?:pacific|eastern|central|mountain|uk)(?:\s+time\b)?|[A-Za-z]{1,5}\b)",
+    r"[A-Z][A-Za-z_]+|(?:central|eastern|western)\s+european(?:\s+summer)?(?:\s+time\b)?|"
+    r"(?:pacific|eastern|central|mountain|uk)(?:\s+time\b)?|[A-Za-z]{1,5}\b)",
     re.IGNORECASE)
 _NOT_ZONES = {"are", "is", "in", "the", "of", "to", "and", "for", "were", "was", "a", "an",
               "all", "at", "on", "from", "we", "it", "this", "that", "be", "when", "will",

@@ -12,10 +12,10 @@ from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lists import items
-from incidentlog.parse.source import Block, Document
-from incidentlog.parse.text import Stamp, norm, read_stamp
+from incidentlog.parse.source import Block, Document, Section
+from incidentlog.parse.text import Stamp, norm
 from incidentlog.render.emit import unescape_cell
-from incidentlog.render.rows import split_marker
+from incidentlog.render.rows import marker, split_marker
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _SEVERITY = re.compile(r"\bP([0-3])\b")
@@ -29,6 +29,8 @@ class RowText:
     text: str
     who: str
     line: int
+    day: date | None = None
+    """The day of an entry whose time is not known (a date heading over prose)."""
 
 
 def cells(line: str) -> list[str]:
@@ -70,17 +72,21 @@ def column(header: list[str], *names: str) -> int | None:
 class Clock:
     """Reads times in document order: a time without a date takes the day last set (by the
     report's date, a dated time, or a date line), and a time more than twelve hours earlier
-    than the one before it rolls to the next day (a timeline past midnight)."""
+    than the one before it rolls to the next day (a timeline past midnight). A date without
+    its year takes the report's year (``anchor``), never that of the day last set, so one
+    date read into the year before does not drag the rest with it."""
 
     def __init__(self, day: date | None, zone: tzinfo, order: when.DateOrder | None = None
                  ) -> None:
         self.day = day
+        self.anchor = day
         self.zone = zone
         self.order = order
         self.last: datetime | None = None
 
     def read(self, text: str, *, whole: bool) -> Stamp | None:
-        stamp = read_stamp(text, day=self.day, zone=self.zone, order=self.order)
+        stamp = when.read_stamp(text, day=self.day, zone=self.zone, order=self.order,
+                                year_of=self.anchor)
         if stamp is None:
             return None
         rest = text[stamp.end:].strip().strip("*_`)]").strip()
@@ -170,7 +176,8 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
     """A bullet timeline (``- 14:51 Something happened``, ``* [08:47] ...``,
     ``- **11:12 AM**: ...``), or ``None`` if it is not one. Wrapped lines, nested bullets and
     code under an item belong to its entry; an item without a time is an entry of unknown
-    time when most items have one."""
+    time when most items have a time or a date (``**Feb 7** - Test data cleaned up`` is an
+    entry of that day)."""
     found = items(doc, block)
     if not found:
         return None
@@ -180,13 +187,15 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
         stamp = clock.read(item.text, whole=False)
         if stamp is None or (stamp.at is None and not stamp.unknown and stamp.problem
                              == "date only"):
-            dated = when.read_date(item.text.strip("*_ "), clock.order)
+            dated = when.read_date(item.text.strip("*_ "), clock.order,
+                                   clock.anchor or clock.day)
             if stamp is not None and dated:
                 clock.set_day(dated[0])
                 text = _SEP.sub("", item.text[stamp.end:], count=1).strip()
                 if not text and not item.body:
                     continue
-                rows.append(RowText(None, _join(text, item.body), "", item.line))
+                timed += 1
+                rows.append(RowText(None, _join(text, item.body), "", item.line, dated[0]))
                 continue
             rows.append(RowText(None, _join(item.text, item.body), "", item.line))
             continue
@@ -198,17 +207,36 @@ def read_bullets(doc: Document, block: Block, clock: Clock) -> list[RowText] | N
     return rows
 
 
+def untimed_bullets(doc: Document, block: Block) -> list[RowText]:
+    """A list under a heading that names the timeline (``# Events``) with no times at all:
+    one entry of unknown time per item."""
+    return [RowText(None, _join(item.text, item.body), "", item.line)
+            for item in items(doc, block)]
+
+
 def _join(text: str, body: str) -> str:
     return (text + "\n" + body).strip() if body.strip() else text
 
 
-def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | None:
+_BROKEN_DATE = re.compile(r"^[*_\s]*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?![\d/.:-])")
+
+
+def read_lines(doc: Document, block: Block, clock: Clock,
+               problems: list[tuple[int, str, str]] | None = None) -> list[RowText] | None:
     """A paragraph whose lines start with times (``11:12 AM: ...``, ``10/22/2022 - ...``):
     one entry per stamped line, later lines wrapped into it; ``None`` if it starts with
-    none. A paragraph that is only a date (``_4/21/23_``) sets the day instead."""
+    none. A paragraph that is only a date (``_4/21/23_``) sets the day instead. When
+    ``problems`` is given (the paragraph follows stamped entries), one that starts with a
+    date that is no date (``11/03/202 - ...``) is an entry of unknown time, with a finding."""
     lines = [(n, doc.lines[n]) for n in range(block.start, block.end) if doc.lines[n].strip()]
     if not lines:
         return None
+    broken = _BROKEN_DATE.match(lines[0][1])
+    if problems is not None and broken and when.read_stamp(
+            lines[0][1], day=clock.day, zone=clock.zone, order=clock.order) is None:
+        problems.append((lines[0][0], "unreadable-time",
+                         f"cannot read {broken[0].strip(' *_')!r} as a date"))
+        return [RowText(None, "\n".join(line.strip() for _, line in lines), "", lines[0][0])]
     only = lines[0][1].strip().strip("*_ ").rstrip(":")
     if len(lines) == 1 and (dated := when.read_date(only, clock.order)) and \
             dated[1] == len(only):
@@ -216,7 +244,8 @@ def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | Non
         return []
     rows: list[RowText] = []
     for n, line in lines:
-        stamp = read_stamp(line, day=clock.day, zone=clock.zone, order=clock.order)
+        stamp = when.read_stamp(line, day=clock.day, zone=clock.zone, order=clock.order,
+                                year_of=clock.anchor)
         if stamp is not None and stamp.problem == "date only":
             found = when.read_date(line.strip().strip("*_[ "), clock.order)
             if found:
@@ -238,10 +267,77 @@ def read_lines(doc: Document, block: Block, clock: Clock) -> list[RowText] | Non
     return rows
 
 
+def day_entry(doc: Document, section: Section, day: date, rows: list[RowText]) -> bool:
+    """A date heading over prose alone (``### 2018-01-15`` then what happened that day):
+    one entry of that day whose time is not known, its words the heading's and the prose.
+    Not for a heading with sub-headings of its own, or with tables or other blocks."""
+    if section.children or not section.blocks or any(
+            b.type not in ("paragraph", "list", "block_code", "block_quote")
+            for b in section.blocks):
+        return False
+    body = doc.raw(section.blocks[0].start, section.blocks[-1].end).strip()
+    rows.append(RowText(None, f"{section.heading or ''}\n\n{body}".strip(), "", section.line,
+                        day))
+    return True
+
+
+def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]:
+    """Key events (``First detected: 14:05``) and a detailed timeline of the same incident
+    as one timeline: the detailed one is the timeline; a key event at the minute of one of
+    its entries marks that entry (its words added to it when the entry lacks them), and one
+    at no entry's minute is an entry of its own, in time order. Entries whose words name a
+    moment the key events state at another time stay plain entries."""
+    if not detail:
+        return list(key)
+    rows: list[RowText | None] = list(detail)
+    marks: dict[int, str] = {}
+    extra: list[RowText] = []
+    key_kinds = [split_marker(row.text)[1] for row in key]
+    for row, kind in zip(key, key_kinds, strict=True):
+        at = next((i for i, r in enumerate(detail) if row.at is not None and r.at == row.at
+                   and i not in marks), None) if kind != "entry" else None
+        if at is None:
+            extra.append(row)
+            continue
+        target = detail[at]
+        text = target.text
+        if row.text not in text:
+            text = f"{text} ({row.text})"
+        if split_marker(text)[1] != kind:
+            text = f"{text} {marker(kind)}"
+        rows[at] = RowText(target.at, text, target.who, target.line)
+        marks[at] = kind
+    # The key events say when each moment was: an entry whose words alone would make it
+    # another time of the same moment stays an entry.
+    stated = set(key_kinds) - {"entry"}
+    for i, r in enumerate(rows):
+        if r is not None and i not in marks and stated and split_marker(r.text)[1] in stated:
+            rows[i] = RowText(r.at, f"{r.text} {marker('entry')}", r.who, r.line)
+    out = [r for r in rows if r is not None]
+    for row in extra:
+        later = next((i for i, r in enumerate(out) if row.at is not None and r.at is not None
+                      and r.at > row.at), len(out))
+        out.insert(later, row)
+    return out
+
+
+_MARKED = re.compile(r"\*\((?:detected)\)\*\s*$")
+
+
 def emit(builder: Builder, rows: list[RowText]) -> None:
     """Turn rows into events: entries, marks and lifecycle events as their words say."""
+    untimed_days: list[date] = []
+    timed = False
     for row in rows:
         text, kind = split_marker(row.text)
+        if row.at is None and row.day is not None:
+            untimed_days.append(row.day)
+        elif kind == "detected" and row.at is not None and not timed and \
+                not _MARKED.search(row.text) and any(day < row.at.date() for day in untimed_days):
+            # Only entries of earlier days, at times not known, came first: the first sign
+            # of trouble may be among them, so these words alone do not date the detection.
+            text, kind = f"{text} {marker('entry')}", "entry"
+        timed = timed or row.at is not None
         source = builder.src(row.line)
         common: dict[str, Any] = {"occurred_at": row.at, "actor": builder.actor,
                                   "source": source}

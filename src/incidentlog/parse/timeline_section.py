@@ -21,6 +21,7 @@ def timeline(reader: Reader, s: Section) -> list[Block]:
     """A timeline in any common shape: a table, bullets, lines starting with times, or
     one sub-heading per event; date lines and date sub-headings set the day."""
     if reader.has_timeline:
+        _keep_heading(reader, s, list(s.blocks))
         return list(s.blocks)
     # A zone the timeline's own heading or opening lines state holds for it.
     opening = "\n".join([s.heading or ""] + [reader.raw(b) for b in s.blocks[:2]
@@ -30,10 +31,24 @@ def timeline(reader: Reader, s: Section) -> list[Block]:
     rows: list[tl.RowText] = []
     leftover = timeline_blocks(reader, s.blocks, rows)
     timeline_headings(reader, s, rows)
+    if not rows and [b.type for b in leftover] == ["list"] and not s.children:
+        # A list alone under a timeline heading, with no times: its items are entries.
+        rows, leftover = tl.untimed_bullets(reader.doc, leftover[0]), []
+    if "key" in reader.pending_rows:  # key events in the header: this is their detail
+        rows = tl.merge_key_events(reader.pending_rows.pop("key"), rows)
     if rows:
         tl.emit(reader.b, rows)
         reader.has_timeline = True
+    _keep_heading(reader, s, leftover)
     return leftover
+
+
+def _keep_heading(reader: Reader, s: Section, leftover: list[Block]) -> None:
+    """A timeline heading with nothing of its own left to keep, over sub-sections that are
+    kept (a report's "Causes" under its timeline), stays as written: they sit under it."""
+    if not leftover and any(c.line not in reader.consumed for c in s.children):
+        reader.b.keep(s.heading or "", s.level, None, "", s.line, empty_ok=True,
+                      key=("section", s.line))
 
 
 def timeline_blocks(reader: Reader, blocks: list[Block], rows: list[tl.RowText]) -> list[Block]:
@@ -57,7 +72,10 @@ def timeline_blocks(reader: Reader, blocks: list[Block], rows: list[tl.RowText])
         elif block.type == "list":
             found = tl.read_bullets(reader.doc, block, reader.clock)
         elif block.type == "paragraph" and not figures.figure_lines(reader, block):
-            found = tl.read_lines(reader.doc, block, reader.clock)
+            lines_problems: list[tuple[int, str, str]] | None = [] if rows else None
+            found = tl.read_lines(reader.doc, block, reader.clock, lines_problems)
+            for line, code, message in lines_problems or []:
+                reader.b.problem(line, code, message)
         elif block.type == "paragraph":
             continue
         if found is not None:
@@ -101,3 +119,5 @@ def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> Non
                 # The day's heading stays, as written, with nothing under it.
                 reader.b.keep(heading, child.level, s.heading or "", "", child.line,
                             empty_ok=True, key=("section", child.line))
+            elif not inner and tl.day_entry(reader.doc, child, dated[0], rows):
+                reader.consumed.add(child.line)

@@ -14,6 +14,7 @@ Every pattern is anchored or bounded, so no input makes one backtrack for long.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,10 @@ GENERIC: dict[str, str] = {
     "EASTERN": "America/New_York", "EASTERN TIME": "America/New_York",
     "CT": "America/Chicago", "CENTRAL": "America/Chicago", "MT": "America/Denver",
     "MOUNTAIN": "America/Denver", "CENTRAL EUROPEAN TIME": "Europe/Berlin",
+    "CENTRAL EUROPEAN": "Europe/Berlin", "CENTRAL EUROPEAN SUMMER TIME": "Europe/Berlin",
+    "CENTRAL TIME": "America/Chicago", "MOUNTAIN TIME": "America/Denver",
+    "EASTERN EUROPEAN TIME": "Europe/Athens", "EASTERN EUROPEAN": "Europe/Athens",
+    "WESTERN EUROPEAN TIME": "Europe/Lisbon", "WESTERN EUROPEAN": "Europe/Lisbon",
     "UK": "Europe/London", "UK TIME": "Europe/London", "LONDON": "Europe/London",
 }
 """Names of a region's time, which follows its daylight saving time."""
@@ -69,7 +74,9 @@ def zone_named(text: str) -> tzinfo | None:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            return None
+            # "UC/Pacific", "US/Pacfic Time": a slip in the area; the region it names counts.
+            region = upper.rsplit("/", 1)[1].replace("_", " ")
+            return ZoneInfo(GENERIC[region]) if region in GENERIC else None
     return None
 
 
@@ -107,13 +114,28 @@ class DateOrder:
         self._votes: tuple[int, int] | None = None
 
     def _count(self) -> tuple[int, int]:
-        """Month-first and day-first votes, counted once, when a date first needs them."""
+        """Month-first and day-first votes, counted once, when a date first needs them.
+
+        With no date over 12 to tell, the order under which the document's dates lie
+        closest together wins when the other spreads them over weeks more: one incident's
+        dates cluster (``08-01-2026``, ``11-01-2026``, ``12-01-2026`` are days in January,
+        not months from August to December)."""
         if self._votes is None:
             mdy = dmy = 0
+            both: list[tuple[date, date]] = []
             for m in self._NUMERIC.finditer(self.text[:200_000]):
                 a, b = int(m[1]), int(m[3])
                 dmy += a > 12 >= b
                 mdy += b > 12 >= a
+                if a <= 12 and b <= 12 and len(both) < 200:
+                    year = m[0].rsplit(m[2], 1)[1]
+                    full = int(year) + (2000 if len(year) == 2 else 0)
+                    with contextlib.suppress(ValueError):  # 0 as a month or a day
+                        both.append((date(full, a, b), date(full, b, a)))
+            if mdy == dmy and len({pair for pair in both if pair[0] != pair[1]}) >= 2:
+                spans = [max(d[i] for d in both) - min(d[i] for d in both) for i in (0, 1)]
+                if abs(spans[0] - spans[1]) > timedelta(days=21):
+                    mdy, dmy = (1, 0) if spans[0] < spans[1] else (0, 1)
             self._votes = (mdy, dmy)
         return self._votes
 
@@ -223,6 +245,7 @@ _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?
                    r"[\[(*_`~]*", re.IGNORECASE)
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
                       r"unknown|n/?a)(?=[\s|\]*_)]|$)", re.IGNORECASE)
+_DAY_RANGE = re.compile(r"[-\u2013]\d{1,2}(?![\d:/.-])")
 _AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–)?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
@@ -230,10 +253,13 @@ _TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
 
 
 def read_stamp(text: str, *, day: date | None, zone: tzinfo,
-               order: DateOrder | None = None, bare_hour: bool = False) -> Stamp | None:
+               order: DateOrder | None = None, bare_hour: bool = False,
+               year_of: date | None = None) -> Stamp | None:
     """A date and/or time at the start of ``text`` (after ``**``, ``[``, ``~``...).
 
-    Times without a date take ``day``; a date alone (``10/22/2022 - ...``) is midnight of
+    Times without a date take ``day``; dates without a year (``12-05 16:21``) take the
+    year of ``year_of`` (the report's day; ``day`` when not given), or the year before for
+    a date months after it; a date alone (``10/22/2022 - ...``) is midnight of
     that day only when ``bare_hour`` allows it, else ``None``. ``end`` is where the words
     after the stamp (and its separator) begin.
     """
@@ -244,10 +270,12 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         tail = _TAIL.match(text, unknown.end())
         return Stamp(None, tail.end() if tail else unknown.end(), False, True)
     when: date | None = None
-    dated = read_date(text[pos:], order, day)
+    dated = read_date(text[pos:], order, year_of or day)
     if dated:
         when = dated[0]
         pos += dated[1]
+        days = _DAY_RANGE.match(text, pos)  # "Feb 2-5": the first day counts
+        pos = days.end() if days else pos
         sep = _AFTER_DATE.match(text, pos)
         pos = sep.end() if sep else pos
     clock = _CLOCK_RE.match(text, pos)
@@ -286,7 +314,7 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         after = len(text) - len(text[end:].lstrip())
         later = _DATE_RE.match(text[after:after + 60]) if _DATE_AHEAD.match(text, after) \
             else None
-        found_later = _date_of(later, order, day) if later else None
+        found_later = _date_of(later, order, year_of or day) if later else None
         if later and found_later:
             when, end = found_later, after + later.end()
             dated = (found_later, later.end())
