@@ -157,3 +157,38 @@ def test_a_file_name_with_control_characters_is_printed_escaped(tmp_path: Path) 
     code, out, err = run(db, "import", str(bad))
     assert code == 2 and "evil\\x1b[2J\\x07.md" in out + err
     assert "\x1b" not in out + err and "\x07" not in out + err
+
+
+def test_non_finite_refused_whatever_else_the_event_says() -> None:
+    """The check looks for NaN only where the event's JSON has a null; text that says
+    "null" does not hide one, and an event that is not encodable still names it."""
+    log = IncidentLog()
+    log.declare(ev.IncidentDeclared(incident_id=ID, title="null", severity="P2", occurred_at=T,
+                                    actor="@a"))
+    with pytest.raises(InvalidEventError, match="slo_actual: not a finite number"):
+        log.append(ID, ev.ImpactAssessed(occurred_at=T, actor="@a", revenue="null",
+                                         slo_actual=math.nan))
+    with pytest.raises(InvalidEventError, match="slo_actual: not a finite number"):
+        log.append(ID, ev.ImpactAssessed(occurred_at=T, actor="@a", slo_actual=math.inf,
+                                         revenue=object()))  # type: ignore[arg-type]
+    with pytest.raises(InvalidEventError, match="ImpactAssessed"):
+        log.append(ID, ev.ImpactAssessed(occurred_at=T, actor="@a",
+                                         revenue=object()))  # type: ignore[arg-type]
+    log.append(ID, ev.ImpactAssessed(occurred_at=T, actor="@a", revenue="null", slo_actual=99.9))
+    assert log.get(ID).version == 2
+
+
+def test_a_nan_anywhere_in_an_event_is_named() -> None:
+    """Constructors check no types: a NaN where a string belongs, or nested, is found too."""
+    log = IncidentLog()
+    log.declare(ev.IncidentDeclared(incident_id=ID, title="t", severity="P2", occurred_at=T,
+                                    actor="@a"))
+    nested = ev.ImpactAssessed(occurred_at=T, actor="@a", services=(
+        ev.ServiceImpact(name="api", effect=math.nan),),)  # type: ignore[arg-type]
+    for event, path in ((nested, r"services\[0\]\.effect"),
+                        (ev.ImpactAssessed(occurred_at=T, actor="@a",
+                                           users_affected=-math.inf),  # type: ignore[arg-type]
+                         "users_affected")):
+        with pytest.raises(InvalidEventError, match=f"{path}: not a finite number"):
+            log.append(ID, event)
+    assert log.get(ID).version == 1

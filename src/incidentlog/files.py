@@ -145,16 +145,23 @@ def read_bounded(path: str | Path, limit: int) -> bytes:
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as stream:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{name}: a {_kind(mode)}, not a regular file; refused")
-        return read_stream(stream, limit, name)
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise InputError(f"{name}: a {_kind(opened.st_mode)}, not a regular file; refused")
+        return read_stream(stream, limit, name, opened.st_size)
 
 
-def read_stream(stream: BinaryIO, limit: int, name: str) -> bytes:
-    """At most ``limit`` bytes of a stream (standard input); InputError if there is more."""
+def read_stream(stream: BinaryIO, limit: int, name: str, size: int | None = None) -> bytes:
+    """At most ``limit`` bytes of a stream (standard input); InputError if there is more.
+
+    ``size``: the bytes it is expected to hold (a file's size), so that a small file is
+    not read into a buffer of ``limit`` bytes; a file that grew is still read to the limit.
+    """
     try:
-        data = stream.read(limit + 1)
+        want = limit + 1 if size is None else min(size, limit) + 1
+        data = stream.read(want)
+        if len(data) == want and want <= limit:  # it grew since: the rest, to the limit
+            data += stream.read(limit + 1 - want)
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:

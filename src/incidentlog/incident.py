@@ -969,12 +969,18 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
     (an int given for a float becomes a float), or InvalidEventError naming the field, since
     constructors do not check types. ``recorded_at``: stamp it with that recording time."""
     name = type(event).__name__
-    bad = _non_finite(event)
+    try:
+        raw: bytes | None = _encode(event)
+    except Exception:
+        raw = None  # not encodable: refused below, once a NaN is named if there is one
+    # JSON writes NaN and infinity as null: with no null in it, the event holds neither.
+    bad = _non_finite(event) if (raw is None or b"null" in raw) and _any_non_finite(event) \
+        else None
     if bad is not None:
         raise InvalidEventError(f"{name}.{bad}: not a finite number (NaN and infinity are "
                                 "refused; leave the figure out when it is unknown)")
     try:
-        checked = _decoders[type(event)].decode(_encode(event))
+        checked = _decoders[type(event)].decode(raw if raw is not None else _encode(event))
     except (msgspec.ValidationError, TypeError) as exc:
         raise InvalidEventError(f"{name}: {exc}{_allowed(type(event), str(exc))}") from None
     if recorded_at is not None:
@@ -986,6 +992,25 @@ def check_types(event: ev.Event, *, recorded_at: datetime | None = None) -> ev.E
         msgspec.structs.force_setattr(checked, "recorded_at",
                                       recorded_at.astimezone(UTC) if offset else recorded_at)
     return checked
+
+
+_PLAIN = frozenset({str, int, bool, type(None), datetime})
+
+
+def _any_non_finite(value: Any) -> bool:
+    """True if :func:`_non_finite` finds something: the same walk, without making paths."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, msgspec.Struct):
+        return any(map(_any_non_finite, msgspec.structs.astuple(value)))
+    if isinstance(value, list | tuple):
+        return any(map(_any_non_finite, value))
+    if isinstance(value, dict):
+        return any(map(_any_non_finite, value.values()))
+    return False
 
 
 def _non_finite(value: Any, path: str = "") -> str | None:

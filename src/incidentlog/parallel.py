@@ -1,9 +1,17 @@
 """Parsing many files on every core, the results coming back in order.
 
-:func:`ordered_map` forks worker processes that share the items out between them (item
-``i`` goes to worker ``i % workers``) and send each result back through their own pipe as
-soon as it is made; this process reads the pipes in the order of the items, so one writer
-can store results in order while the workers parse ahead. A pipe holds only so much, so a
+:func:`ordered_map` shares the items out between this process and forked worker processes
+(dealt out in turn, this process taking a smaller share when it has other work): a worker
+sends each result back through its own pipe as soon as it is made, and this process does
+its own share in turn while it reads the pipes in the order of the items, so one writer
+stores results in order while the workers parse ahead. On two cores that is one worker and
+the writer, not two workers and a writer waiting for them: no core is left to a process
+that mostly waits, and one fork fewer is paid. When the item the writer needs next is a
+worker's and that worker has not started it (another process took its core), the writer
+does it itself, and while a worker is busy with it the writer does one of that worker's
+next items (at most :data:`AHEAD` past it): one byte per item in shared memory says who
+started it, and a worker skips what the writer took (if both start one at once, the second
+result is dropped). A pipe holds only so much (1 MiB where the system allows it), so a
 worker that runs ahead of the writer waits: memory stays bounded however many files there
 are. A worker that dies (killed for memory, say) does not hang the run: what it had not
 sent back is done in this process. Workers end when this process does, even by SIGKILL.
@@ -16,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import gc
+import mmap
 import os
 import pickle
 import select
@@ -33,6 +43,12 @@ MIN_ITEMS = 8
 MAX_WORKERS = 64
 """However many are asked for (``--jobs 100000``), no more processes than this."""
 PR_SET_PDEATHSIG = 1
+PIPE_SIZE = 1 << 20
+"""Bytes a worker may send ahead of the writer (asked of the kernel; its default is 64 KiB,
+a few parsed files, too few to keep a worker busy while the writer parses its own)."""
+AHEAD = 16
+"""How far past the item it waits for the writer takes a worker's items while that worker
+is slow (what it parses so is held until its turn: bounded)."""
 STALLED = 300.0
 """Seconds a worker may go without sending the result this process waits for before it is
 killed and its items are done here (a file takes seconds at most, within the limits)."""
@@ -52,68 +68,123 @@ def can_fork() -> bool:
 
 
 def workers_for(items: int, asked: int | None = None) -> int:
-    """How many worker processes :func:`ordered_map` forks for ``items`` items (0: none,
-    everything is done in this process)."""
+    """How many processes :func:`ordered_map` shares ``items`` items between, this one
+    included (0: none is forked, everything is done in this process)."""
     workers = min(cores() if asked is None else asked, items, MAX_WORKERS)
     return workers if workers > 1 and items >= MIN_ITEMS and can_fork() else 0
 
 
+def shares(items: int, workers: int, own: float = 1.0) -> list[int]:
+    """Which process does each item: 0 is this one, doing ``own`` of a worker's share (it
+    has other work too), the items dealt out in turn in that proportion."""
+    weights = [max(own, 0.05)] + [1.0] * (workers - 1)
+    done = [0] * workers
+    owners = []
+    for _ in range(items):
+        k = min(range(workers), key=lambda k: (done[k] / weights[k], k))
+        done[k] += 1
+        owners.append(k)
+    return owners
+
+
 def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None = None,
-                idle: Callable[[], None] | None = None) -> Iterator[R]:
-    """``fn`` over ``items``, in ``workers`` processes (default: every core), in order.
+                idle: Callable[[], None] | None = None, own: float = 1.0) -> Iterator[R]:
+    """``fn`` over ``items``, in ``workers`` processes (default: every core; this one
+    included: ``workers - 1`` are forked), in order.
 
     With one worker, few items, or no ``fork``, it runs here. ``idle`` is called whenever
-    the next result is not ready yet: the caller's own work (writing what it has) then
-    overlaps the workers' instead of waiting for them. An exception ``fn`` raises in a
-    worker is raised here, by doing that item again here.
+    the next result from a worker is not ready yet: the caller's own work (writing what it
+    has) then overlaps the workers' instead of waiting for them. An exception ``fn`` raises
+    in a worker is raised here, by doing that item again here. ``own``: the share of the
+    items this process does, against a worker's 1 (less when it has other work).
     """
     workers = workers_for(len(items), workers)
     if workers <= 1:
         for item in items:
             yield fn(item)
         return
-    pids: list[int] = []
-    pipes: list[int | None] = []
+    owners = shares(len(items), workers, own)
+    pids: list[int] = [os.getpid()]
+    pipes: list[int | None] = [None]  # process 0 is this one: its share is done here
+    # One byte per item, shared with the workers: set by whoever parses it first. A worker
+    # that falls behind (another process took its core) skips what this one took from it.
+    claims = mmap.mmap(-1, len(items))
+    taken: dict[int, R] = {}
     # Objects the workers inherit stay out of their garbage collections: a collection
     # writes to every object it scans, and each page written is copied into the worker.
     gc.freeze()
     try:
-        for k in range(workers):
+        for k in range(1, workers):
             read, write = os.pipe()
+            with contextlib.suppress(OSError, AttributeError):  # Linux; else the default
+                fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(read)
-                _work(fn, items[k::workers], write, os.getppid())
+                _work(fn, items, [i for i, o in enumerate(owners) if o == k], claims,
+                      write, os.getppid())
             os.close(write)
             pids.append(pid)
             pipes.append(read)
         gc.unfreeze()
-        for i, item in enumerate(items):
-            pipe = pipes[i % workers]
-            if pipe is not None and idle is not None and \
-                    not select.select([pipe], [], [], 0)[0]:
-                idle()
-            if pipe is not None and not select.select([pipe], [], [], STALLED)[0]:
-                os.kill(pids[i % workers], signal.SIGKILL)  # stuck: treated as dead
-            sent = _receive(pipe) if pipe is not None else None
-            if sent is None:  # the worker died: its items are done here from now on
-                pipes[i % workers] = None
+        for i, (item, k) in enumerate(zip(items, owners, strict=True)):
+            if i in taken:
+                yield taken.pop(i)
+                continue
+            if k == 0:  # this process's share
                 yield fn(item)
-            elif sent[0]:
-                yield sent[1]
-            else:
-                yield fn(item)  # raises here what it raised there (or works, if it was chance)
+                continue
+            waited = False
+            while True:
+                pipe = pipes[k]
+                if pipe is None or claims[i] == 2:  # the worker died (its items are done
+                    yield fn(item)                  # here from now on), or this one took it
+                    break
+                if not select.select([pipe], [], [], 0)[0]:
+                    if not claims[i]:  # the worker has not come to it yet: done here
+                        claims[i] = 2
+                        yield fn(item)
+                        break
+                    if idle is not None and not waited:
+                        idle()
+                        waited = True
+                        continue
+                    if _take_ahead(fn, items, owners, claims, taken, i):
+                        continue
+                    if not select.select([pipe], [], [], STALLED)[0]:
+                        os.kill(pids[k], signal.SIGKILL)  # stuck: treated as dead
+                sent = _receive(pipe)
+                if sent is None:
+                    pipes[k] = None
+                elif sent[0] == i:
+                    # A failure there is done again here: raises what it raised there.
+                    yield sent[2] if sent[1] else fn(item)
+                    break
+                # else: an item taken here and done there too (both looked at once): dropped
     finally:
         gc.unfreeze()  # a no-op when done above
-        for pid in pids:
+        for pid in pids[1:]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # finished ones are gone already
         for pipe in pipes:
             if pipe is not None:
                 os.close(pipe)
-        for pid in pids:
+        for pid in pids[1:]:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
+
+
+def _take_ahead(fn: Callable[[T], R], items: Sequence[T], owners: list[int],
+                claims: mmap.mmap, taken: dict[int, R], at: int) -> bool:
+    """While a worker is slow, do here the furthest of its items (within :data:`AHEAD`
+    of ``at``) that no one has started; False when there is none."""
+    for j in range(min(len(items), at + 1 + AHEAD) - 1, at, -1):
+        if owners[j] and not claims[j] and j not in taken:
+            claims[j] = 2
+            with contextlib.suppress(Exception):  # done again at its turn, and raised then
+                taken[j] = fn(items[j])
+            return True
+    return False
 
 
 _HEADER = 8
@@ -133,7 +204,7 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(parts)
 
 
-def _receive(fd: int) -> tuple[bool, Any] | None:
+def _receive(fd: int) -> tuple[int, bool, Any] | None:
     """The next message from a worker, or ``None`` if it died before sending it whole."""
     header = _read_exactly(fd, _HEADER)
     if header is None:
@@ -142,21 +213,23 @@ def _receive(fd: int) -> tuple[bool, Any] | None:
     if body is None:
         return None
     try:
-        sent: tuple[bool, Any] = pickle.loads(body)
+        sent: tuple[int, bool, Any] = pickle.loads(body)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
     return sent
 
 
-def _send(fd: int, sent: tuple[bool, Any]) -> None:
+def _send(fd: int, sent: tuple[int, bool, Any]) -> None:
     body = pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
     data = memoryview(len(body).to_bytes(_HEADER, "big") + body)
     while data:
         data = data[os.write(fd, data):]
 
 
-def _work(fn: Callable[[T], R], mine: Sequence[T], write: int, parent: int) -> None:
-    """A worker's life: its share of the items, each result sent as it is made."""
+def _work(fn: Callable[[T], R], items: Sequence[T], mine: list[int], claims: mmap.mmap,
+          write: int, parent: int) -> None:
+    """A worker's life: its share of the items (but those the writer took), each result
+    sent with its index as it is made."""
     code = 0
     try:
         if sys.platform.startswith("linux"):
@@ -164,11 +237,14 @@ def _work(fn: Callable[[T], R], mine: Sequence[T], write: int, parent: int) -> N
                 ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before we asked
             os._exit(1)
-        for item in mine:
+        for i in mine:
+            if claims[i]:  # the writer took it
+                continue
+            claims[i] = 1
             try:
-                sent: tuple[bool, Any] = (True, fn(item))
+                sent: tuple[int, bool, Any] = (i, True, fn(items[i]))
             except Exception:
-                sent = (False, None)
+                sent = (i, False, None)
             _send(write, sent)
     except BaseException:  # the writer went away (a broken pipe), or anything at all
         code = 1

@@ -116,6 +116,20 @@ class _Prepared:
 
 
 @attrs.frozen
+class PreparedRows:
+    """A new incident's stored rows (``originator_id, version, topic, state``), made ready
+    in one process and inserted in another: plain tuples, cheap to send through a pipe."""
+
+    incident_id: str
+    rows: tuple[tuple[str, int, str, bytes], ...]
+    snapshots: tuple[tuple[str, int, str, bytes], ...] = ()
+
+
+def _row_tuple(row: StoredEvent) -> tuple[str, int, str, bytes]:
+    return (str(row.originator_id), row.originator_version, row.topic, row.state)
+
+
+@attrs.frozen
 class Loaded:
     """An incident's state with the chain link and recording time of its last event."""
 
@@ -344,6 +358,29 @@ class IncidentLog:
         for p in prepared:
             self._snapshot_if_due(p)
         return [p.state for p in prepared]
+
+    # -------------------------------------------------- prepared rows (bulk import)
+
+    def prepare_new(self, incident_id: str, events: Sequence[ev.Event]) -> PreparedRows:
+        """The rows that declare a new incident of ``events``, checked and chained as
+        ``append(incident_id, *events, validate=False)`` would (raising what it raises), but
+        not written: made in a worker process, for :meth:`insert_prepared` in the writer."""
+        _events_only(events)
+        p = self._prepare(incident_id, None, events, validate=False)
+        due = self._snapshot_interval > 0 and p.state.version >= self._snapshot_interval
+        snaps = [self._store.snapshot_row(Snapshot(p.state, p.chain))] if due else []
+        return PreparedRows(incident_id, tuple(_row_tuple(r) for r in p.rows),
+                            tuple(_row_tuple(r) for r in snaps))
+
+    def insert_prepared(self, batch: Sequence[PreparedRows]) -> None:
+        """Insert the rows of new incidents made by :meth:`prepare_new`, in one transaction:
+        all land, or none (:class:`IncidentExistsError` if one was declared meanwhile)."""
+        rows = [StoredEvent(*row) for p in batch for row in p.rows]
+        label = ", ".join(p.incident_id for p in batch[:3]) + ("..." if len(batch) > 3 else "")
+        self._put(label, rows, first_version=1)
+        snaps = [StoredEvent(*row) for p in batch for row in p.snapshots]
+        if snaps:
+            self._store.insert_snapshot_rows(snaps)
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
                  *, validate: bool) -> _Prepared:

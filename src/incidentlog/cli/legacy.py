@@ -248,7 +248,8 @@ def register(command: Command) -> None:
                      "the folder named; repeatable)")
     _encoding_option(imp)
     imp.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                     help="parse in N worker processes (default: one per core)")
+                     help="parse in N processes: the writer and N-1 workers "
+                     "(default: one per core)")
     conv.add_argument("--explain", action="store_true",
                       help="say, line by line, what each part became, with a coverage figure")
     for parser in (chk, conv, imp):

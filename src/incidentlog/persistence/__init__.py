@@ -338,6 +338,10 @@ class EventStore:
         """Store a snapshot."""
         self._snapshots.insert_events([self.mapper.to_stored_event(snapshot)])
 
+    def snapshot_row(self, snapshot: Snapshot) -> StoredEvent:
+        """The row of a snapshot, not stored (made in a worker, stored by the writer)."""
+        return self.mapper.to_stored_event(snapshot)
+
     def insert_snapshot_rows(self, rows: Sequence[StoredEvent]) -> None:
         """Store snapshot rows as they are."""
         self._snapshots.insert_events(list(rows))
