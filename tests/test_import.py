@@ -276,3 +276,46 @@ def test_list_items_are_read_once_per_block_and_callers_cannot_spoil_them() -> N
     again = items(doc, block)
     assert [(i.text, i.checked, i.body) for i in again] == [("one", True, ""),
                                                            ("two", None, "more")]
+
+
+SEED_FILES = sorted(SEEDS.glob("*.md")) if SEEDS.exists() else []
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_each_seed_is_a_fixed_point_in_the_other_template_too(path: Path, template: str) -> None:
+    first = import_markdown(path.read_bytes(), source=path.name)
+    rendered = render_markdown(first.incident, template)
+    second = import_markdown(rendered, source="rendered.md")
+    assert differences(first.incident, second.incident, seconds=template == "b") == []
+
+
+def test_a_kept_sub_section_stays_under_the_heading_of_its_role_in_either_template() -> None:
+    source = ("# Incident Report: Cache stampede\n\n**Date**: 2025-03-02\n\n"
+              "## Timeline\n\n| Time | Event |\n|---|---|\n| 10:00 | Alert fired |\n"
+              "| 10:30 | Service restored |\n\n"
+              "## Notes of the meeting\n\nHeld on Monday.\n\n"
+              "## Resolution\n\nWe restarted the cache.\n\n"
+              "### Checks afterwards\n\n- Hit rate back to 95%\n- No errors for an hour\n")
+    first = import_markdown(source, source="report.md")
+    assert any(s.heading == "Checks afterwards" and s.level == 3
+               for s in first.incident.sections)
+    for template in ("a", "b"):
+        rendered = render_markdown(first.incident, template)
+        again = import_markdown(rendered, source="rendered.md")
+        assert differences(first.incident, again.incident, seconds=template == "b") == [], \
+            rendered
+
+
+def test_an_error_budget_stated_as_the_target_gives_it_is_not_an_extra_figure() -> None:
+    source = ("# Incident Report: Slow queries\n\n**Date**: 2025-03-02\n\n"
+              "## Incident Timeline\n\n| Time | Event |\n|---|---|\n| 10:00 | Alert fired |\n"
+              "| 10:45 | Service restored |\n\n"
+              "## Impact Assessment\n\n### Business Impact\n\n"
+              "- **SLA Impact**: 45 minutes against monthly error budget "
+              "(99.9% = 43.8 min/month)\n")
+    first = import_markdown(source, source="report.md")
+    assert first.incident.impact is not None and first.incident.impact.slo_target == 99.9
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first.incident, template), source="r.md")
+        assert differences(first.incident, again.incident, seconds=template == "b") == []

@@ -54,7 +54,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "went_well": ("what went well", "things that went well", "went well", "what worked"),
     "went_wrong": ("what went wrong", "things that went wrong", "went wrong",
                    "what went poorly", "what went badly", "what didn t go well",
-                   "what did not go well", "what could have gone better",
+                   "what did not go well", "what didn t go so well",
+                   "what did not go so well", "what could have gone better",
                    "what could be improved"),
     "lucky": ("where we got lucky", "where we were lucky", "what was lucky", "lucky"),
     "status": ("status", "incident status", "current status"),
@@ -71,6 +72,15 @@ ROLES: dict[str, tuple[str, ...]] = {
     "stats": ("stats", "statistics", "metrics", "key metrics", "figures", "numbers"),
 }
 """Each role and the headings (folded by :func:`fold`) that name it."""
+
+ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("#", "id"),
+    "title": ("action", "title", "item", "task", "follow up", "followup", "what"),
+    "owner": ("owner", "assignee", "who"), "due": ("due", "due date", "deadline"),
+    "priority": ("priority",), "status": ("status", "state"),
+    "horizon": ("horizon", "timeframe", "term"),
+}
+"""Header cells (folded, or their first words) of an action-item table's columns."""
 
 NOT_REPORT_ROLES = ("narrative", "references")
 """Roles any document has (context, links): a heading naming one does not make it a report."""

@@ -168,7 +168,9 @@ def _filled_words(doc: Document) -> int:
     return count
 
 
-_BARE_PLACEHOLDER = re.compile(r"(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)")
+_BARE_PLACEHOLDER = re.compile(r"(?:ISSUE|INCIDENT|REPORT|EVENT)?\s*(?:NAME|TITLE)",
+                               re.IGNORECASE)
+"""A title heading that is only a template's label (``ISSUE NAME``, ``Incident Title``)."""
 
 
 def _title_section(doc: Document) -> Section | None:
@@ -183,7 +185,8 @@ def _title(doc: Document, title_section: Section | None) -> str:
         title = unescape_inline(TITLE_PREFIX.sub("", title_section.heading or "").strip())
         under = next((b for b in title_section.blocks if b.type == "paragraph"), None)
         if _BARE_PLACEHOLDER.fullmatch(title) and under is not None:
-            # A template's "ISSUE NAME" left in place: the line under it names the incident.
+            # A template's label left in place ("ISSUE NAME", "Incident Title"): the line
+            # under it names the incident.
             line = doc.lines[under.start].strip()
             if 0 < len(line) <= 150:
                 return unescape_inline(line)

@@ -17,7 +17,7 @@ from incidentlog.parse.text import (
 )
 from incidentlog.render import template_a
 from incidentlog.render.emit import unescape_inline
-from incidentlog.vocabulary import TASK_VERBS
+from incidentlog.vocabulary import ACTION_COLUMNS, SEVERITY_WORDS, TASK_VERBS
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -83,7 +83,7 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
                     status = "in_progress"
                 elif extra.startswith("due ") and (d := read_date(extra[4:])):
                     due = d
-                elif re.fullmatch(r"P[0-3]", extra):
+                elif re.fullmatch(r"P[0-5]", extra) or extra in SEVERITY_WORDS.values():
                     priority = extra
                 elif extra:
                     return False
@@ -107,12 +107,7 @@ _STATUS: dict[str, str] = {
 
 def action_table(reader: Reader, block: Block) -> bool:
     header, body = tl.table_rows(reader.doc, block)
-    cols = {name: tl.column(header, *names) for name, names in {
-        "id": ("#", "id"), "title": ("action", "title", "item", "task"),
-        "owner": ("owner", "assignee", "who"), "due": ("due", "due date", "deadline"),
-        "priority": ("priority",), "status": ("status", "state"),
-        "horizon": ("horizon", "timeframe", "term"),
-    }.items()}
+    cols = {name: tl.column(header, *names) for name, names in ACTION_COLUMNS.items()}
     if cols["title"] is None:
         return False
     if cols["id"] is None and header and header[0].strip() == "#":

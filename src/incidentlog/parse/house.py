@@ -83,6 +83,8 @@ class Reader:
             self.b.reserve(("section", s.line))
             self.deferred.append((s, anchor, parent))
             return
+        if reader is None and any(_read_by_role(c) for c in s.children):
+            reader = roles.own_blocks  # its sub-sections that name a role are read as such
         if reader is None:
             self.keep_all(s, anchor)
             return
@@ -142,6 +144,13 @@ class Reader:
             return None
         pair = split_label(self.raw(block))
         return (norm(pair[0]), blocks[i + 1]) if pair and not pair[1] else None
+
+
+def _read_by_role(s: Section) -> bool:
+    """A section whose heading names a role read by role (not kept whole as written)."""
+    key = norm(s.heading or "")
+    return key not in roles.HOUSE_VERBATIM and (
+        key in roles.SECTIONS or heading_role(s.heading or "") in roles.BY_ROLE)
 
 
 def _strip_rules(text: str) -> str:

@@ -45,7 +45,34 @@ def section(reader: Reader, s: Section) -> list[Block]:
             continue
         if block.type != "thematic_break":
             leftover.append(block)
+    return _prose(reader, leftover, kind) if len(leftover) == _content(s) else leftover
+
+
+def _content(s: Section) -> int:
+    return sum(b.type != "thematic_break" for b in s.blocks)
+
+
+def _prose(reader: Reader, blocks: list[Block], kind: str) -> list[Block]:
+    """A lesson per paragraph, when a lessons section is written only as paragraphs and
+    the report lists no lessons of its kind elsewhere (lessons as prose); anything else is
+    left as it was."""
+    if not blocks or any(b.type != "paragraph" for b in blocks) or any(
+            isinstance(e, ev.LessonRecorded) and e.kind == kind for e in reader.b.others):
+        return blocks
+    leftover = []
+    for block in blocks:
+        words = reader.raw(block).split()
+        if len(words) < _LESSON_WORDS:
+            leftover.append(block)  # "Not much.", "We didn't, really.": an answer, kept
+            continue
+        reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind,
+                                       title=" ".join(words), source=reader.b.src(block.start)))
     return leftover
+
+
+_LESSON_WORDS = 4
+"""Fewest words of a paragraph read as a lesson: shorter ones answer the heading instead
+("Not much.", "None.")."""
 
 
 def mark_lines(reader: Reader, block: Block, kind: str) -> bool:
@@ -93,9 +120,11 @@ def by_role(reader: Reader, s: Section) -> list[Block]:
     kind = role if role in LESSON_ROLES else fold(s.heading or "lesson").replace(" ", "_")
     leftover = []
     for block in s.blocks:
-        if not lesson_list(reader, block, kind):
+        if block.type == "list" and lesson_items(reader, items(reader.doc, block), kind):
+            continue  # as the templates write them: **title**: text
+        if block.type != "thematic_break" and not lesson_list(reader, block, kind):
             leftover.append(block)
-    return leftover
+    return _prose(reader, leftover, kind) if len(leftover) == _content(s) else leftover
 
 
 def lesson_list(reader: Reader, block: Block, kind: str) -> bool:

@@ -39,6 +39,11 @@ def container(reader: Reader, s: Section) -> list[Block]:
     return [b for b in s.blocks if b.type != "thematic_break"]
 
 
+def own_blocks(reader: Reader, s: Section) -> list[Block]:
+    """A heading of no role over sub-headings that name one: its own words are kept."""
+    return list(s.blocks)
+
+
 SECTIONS: dict[str, SectionReader] = {
     "executive summary": header.executive_summary,
     "timeline": timeline_section.timeline,
@@ -61,7 +66,7 @@ SECTIONS: dict[str, SectionReader] = {
     "immediate 24 hours": actions.horizon,
     "short term 1 week": actions.horizon,
     "long term 1 month": actions.horizon,
-    "lessons learned": container,
+    "lessons learned": lessons.by_role,  # house: a parent heading; elsewhere: the lessons
     "detection and response": container,
     "sign off": signoff.sign_off,
 }

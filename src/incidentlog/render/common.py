@@ -71,8 +71,18 @@ def slot_text(incident: Incident, key: str) -> str | None:
     return slot(incident, figure, key.split(":", 1)[1], derive(incident))
 
 
+OF_NUMBERS = ("error_budget_minutes", "success_rate_pct")
+"""Figures computed from other numbers a report states (the error budget from the SLO
+target), never from times: stated as computed, they say nothing more."""
+
+
 def is_derivable(incident: Incident, stated: StatedFigure) -> bool:
-    """True when a stated figure says exactly what some template slot derives anyway."""
+    """True when a stated figure says exactly what some template slot derives anyway, or
+    is a figure of other stated numbers with the value they give."""
+    if stated.figure in OF_NUMBERS:
+        derived = getattr(fg.derive(incident), stated.figure)
+        if derived is not None and fg.format_number(derived) == fg.format_number(stated.value):
+            return True
     return any(
         figure == stated.figure and key.split(":", 1)[1] == stated.label
         and derive(incident) == stated.text.strip()

@@ -6,7 +6,9 @@ the events hold nothing for it: the heading is left out). Verbatim sections
 matter) before everything, level 1 without anchor (text before the first heading) after the
 header, anchor ``""`` right after the header; a section with a template heading's name joins
 that heading; one anchored to a heading follows it (or opens it, when it is a sub-heading
-of it); the rest follow at the end.
+of it); a sub-heading of a heading this template does not write goes under the template's
+first heading of the same role (``Resolution`` in one template is ``Resolution Steps Taken``
+in the other); the rest follow at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import attrs
 
 from incidentlog.incident import Incident, Section
 from incidentlog.render.emit import block, heading, join_blocks
+from incidentlog.vocabulary import heading_role
 
 Body = Callable[[Incident], str]
 
@@ -75,6 +78,12 @@ class _Placer:
         for s in self._order:
             if s.anchor is not None:
                 self._by_anchor.setdefault(_key(s.anchor), []).append(s)
+        written = {key for key, _ in self.named} | {_key(s.heading) for s in self._order}
+        self._by_role: dict[str, list[str]] = {}
+        """Anchors no heading of the report will have, by the role they name."""
+        for key in self._by_anchor:
+            if key and key not in written and (role := heading_role(key)) is not None:
+                self._by_role.setdefault(role, []).append(key)
 
     def take(self, match: Callable[[Section], bool]) -> list[Section]:
         taken = [s for s in self._order if id(s) not in self._taken and match(s)]
@@ -111,6 +120,16 @@ class _Placer:
         """Kept sections anchored to ``heading`` (and, in turn, to those), as blocks."""
         found = self._take_anchored(heading, deeper=deeper_than is not None, level=level)
         return [self.emit(s) for s in found]
+
+    def under_role(self, heading: str, level: int) -> list[str]:
+        """Kept sub-sections of a heading not written here that names the same role as the
+        template's ``heading``, as blocks (what follows such a heading stays at the end:
+        placed before the template's own section of its role, it would be read as that)."""
+        role = heading_role(heading)
+        if role is None or role not in self._by_role:
+            return []
+        return [block for key in self._by_role[role]
+                for block in self.anchored(key, deeper_than=level, level=level)]
 
     def _frame(self, section: Section) -> _Frame:
         below = self._take_anchored(section.heading, deeper=True, level=section.level)
@@ -184,6 +203,7 @@ def _render(node: Node, incident: Incident, placer: _Placer) -> str:
     for s in own:
         parts += placer.anchored(s.heading, deeper_than=s.level, level=s.level)
     parts += placer.anchored(node.heading, deeper_than=node.level, level=node.level)
+    parts += placer.under_role(node.heading, node.level)
     parts += [_render(child, incident, placer) for child in node.children]
     after = placer.anchored(node.heading, deeper_than=None, level=node.level)
     for s in own:

@@ -1,0 +1,60 @@
+"""Shapes other teams give a whole report: a title under a template's label heading, parts
+of the report as sub-headings of a heading that names no role."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidentlog.parse import import_markdown
+from incidentlog.parse.compare import differences
+from incidentlog.render import render_markdown
+
+LABELLED_TITLE = (
+    "# Incident Title\n\nCertificate expiry\n\n## Summary\n\nThe signing certificate "
+    "expired on 2021-03-31 and nobody could sign in.\n\n## Timeline\n\n| Time | Event |\n"
+    "|---|---|\n| 2021-03-31 12:11 | Reports of failed sign-ins |\n"
+    "| 2021-03-31 13:18 | Certificate rolled over, sign-in works again |\n")
+
+NESTED = (
+    "# Upgrade halted the chain\n\nThe upgrade at block 3341663 panicked on every node.\n\n"
+    "## The upgrade\n\nNodes panicked at the upgrade height.\n\n"
+    "### The Cause\n\nThe new binary checked a permission the old state never granted.\n\n"
+    "### Resolving actions\n\n- Validators rolled back to the previous block\n"
+    "- Consensus resumed on the old binary\n\n"
+    "### Notes\n\nSee the chat log.\n\n"
+    "## Follow-ups\n\n- Add an upgrade test against a copy of mainnet state\n")
+
+
+def test_a_title_heading_that_is_only_a_label_names_the_incident_by_the_line_under_it() -> None:
+    assert import_markdown(LABELLED_TITLE, source="r.md").incident.title == "Certificate expiry"
+
+
+def test_sub_headings_that_name_a_role_are_read_under_a_heading_that_names_none() -> None:
+    incident = import_markdown(NESTED, source="r.md").incident
+    assert incident.root_cause is not None
+    assert "permission the old state never granted" in incident.root_cause.summary + " ".join(
+        incident.root_cause.causes)
+    assert "rolled back to the previous block" in incident.resolution
+    kept = {(s.heading, s.level) for s in incident.sections}
+    assert ("The upgrade", 2) in kept and ("Notes", 3) in kept
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+@pytest.mark.parametrize("text", [LABELLED_TITLE, NESTED], ids=["title", "nested"])
+def test_these_shapes_are_a_fixed_point(text: str, template: str) -> None:
+    first = import_markdown(text, source="r.md")
+    rendered = render_markdown(first.incident, template)
+    again = import_markdown(rendered, source="rendered.md")
+    assert differences(first.incident, again.incident, seconds=template == "b") == [], rendered
+
+
+def test_an_action_table_headed_follow_up_is_read_row_by_row() -> None:
+    text = (LABELLED_TITLE + "\n## Remediation\n\n### In Progress\n\n"
+            "| Follow-up | Priority |\n|---|---|\n| Alert on queue backlog | High |\n"
+            "| Deduplicate cache updates | Medium |\n")
+    first = import_markdown(text, source="r.md")
+    assert [(a.title, a.priority) for a in first.incident.action_items] == [
+        ("Alert on queue backlog", "High"), ("Deduplicate cache updates", "Medium")]
+    for template in ("a", "b"):  # a priority written as a word comes back as one
+        again = import_markdown(render_markdown(first.incident, template), source="r.md")
+        assert differences(first.incident, again.incident, seconds=template == "b") == []
