@@ -18,7 +18,7 @@ from typing import Any
 
 from encrypted_index import fill
 
-from incidentlog import IncidentLog, checkpoint, integrity
+from incidentlog import IncidentLog, checkpoint, integrity, readmodel
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -35,7 +35,7 @@ def main(n: int) -> None:
         url = f"sqlite:///{Path(folder) / 'i.db'}"
         with IncidentLog(url) as log:
             fill(log, n)
-            log.find()
+            readmodel.find(log)
             made, _ = checkpoint.make(log)
             rows = made.size
             print(f"{n} incidents, {rows} rows")

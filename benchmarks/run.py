@@ -167,15 +167,13 @@ def _ours(url: str | None, work: list[list[ev.Event]], batch: int = 1
             log.close()
             log = IncidentLog(url)
         else:  # an in-memory log cannot be reopened: read it again with no cache
-            log = IncidentLog(None, cache_size=0)
-            log._app = log_app(ids, work)
+            log = IncidentLog(None, cache_size=0, shared_store=log_store(ids, work))
         start = time.perf_counter()
         for ident in ids:
             log.get(ident)
         cold = time.perf_counter() - start
-        every = IncidentLog(url, cache_size=0) if url is not None else IncidentLog(None)
-        if url is None:
-            every._app = log._app
+        every = IncidentLog(url, cache_size=0) if url is not None else \
+            IncidentLog(None, shared_store=log.store)
         start = time.perf_counter()
         assert len(every.list()) == len(ids)
         one_pass = time.perf_counter() - start
@@ -184,12 +182,12 @@ def _ours(url: str | None, work: list[list[ev.Event]], batch: int = 1
         return append, warm, cold, one_pass
 
 
-def log_app(ids: list[str], work: list[list[ev.Event]]) -> Any:
+def log_store(ids: list[str], work: list[list[ev.Event]]) -> Any:
     """An in-memory store holding ``work``, for reading with no cache."""
     fresh = IncidentLog(None, cache_size=0)
     for ident, events in zip(ids, work, strict=True):
         fresh.append(ident, *events)
-    return fresh._app
+    return fresh.store
 
 
 def _raw(env: dict[str, str], work: list[list[ev.Event]], batch: int = 1

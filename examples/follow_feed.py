@@ -29,7 +29,7 @@ def main(url: str = "sqlite:///incidents.db", *flags: str) -> None:
         # P1" can be told from "set": the state before the first new event is read once.
         state: dict[str, Incident | None] = {}
         while True:
-            for item in log.feed(after=after):
+            for item in audit.feed(log, after=after):
                 ident = item.incident_id
                 if ident not in state:
                     state[ident] = (log.get(ident, version=item.version - 1)

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidentlog import IncidentLog, audit
+from incidentlog import IncidentLog, audit, integrity
 from incidentlog import events as ev
+from incidentlog.changes import apply_changes, as_document, diff
 from incidentlog.cli import main
 from incidentlog.errors import IncidentNotFoundError
 from incidentlog.incident import fold
@@ -58,7 +59,7 @@ def recorded_incident(url: str | None = None) -> tuple[IncidentLog, Clock]:
 
 def test_history_has_one_line_per_event() -> None:
     log, _ = recorded_incident()
-    lines = log.history(ID)
+    lines = audit.history(log, ID)
     assert [line.version for line in lines] == [1, 2, 3, 4, 5]
     assert lines[1].summary == "escalated P2 -> P0: all transfers failing"
     assert lines[1].actor == "@oncall" and lines[1].recorded_at == at(12)
@@ -101,15 +102,15 @@ def test_diff_applied_to_a_gives_b(history: list[ev.Event], data: st.DataObject)
     b_n = data.draw(st.integers(1, len(history)))
     a, b = fold(history[:a_n]), fold(history[:b_n])
     assert a is not None and b is not None
-    changes = audit.diff(a, b)
-    applied = audit.apply_changes(audit.as_document(a), changes)
-    assert _sorted(applied) == _sorted(audit.as_document(b))
-    assert (changes == []) == (audit.as_document(a) == audit.as_document(b))
+    changes = diff(a, b)
+    applied = apply_changes(as_document(a), changes)
+    assert _sorted(applied) == _sorted(as_document(b))
+    assert (changes == []) == (as_document(a) == as_document(b))
 
 
 def test_diff_between_versions_names_fields_and_items() -> None:
     log, _ = recorded_incident()
-    changes = {c.path: c for c in audit.diff(log.get(ID, version=2), log.get(ID))}
+    changes = {c.path: c for c in diff(log.get(ID, version=2), log.get(ID))}
     assert changes["$.title"].before == "Transfers failing"
     assert changes["$.title"].after == "All transfers failing"
     assert changes["$.status"].kind == "changed"
@@ -165,7 +166,7 @@ def test_feed_in_any_page_size_yields_every_event_once_in_order() -> None:
     log, _ = recorded_incident()
     log.declare(ev.IncidentDeclared(incident_id="B-1", title="b", severity="P3",
                                     occurred_at=at(70), actor="@x"))
-    everything = [(i.incident_id, i.version) for i in log.feed()]
+    everything = [(i.incident_id, i.version) for i in audit.feed(log)]
     assert len(everything) == 6 and len(set(everything)) == 6
 
     @settings(max_examples=30, deadline=None)
@@ -185,7 +186,7 @@ def test_feed_in_any_page_size_yields_every_event_once_in_order() -> None:
 
 def test_cloudevents_export() -> None:
     log, _ = recorded_incident()
-    item = next(iter(log.feed()))
+    item = next(iter(audit.feed(log)))
     event = audit.cloudevent(item)
     assert event["specversion"] == "1.0" and event["subject"] == ID
     assert event["type"] == "incidentlog.declared" and event["id"] == f"{ID}/1"
@@ -202,14 +203,14 @@ def test_stored_events_leave_out_defaults_but_exports_carry_every_field(tmp_path
     assert "source" not in stored and "commander" not in stored, "defaults are not stored"
     declared = log.events(ID)[0]
     assert isinstance(declared, ev.IncidentDeclared) and declared.source is None
-    exported = audit.cloudevent(next(iter(log.feed())))["data"]
+    exported = audit.cloudevent(next(iter(audit.feed(log))))["data"]
     every = set(ev.IncidentDeclared.__struct_fields__) | {"type", "position", "version"}
     assert set(exported) == every and exported["source"] is None
     out = io.StringIO()
     assert main(["export", "--db", f"sqlite:///{path}"], out=out) == 0
     first = json.loads(out.getvalue().splitlines()[0])
     assert set(first["event"]) == set(ev.IncidentDeclared.__struct_fields__) | {"type"}
-    assert log.verify().ok
+    assert integrity.verify(log).ok
 
 
 def test_stats_name_what_they_cannot_count() -> None:
@@ -240,7 +241,7 @@ def tamper_sqlite(path: Path, sql: str, *args: object) -> None:
 
 def test_untouched_store_verifies(tmp_path: Path) -> None:
     log, _ = sqlite_log(tmp_path)
-    result = log.verify()
+    result = integrity.verify(log)
     assert result.ok and result.checked_events == 5 and len(result.heads[ID]) == 64
 
 
@@ -251,14 +252,14 @@ def test_sqlite_altered_payload_is_detected(tmp_path: Path) -> None:
                              ).fetchone()[0]
         conn.execute("UPDATE stored_events SET state=? WHERE originator_version=3",
                      (state.replace(b"Rollback", b"Rollout!"),))
-    problem, = log.verify().problems
+    problem, = integrity.verify(log).problems
     assert (problem.incident_id, problem.version) == (ID, 3) and "altered" in problem.message
 
 
 def test_sqlite_deleted_row_is_detected(tmp_path: Path) -> None:
     log, path = sqlite_log(tmp_path)
     tamper_sqlite(path, "DELETE FROM stored_events WHERE originator_version=2")
-    problem, = log.verify(ID).problems
+    problem, = integrity.verify(log, ID).problems
     assert problem.version == 2 and "missing" in problem.message
 
 
@@ -268,7 +269,7 @@ def test_sqlite_swapped_rows_are_detected(tmp_path: Path) -> None:
         rows = dict(conn.execute("SELECT originator_version, state FROM stored_events"))
         conn.execute("UPDATE stored_events SET state=? WHERE originator_version=2", (rows[3],))
         conn.execute("UPDATE stored_events SET state=? WHERE originator_version=3", (rows[2],))
-    assert [p.version for p in log.verify().problems] == [2, 3]
+    assert [p.version for p in integrity.verify(log).problems] == [2, 3]
 
 
 def test_sqlite_altered_snapshot_is_detected(tmp_path: Path) -> None:
@@ -277,7 +278,7 @@ def test_sqlite_altered_snapshot_is_detected(tmp_path: Path) -> None:
         state = conn.execute("SELECT state FROM stored_snapshots").fetchone()[0]
         conn.execute("UPDATE stored_snapshots SET state=?",
                      (state.replace(b'"P0"', b'"P3"'),))
-    problem, = log.verify().problems
+    problem, = integrity.verify(log).problems
     assert "snapshot" in problem.message
 
 
@@ -300,7 +301,7 @@ def test_postgres_tampering_is_detected(pg_url: str, tamper: str) -> None:
                                        f"{v}").fetchone()[0] for v in (2, 3))
             conn.execute(f"UPDATE {table} SET state = %s WHERE originator_version = 2", (three,))
             conn.execute(f"UPDATE {table} SET state = %s WHERE originator_version = 3", (two,))
-    problems = log.verify().problems
+    problems = integrity.verify(log).problems
     assert [p.version for p in problems] == ([2, 3] if tamper == "swap" else [3])
     log.close()
 
@@ -342,6 +343,6 @@ def test_cli_audit_commands(tmp_path: Path) -> None:
 
 def test_feed_items_decode_to_known_types_only() -> None:
     log, _ = recorded_incident()
-    for item in log.feed():
+    for item in audit.feed(log):
         assert type(item.event) in ev.EVENT_TYPES
         msgspec.json.encode(item.event)

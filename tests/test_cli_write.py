@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, integrity
 from incidentlog.cli import main
 
 ID = "INC-20251023-0001"
@@ -180,7 +180,7 @@ def test_writers_in_several_processes_all_land(shared_db: str) -> None:
     with IncidentLog(db) as log:
         texts = [t.text for t in log.get(ID).timeline][1:]
         assert sorted(texts) == sorted(f"p{p}-{n}" for p in range(4) for n in range(6))
-        assert log.verify(ID).ok
+        assert integrity.verify(log, ID).ok
 
 
 def _history_section(markdown: str) -> str:

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 
 from incidentlog import events as ev
-from incidentlog.codec import Envelope, IncidentMapper, Recorded, encode_event
+from incidentlog.codec import Envelope, Recorded, encode_event
 from incidentlog.errors import InvalidEventError, StoreError
+from incidentlog.persistence import IncidentMapper
 
 from strategies import any_event, declared
 
@@ -98,7 +99,7 @@ def test_declared_round_trips_through_the_mapper(event: ev.IncidentDeclared) -> 
 
 
 def test_mapper_refuses_unknown_topics_instead_of_importing_them() -> None:
-    from eventsourcing.persistence import StoredEvent
+    from incidentlog.persistence import StoredEvent
 
     mapper = IncidentMapper()
     row = StoredEvent("X-1", 1, "os:system", b"{}")
@@ -107,7 +108,7 @@ def test_mapper_refuses_unknown_topics_instead_of_importing_them() -> None:
 
 
 def test_mapper_refuses_a_newer_format_clearly() -> None:
-    from eventsourcing.persistence import StoredEvent
+    from incidentlog.persistence import StoredEvent
 
     mapper = IncidentMapper()
     event = ev.Closed(occurred_at=AT, actor="@a")
@@ -117,7 +118,7 @@ def test_mapper_refuses_a_newer_format_clearly() -> None:
 
 
 def test_replay_decodes_in_one_pass_what_decode_gives_and_hands_off_the_rest() -> None:
-    from eventsourcing.persistence import StoredEvent
+    from incidentlog.persistence import StoredEvent
 
     mapper = IncidentMapper()
     event = ev.Closed(occurred_at=AT, actor="@a", note="done")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentlog import IncidentLog, StoreError
+from incidentlog import IncidentLog, StoreError, integrity
 from incidentlog import events as ev
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v1.db"
@@ -33,7 +33,7 @@ def test_events_written_by_the_earlier_version_load_by_upcasting(old_store: Path
         first, second = state.action_items
         assert (first.ticket, second.ticket) == ("OPS-42", None)
         assert state.status == "resolved"
-        assert log.verify().ok, "upcast events still verify against what was written"
+        assert integrity.verify(log).ok, "upcast events still verify against what was written"
 
 
 def test_new_events_are_written_in_the_new_version(old_store: Path) -> None:
@@ -41,7 +41,7 @@ def test_new_events_are_written_in_the_new_version(old_store: Path) -> None:
         log.append(ID, ev.ActionItemAdded(occurred_at=None, actor="@x", item_id="3",
                                           title="t", ticket="OPS-7"), validate=False)
         assert log.get(ID).action_item("3").ticket == "OPS-7"  # type: ignore[union-attr]
-        assert log.verify().ok
+        assert integrity.verify(log).ok
     with sqlite3.connect(old_store) as conn:
         raw = conn.execute("SELECT state FROM stored_events WHERE originator_version=5"
                            ).fetchone()[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, readmodel
 from incidentlog import events as ev
 from incidentlog.cli import main
 
@@ -40,32 +40,32 @@ def ids(rows: list[object]) -> list[str]:
 
 def test_filters_across_incidents(log: IncidentLog) -> None:
     fill(log)
-    assert ids(log.actions(today=TODAY)) == ["INC-0/A1", "INC-1/A1", "INC-0/A2", "INC-1/A2",
-                                            "INC-0/A3", "INC-1/A3"]
-    assert ids(log.actions(open=True, today=TODAY)) == ["INC-0/A1", "INC-0/A2", "INC-1/A2",
-                                                       "INC-0/A3", "INC-1/A3"]
-    assert ids(log.actions(overdue=True, today=TODAY)) == ["INC-0/A1"]
-    assert ids(log.actions(owner="@bo")) == ["INC-0/A2", "INC-1/A2"]
-    assert ids(log.actions(ticket="OPS-1")) == ["INC-1/A1"]
-    assert ids(log.actions(service="db", open=True)) == ["INC-1/A2", "INC-1/A3"]
-    assert ids(log.actions(incident="INC-0", owner="@ana")) == ["INC-0/A1"]
-    row = log.actions(ticket="OPS-0")[0]
+    assert ids(readmodel.actions(log, today=TODAY)) == [
+        "INC-0/A1", "INC-1/A1", "INC-0/A2", "INC-1/A2", "INC-0/A3", "INC-1/A3"]
+    assert ids(readmodel.actions(log, open=True, today=TODAY)) == [
+        "INC-0/A1", "INC-0/A2", "INC-1/A2", "INC-0/A3", "INC-1/A3"]
+    assert ids(readmodel.actions(log, overdue=True, today=TODAY)) == ["INC-0/A1"]
+    assert ids(readmodel.actions(log, owner="@bo")) == ["INC-0/A2", "INC-1/A2"]
+    assert ids(readmodel.actions(log, ticket="OPS-1")) == ["INC-1/A1"]
+    assert ids(readmodel.actions(log, service="db", open=True)) == ["INC-1/A2", "INC-1/A3"]
+    assert ids(readmodel.actions(log, incident="INC-0", owner="@ana")) == ["INC-0/A1"]
+    row = readmodel.actions(log, ticket="OPS-0")[0]
     assert (row.title, row.due, row.status, row.incident_title, row.services) == (
         "api alert", date(2025, 3, 15), "open", "t0", ("api",))
     # A change shows at the next query; a retraction removes the item.
     log.append("INC-0", ev.ActionItemUpdated(occurred_at=T, actor="@a", item_id="A1",
                                              status="done", owner="@cy"))
-    assert ids(log.actions(overdue=True, today=TODAY)) == []
-    assert ids(log.actions(owner="@cy")) == ["INC-0/A1"]
+    assert ids(readmodel.actions(log, overdue=True, today=TODAY)) == []
+    assert ids(readmodel.actions(log, owner="@cy")) == ["INC-0/A1"]
     log.append("INC-0", ev.Corrected(occurred_at=T, actor="@a", field="retract", value=None,
                                      reason="dup", target_version=4))
-    assert "INC-0/A3" not in ids(log.actions())
+    assert "INC-0/A3" not in ids(readmodel.actions(log))
 
 
 def test_queries_read_the_index_not_the_events(log: IncidentLog,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     fill(log)
-    log.actions()  # catch up
+    readmodel.actions(log)  # catch up
 
     def no_replay(*args: object, **kwargs: object) -> None:
         raise AssertionError("an incident was replayed for a query")
@@ -73,18 +73,18 @@ def test_queries_read_the_index_not_the_events(log: IncidentLog,
     monkeypatch.setattr(log, "records", no_replay)
     monkeypatch.setattr(log, "get", no_replay)
     monkeypatch.setattr(log, "_load", no_replay)
-    assert len(log.actions(open=True, today=TODAY)) == 5
+    assert len(readmodel.actions(log, open=True, today=TODAY)) == 5
 
 
 def test_an_index_kept_before_follow_ups_were_indexed_fills_them(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with IncidentLog(f"sqlite:///{path}") as log:
         fill(log)
-        log.find()
+        readmodel.find(log)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE action_index")
     with IncidentLog(f"sqlite:///{path}") as log:
-        assert len(log.actions()) == 6
+        assert len(readmodel.actions(log)) == 6
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -65,7 +65,7 @@ def test_record_accepts_to_json_output() -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-    from incidentlog.audit import diff
+    from incidentlog.changes import diff
     from incidentlog.render import to_json
 
     import seed_incidents

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentlog import IncidentLog, RuleViolation
+from incidentlog import IncidentLog, RuleViolation, readmodel
 from incidentlog import events as ev
 from incidentlog.audit import stats
 from incidentlog.cli import main
@@ -83,29 +83,29 @@ def test_rules(event: ev.Event, rule: str) -> None:
 
 def test_list_filters_from_the_index(log: IncidentLog) -> None:
     fill(log)
-    assert [r.id for r in log.find(team="payments")] == ["I-2", "I-1"]
-    assert [r.id for r in log.find(team="search")] == ["I-2"]
-    assert [r.id for r in log.find(tag="db", team="payments")] == ["I-1"]
-    assert [r.id for r in log.find(field=("region", "us"))] == ["I-2"]
-    assert log.find(field=("region", "mars")) == []
-    row = log.find(tag="customer")[0]
+    assert [r.id for r in readmodel.find(log, team="payments")] == ["I-2", "I-1"]
+    assert [r.id for r in readmodel.find(log, team="search")] == ["I-2"]
+    assert [r.id for r in readmodel.find(log, tag="db", team="payments")] == ["I-1"]
+    assert [r.id for r in readmodel.find(log, field=("region", "us"))] == ["I-2"]
+    assert readmodel.find(log, field=("region", "mars")) == []
+    row = readmodel.find(log, tag="customer")[0]
     assert (row.teams, row.tags, row.fields) == (("payments",), ("customer", "db"),
                                                  (("region", "eu"),))
     log.append("I-1", ev.TagsChanged(occurred_at=T, actor="@a", removed=("db",)))
-    assert log.find(tag="db") == []
-    assert [r.id for r in log.find()] == ["I-3", "I-2", "I-1"]
-    assert log.find(team="payments")[0].teams == ("payments", "search")
+    assert readmodel.find(log, tag="db") == []
+    assert [r.id for r in readmodel.find(log)] == ["I-3", "I-2", "I-1"]
+    assert readmodel.find(log, team="payments")[0].teams == ("payments", "search")
 
 
 def test_an_index_kept_before_labels_were_indexed_fills_them(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with IncidentLog(f"sqlite:///{path}") as log:
         fill(log)
-        log.find()
+        readmodel.find(log)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE incident_labels")
     with IncidentLog(f"sqlite:///{path}") as log:
-        assert [r.id for r in log.find(team="payments")] == ["I-2", "I-1"]
+        assert [r.id for r in readmodel.find(log, team="payments")] == ["I-2", "I-1"]
 
 
 def test_stats_by_team_tag_and_field() -> None:
@@ -184,4 +184,4 @@ def test_tags_follow_a_simple_model_and_refusals_store_nothing(
         assert valid
         model = [*kept, *(x for x in dict.fromkeys(added) if x not in kept)]
         assert log.get("P-1").tags == tuple(model)
-    assert [r.tags for r in log.find()] == [tuple(sorted(model))]
+    assert [r.tags for r in readmodel.find(log)] == [tuple(sorted(model))]

@@ -61,3 +61,42 @@ def test_lessons_in_these_shapes_are_a_fixed_point(text: str, template: str) -> 
     rendered = render_markdown(first.incident, template)
     again = import_markdown(rendered, source="rendered.md")
     assert differences(first.incident, again.incident, seconds=template == "b") == [], rendered
+
+
+LABELLED = """# Database migration broke four indexes
+
+**Date**: 2023-08-03
+
+## Timeline
+
+- 09:03 UTC: started the deployment
+- 19:16 UTC: service back up
+
+## Lessons Learned
+**What went well?**
+
+The rest of the migration went through except for those tables.
+
+**What went wrong?**
+
+* The way we deploy with a migration does not log its progress.
+* We did not tell the build team about this migration in advance.
+
+Where We Got Lucky:
+
+- Only four tables ended up being affected.
+"""
+
+
+def test_one_line_labels_set_the_kind_of_the_lessons_under_them() -> None:
+    from incidentlog.parse import import_markdown
+    from incidentlog.render import render_markdown
+
+    result = import_markdown(LABELLED)
+    kinds = [lesson.kind for lesson in result.incident.lessons]
+    assert kinds == ["went_well", "went_wrong", "went_wrong", "lucky"]
+    assert result.incident.lessons[0].title.startswith("The rest of the migration")
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(result.incident, template)).incident
+        assert [(x.kind, x.title) for x in again.lessons] == \
+            [(x.kind, x.title) for x in result.incident.lessons]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import workers
-from incidentlog import IncidentLog, StoreError
+from incidentlog import IncidentLog, StoreError, integrity, readmodel
 from incidentlog import events as ev
 from incidentlog.cli import main
 from incidentlog.errors import InvalidEventError
@@ -119,7 +119,7 @@ def test_ten_processes_open_a_fresh_postgres_database_at_once(pg_url: str) -> No
         results = pool.starmap(workers.first_open, [(pg_url, n, start_at) for n in range(10)])
     assert results == ["ok"] * 10
     with IncidentLog(pg_url) as log:
-        assert len(log.find()) == 10 and log.verify().ok
+        assert len(readmodel.find(log)) == 10 and integrity.verify(log).ok
 
 
 def test_a_long_chain_of_kept_sections_renders_in_order() -> None:

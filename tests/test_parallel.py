@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, integrity
 from incidentlog import events as ev
 from incidentlog.errors import IncidentExistsError, InvalidEventError
 from incidentlog.importer import import_paths
@@ -173,7 +173,7 @@ def test_a_parallel_import_into_postgresql(pg_url: str, tmp_path: Path) -> None:
     with IncidentLog(pg_url) as log:
         log.exists("INC-20250602-0000")  # the connection is open before the workers fork
         summary = import_paths(log, [tmp_path], workers=2, batch=5)
-        assert summary.count("imported") == 20 and log.verify().ok
+        assert summary.count("imported") == 20 and integrity.verify(log).ok
         assert import_paths(log, [tmp_path], workers=2).count("skipped") == 20
 
 
@@ -186,12 +186,10 @@ def _events(ident: str, entries: int) -> list[ev.Event]:
 
 
 def _rows(log: IncidentLog, ident: str) -> list[tuple[Any, ...]]:
-    stream = log.mapper.stream_id(ident)
-    found = [(r.originator_version, r.topic, r.state)
-             for r in log.recorder.select_events(stream)]
-    assert log._app.snapshots is not None
+    stream = log.store.stream_id(ident)
+    found = [(r.originator_version, r.topic, r.state) for r in log.store.stream(stream)]
     return found + [(r.originator_version, r.topic, r.state)
-                    for r in log._app.snapshots.recorder.select_events(stream)]
+                    for r in log.store.snapshot_rows() if r.originator_id == stream]
 
 
 def test_prepared_rows_are_the_rows_an_append_stores(tmp_path: Path) -> None:
@@ -204,7 +202,7 @@ def test_prepared_rows_are_the_rows_an_append_stores(tmp_path: Path) -> None:
                                   for i, n in (("A-1", 3), ("A-2", 150))])
         for ident in ("A-1", "A-2"):
             assert _rows(inserted, ident) == _rows(appended, ident)
-        assert len(_rows(inserted, "A-2")) == 152 and inserted.verify().ok
+        assert len(_rows(inserted, "A-2")) == 152 and integrity.verify(inserted).ok
 
 
 def test_prepared_rows_refuse_what_an_append_refuses(tmp_path: Path) -> None:
@@ -230,7 +228,7 @@ def test_an_encrypted_store_imports_in_parallel(tmp_path: Path) -> None:
     key = AESCipher.create_key(num_bytes=32)
     with IncidentLog(f"sqlite:///{tmp_path / 'p.db'}", cipher_key=key) as log:
         assert import_paths(log, [tmp_path], workers=2).count("imported") == 12
-        assert log.verify().ok and len(list(log.ids())) == 12
+        assert integrity.verify(log).ok and len(list(log.ids())) == 12
     assert b"INC-20250602" not in (tmp_path / "p.db").read_bytes()
 
 

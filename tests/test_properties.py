@@ -89,8 +89,7 @@ def test_reading_every_incident_in_one_pass_equals_reading_each(
         if ids[n] not in declared:
             declared.append(ids[n])
         del queues[n][:take]
-    fresh = IncidentLog(cache_size=0, snapshot_interval=3)
-    fresh._app = log._app
+    fresh = IncidentLog(cache_size=0, snapshot_interval=3, shared_store=log.store)
     assert fresh.list() == [fresh.get(ident) for ident in declared]
     positions = [position for position, *_ in fresh.changes(page=2)]
     assert positions == sorted(positions) and len(positions) == sum(map(len, streams))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, readmodel
 from incidentlog import events as ev
 from incidentlog.readmodel import IncidentIndex, row_of
 
@@ -58,10 +58,10 @@ def test_rebuild_gives_the_same_rows(log: IncidentLog) -> None:
 
 def test_log_find_is_always_up_to_date(log: IncidentLog) -> None:
     fill(log)
-    assert len(log.find(severity="P1")) == 2
+    assert len(readmodel.find(log, severity="P1")) == 2
     log.declare(ev.IncidentDeclared(incident_id="NEW-1", title="n", severity="P1",
                                     occurred_at=T, actor="@a"))
-    assert len(log.find(severity="P1")) == 3
+    assert len(readmodel.find(log, severity="P1")) == 3
 
 
 def test_service_names_with_like_wildcards_are_names(log: IncidentLog) -> None:
@@ -70,5 +70,5 @@ def test_service_names_with_like_wildcards_are_names(log: IncidentLog) -> None:
         log.declare(ev.IncidentDeclared(incident_id=f"SVC-{n}", title=name, severity="P2",
                                         services=(name,), occurred_at=T, actor="@a"))
     for n, name in enumerate(names):
-        assert [r.id for r in log.find(service=name)] == [f"SVC-{n}"], name
-    assert log.find(service="pay") == [] and log.find(service="%") == []
+        assert [r.id for r in readmodel.find(log, service=name)] == [f"SVC-{n}"], name
+    assert readmodel.find(log, service="pay") == [] and readmodel.find(log, service="%") == []

@@ -16,6 +16,7 @@ from incidentlog import (
     IncidentLog,
     IncidentNotFoundError,
     StoreError,
+    integrity,
 )
 from incidentlog import events as ev
 from incidentlog.incident import Incident, fold
@@ -232,7 +233,7 @@ def test_copy_to_another_database_keeps_everything(tmp_path: Path, store_url: st
         source.append("INC-20251023-0001", entry(6, "copied"))
         with IncidentLog(store_url) as target:
             assert target.copy_from(source) == 2
-            assert target.verify().ok
+            assert integrity.verify(target).ok
             assert target.events("INC-20251023-0001") == source.events("INC-20251023-0001")
             assert target.copy_from(source) == 0, "a second copy finds it all there"
             source.append("INC-20251023-0001", entry(7, "later"))
@@ -290,4 +291,4 @@ def test_a_snapshot_of_another_state_shape_is_never_served(tmp_path: Path,
     with IncidentLog(url, snapshot_interval=5, cache_size=0) as log:
         assert log.get(ident) == expected and len(log.get(ident).timeline) == 12
         assert log.get(ident, version=11) == fold(log.events(ident)[:11])
-        assert log.verify().ok
+        assert integrity.verify(log).ok

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from incidentlog import IncidentLog
+from incidentlog import IncidentLog, integrity
 from incidentlog import events as ev
-from incidentlog.codec import IncidentMapper, Recorded, encode_event, link, schema_version
+from incidentlog.codec import Recorded, encode_event, link, schema_version
 from incidentlog.errors import InvalidEventError
 from incidentlog.incident import fold
+from incidentlog.persistence import IncidentMapper
 
 ROWS = [json.loads(line) for line in
         (Path(__file__).parent / "fixtures" / "stored-rows.jsonl").read_text().splitlines()]
@@ -64,14 +65,14 @@ def test_the_stored_history_folds() -> None:
 
 def test_the_stored_rows_load_and_verify_through_a_store(tmp_path: Path) -> None:
     with IncidentLog(f"sqlite:///{tmp_path / 'rows.db'}") as log:
-        mapper = log.mapper
-        rows = [mapper.stored(ID, row["version"], rec.event, rec.raw, rec.chain)
+        mapper = IncidentMapper()
+        rows = [log.store.event_row(ID, row["version"], rec.event, rec.raw, rec.chain)
                 for row in ROWS
                 if isinstance(rec := mapper.decode(ID, row["version"], row["topic"],
                                                    row["state"].encode()), Recorded)]
-        log.recorder.insert_events(rows)
+        log.store.insert(rows)
         assert log.get(ID).version == len(ROWS)
-        assert log.verify().ok
+        assert integrity.verify(log).ok
 
 
 def test_a_stored_event_a_rule_now_refuses_still_loads(tmp_path: Path) -> None:
@@ -83,11 +84,10 @@ def test_a_stored_event_a_rule_now_refuses_still_loads(tmp_path: Path) -> None:
         with pytest.raises(InvalidEventError, match="actor"):
             log.append(ID, blank)
         log.append(ID, first)
-        mapper = log.mapper
         raw = encode_event(blank)
         chain = link(log.records(ID)[-1].chain, ID, 2, raw, schema_version("timeline_entry"))
-        log.recorder.insert_events([mapper.stored(ID, 2, blank, raw, chain)])
+        log.store.insert([log.store.event_row(ID, 2, blank, raw, chain)])
     with IncidentLog(f"sqlite:///{tmp_path / 'old.db'}") as log:
         state = log.get(ID)
         assert state.version == 2 and state.timeline[-1].actor == " "
-        assert log.verify().ok
+        assert integrity.verify(log).ok

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from incidentlog import IncidentLog, checkpoint, codec, integrity
+from incidentlog import IncidentLog, checkpoint, codec, integrity, readmodel
 from incidentlog import events as ev
 from incidentlog.cli import main
 from incidentlog.readmodel import IncidentIndex
@@ -377,7 +377,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def prepared(url: str) -> checkpoint.Checkpoint:
     with IncidentLog(url, clock=Clock(), snapshot_interval=4) as log:
         populate(log)
-        log.find()  # builds the index, as `incidentlog list` does
+        readmodel.find(log)  # builds the index, as `incidentlog list` does
         made, result = checkpoint.make(log, key=b"k" * 32)
         assert result.ok, result.problems
     return made
@@ -447,7 +447,7 @@ def test_a_snapshot_forged_with_its_digest_is_not_shown_by_the_cli(url: str) -> 
         assert log.get(A).title == "Transfers failing"
     with IncidentLog(url, snapshot_interval=4) as log:  # the default trusts a sound digest
         assert log.get(A).title == "Nothing happened!"
-        assert [p.kind for p in log.verify().problems] == ["snapshot"]
+        assert [p.kind for p in integrity.verify(log).problems] == ["snapshot"]
 
 
 def test_the_cli_names_each_problem_and_exits_1(url: str, tmp_path: Path) -> None:
@@ -527,7 +527,7 @@ def test_a_copy_holds_the_sources_checkpoint(url: str, tmp_path: Path) -> None:
     "UPDATE stored_events SET state=X'00' WHERE originator_version=1",
     "UPDATE stored_snapshots SET originator_version='x'",
     "UPDATE incident_index SET version='x', started_at='garbage'",
-    "UPDATE incident_index_position SET position='x'",
+    "UPDATE tracking SET notification_id='x' WHERE application_name='incident_index'",
 ])
 def test_damaged_columns_never_give_a_traceback(tmp_path: Path, sql: str) -> None:
     """SQLite lets a column hold anything: NULL in a key, text in a number."""

@@ -145,9 +145,8 @@ def scan(log: IncidentLog, incident_id: str | None = None) -> Scan:
             wanted[str(raw["id"])].add(int(raw["version"]))
     states: dict[tuple[str, int], Incident | None] = {}
     if incident_id is not None:
-        stored = log.mapper.stream_id(incident_id)
-        rows = _read(found, "the events table",
-                     lambda: list(log.recorder.select_events(stored)))
+        stored = log.store.stream_id(incident_id)
+        rows = _read(found, "the events table", lambda: list(log.store.stream(stored)))
         if rows == []:
             raise IncidentNotFoundError(incident_id, log.url)
         snapshot_rows = [s for s in snapshot_rows or [] if s.originator_id == stored]
@@ -197,12 +196,12 @@ def _check_rows(log: IncidentLog, found: Scan, rows: list[tuple[int, Any]],
                 wanted: dict[str, set[int]], states: dict[tuple[str, int], Incident | None]
                 ) -> None:
     by_stream: dict[str, list[Any]] = defaultdict(list)
-    mapper = log.mapper
+    store = log.store
     read: list[tuple[int, Any, str, bytes]] = []
     for position, row in rows:
         found.last_position = max(found.last_position, position)
         try:
-            envelope = mapper.unprotect(row.state, f"incident {row.originator_id} version "
+            envelope = store.unprotect(row.state, f"incident {row.originator_id} version "
                                         f"{row.originator_version}")
         except Exception:
             envelope = row.state if isinstance(row.state, bytes) else repr(row.state).encode()
@@ -277,7 +276,7 @@ def _check_stream(log: IncidentLog, ident: str, rows: list[Any], stream: Stream,
             previous, state = None, None
             continue
         try:
-            rec = log.mapper.decode(row.originator_id, version, row.topic, row.state)
+            rec = log.store.decode_at(row, version)
         except Exception as exc:
             problems.append(Problem(ident, version, f"event {version} cannot be read: "
                                     f"{_short(exc)}", "unreadable"))
@@ -347,7 +346,7 @@ def _check_snapshot(log: IncidentLog, found: Scan, row: Any,
                         f"({row.originator_version!r})", "snapshot")]
     where = f"snapshot at version {version}"
     try:
-        snap = log.mapper.decode(row.originator_id, version, row.topic, row.state)
+        snap = log.store.decode_at(row, version)
     except Exception as exc:
         return [Problem(ident, version, f"{where} cannot be read: {_short(exc)}", "snapshot")]
     if isinstance(snap, StaleSnapshot):
@@ -374,7 +373,7 @@ def _check_snapshot(log: IncidentLog, found: Scan, row: Any,
 
 def _check_index(found: Scan, index: tuple[int, list[Any]],
                  states: dict[tuple[str, int], Incident | None]) -> list[Problem]:
-    from incidentlog.readmodel import parse_row, row_of
+    from incidentlog.index_rows import parse_row, row_of
 
     position, raw_rows = index
     problems: list[Problem] = []

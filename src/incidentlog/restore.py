@@ -20,7 +20,6 @@ from typing import Any
 
 import attrs
 import msgspec
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from incidentlog import events as ev
 from incidentlog.codec import (
@@ -33,8 +32,8 @@ from incidentlog.codec import (
     schema_version,
 )
 from incidentlog.errors import IncidentLogError, InputError, StoreError
+from incidentlog.persistence import RowConflict, StoredEvent
 from incidentlog.store import IncidentLog
-from incidentlog.urls import redact
 
 
 class RestoreError(IncidentLogError, ValueError):
@@ -145,12 +144,10 @@ def load(log: IncidentLog, lines: Iterable[str | bytes], *, source: str = "-",
         rows.append(row)
     if rows:
         try:
-            log.recorder.insert_events(rows)
-        except IntegrityError:
+            log.store.insert(rows)
+        except RowConflict:
             raise RestoreError(f"{log.url} is not empty (another writer got there first); "
                                "nothing was loaded") from None
-        except OperationalError as exc:
-            raise StoreError(f"{log.url}: {redact(str(exc))}") from None
     return Restored(len(rows), len(versions), relinked)
 
 
@@ -158,7 +155,7 @@ def _as_stored(log: IncidentLog, ident: str, version: int, event: ev.Event, line
                previous: str) -> tuple[StoredEvent, str]:
     """The row to store for an export line, and its chain link: the exported bytes, format
     and schema version when they decode to the line's event, else the event written now."""
-    mapper = log.mapper
+    store = log.store
     topic = ev.tag_of(event)
     exported = line.stored is not None and line.format is not None and line.schema is not None
     for as_exported in ((True, False) if exported else (False,)):
@@ -169,14 +166,12 @@ def _as_stored(log: IncidentLog, ident: str, version: int, event: ev.Event, line
             raw, f, v = encode_event(event), FORMAT_VERSION, schema_version(topic)
         chain = link(previous, ident, version, raw, v if f >= 2 else None)
         envelope = Envelope(msgspec.Raw(raw), chain, f=f, v=v,
-                            i=ident if mapper.stream_key is not None else None)
-        data = mapper.protect(msgspec.json.encode(envelope))
-        row = StoredEvent(originator_id=mapper.stream_id(ident), originator_version=version,
-                          topic=topic, state=data)
+                            i=ident if store.pseudonymous else None)
+        row = store.row(ident, version, topic, msgspec.json.encode(envelope))
         if not as_exported:
             return row, chain
         try:
-            decoded = mapper.decode(row.originator_id, version, topic, row.state)
+            decoded = store.decode(row)
         except (StoreError, ValueError):
             continue
         if isinstance(decoded, Recorded) and decoded.event == event:

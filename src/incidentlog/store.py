@@ -12,30 +12,24 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import sqlite3
 import threading
 import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import attrs
 import msgspec
-from eventsourcing.application import Application
-from eventsourcing.persistence import (
-    IntegrityError,
-    Mapper,
-    OperationalError,
-    PersistenceError,
-    StoredEvent,
-)
 
 from incidentlog import events as ev
+from incidentlog import timetravel
 from incidentlog.codec import (
     GENESIS,
     Envelope,
-    IncidentMapper,
     Recorded,
     Snapshot,
     encode_event,
@@ -54,13 +48,9 @@ from incidentlog.errors import (
 )
 from incidentlog.incident import INCIDENT_ID, Folding, Incident, check_types, decide_all, fold
 from incidentlog.inputs import incident_events
+from incidentlog.persistence import EventStore, RowConflict, StoredEvent, schema_lock
 from incidentlog.times import is_aware, naive, utc_now
 from incidentlog.urls import persistence_env, redact, redact_url
-
-if TYPE_CHECKING:
-    from incidentlog.audit import FeedItem, HistoryLine
-    from incidentlog.integrity import Verification
-    from incidentlog.readmodel import ActionRow, IncidentIndex, IndexRow
 
 Clock = Callable[[], datetime]
 Decision = Callable[[Incident], Iterable[ev.Event]]
@@ -105,16 +95,6 @@ def _stream_key(cipher_key: str) -> bytes:
     if len(raw) not in (16, 24, 32):
         raise StoreError(f"cipher key: {len(raw)} bytes; an AES key has 16, 24 or 32")
     return hashlib.sha256(b"incidentlog stream ids\x00" + raw).digest()
-
-
-class _EventStoreApp(Application[str]):
-    """eventsourcing's application, wired to our mapper; holds recorder and stores."""
-
-    name = "incidentlog"
-    is_snapshotting_enabled = True
-
-    def construct_mapper(self) -> Mapper[str]:
-        return IncidentMapper(cipher=self.factory.cipher(), compressor=self.factory.compressor())
 
 
 @attrs.frozen
@@ -162,6 +142,9 @@ class IncidentLog:
     recomputed is served (the CLI reads this way). The latest state of up to ``cache_size``
     incidents is kept in memory and brought up to date from the store
     (one query for the events after it) on every read, so long histories stay fast.
+    ``read_only``: create nothing (no database, no table) and refuse a store that is not
+    there, naming it. ``shared_store``: work on another log's rows (its :attr:`store`)
+    instead of opening ``url``, e.g. to read an in-memory log with other options.
     """
 
     def __init__(
@@ -173,24 +156,42 @@ class IncidentLog:
         snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL,
         cache_size: int = 1000,
         trust_snapshots: bool = True,
+        read_only: bool = False,
+        shared_store: EventStore | None = None,
     ) -> None:
         self._trust_snapshots = trust_snapshots
         env = persistence_env(url)
         self.url = redact_url(url) if url else "memory://"
+        self.read_only = read_only
         stream_key = None
         if cipher_key is not None:
             stream_key = _stream_key(cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
             env["CIPHER_KEY"] = cipher_key.strip()
+        if read_only:
+            _check_exists(env, self.url)
+        if shared_store is not None:  # another log's rows (an in-memory store, say)
+            self._store = shared_store
+            self.url = shared_store.url
+        else:
+            try:
+                self._store = self._open(env, read_only=read_only)
+            except ImportError as exc:
+                raise StoreError(
+                    f"cannot open {self.url}: {exc}; install the extra: "
+                    "pip install 'incidentlog[postgres]'"
+                ) from None
+        self._mapper = self._store.mapper
+        if shared_store is None:
+            self._mapper.stream_key = stream_key
         try:
-            self._app = self._open(env)
-        except ImportError as exc:
-            raise StoreError(
-                f"cannot open {self.url}: {exc}; install the extra: "
-                "pip install 'incidentlog[postgres]'"
-            ) from None
-        self.mapper.stream_key = stream_key
-        self._check_key()
+            self._store.check_key()
+        except StoreError:
+            self.close()
+            raise
+        except Exception as exc:  # a read-only open of a database with no tables
+            self.close()
+            raise StoreError(f"{self.url}: not an incident log ({redact(str(exc))})") from None
         self._clock = clock
         self._snapshot_interval = snapshot_interval
         # One lock per incident being written now: a lock goes when no writer holds it, so
@@ -199,93 +200,40 @@ class IncidentLog:
             weakref.WeakValueDictionary())
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
-        self._index: IncidentIndex | None = None
         self._cache_size = cache_size
 
-    def _open(self, env: dict[str, str]) -> _EventStoreApp:
+    def _open(self, env: dict[str, str], *, read_only: bool) -> EventStore:
         # Several processes opening one PostgreSQL database at once race on the tables'
         # CREATE ... IF NOT EXISTS (a duplicate pg_type row, "tuple concurrently updated"):
         # opening holds an advisory lock of the schema, and a race that slips by is retried.
-        self._env = env
         for attempt in range(6):
             try:
-                with self.schema_lock():
-                    return _EventStoreApp(env=env)
-            except PersistenceError as exc:
+                with schema_lock(env, self.url):
+                    return EventStore(env, url=self.url, read_only=read_only)
+            except StoreError:
+                raise
+            except Exception as exc:
                 if "concurrently" not in str(exc) or attempt == 5:
                     raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @contextlib.contextmanager
-    def schema_lock(self) -> Iterator[None]:
-        """Hold PostgreSQL's advisory lock of this log's schema (nothing elsewhere): what
-        creates tables holds it, so concurrent first opens queue instead of colliding."""
-        env = self._env
-        if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-            yield
-            return
-        import psycopg
-
-        schema = env.get("POSTGRES_SCHEMA") or "public"
-        name = f"incidentlog\x00{env['POSTGRES_DBNAME']}\x00{schema}".encode()
-        key = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
-        try:
-            conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                   password=env["POSTGRES_PASSWORD"], autocommit=True,
-                                   connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]))
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open {self.url}: {redact(str(exc))}") from None
-        with conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-
-    def _check_key(self) -> None:
-        """Refuse, in one line, a store whose rows the key given (or no key) cannot read.
-
-        The first and the last row are tried: one damaged row is for ``verify`` to name,
-        not a reason to refuse the store."""
-        recorder = self._app.recorder
-        rows = list(recorder.select_notifications(0, 1, inclusive_of_start=False))
-        if not rows:
-            return
-        last = recorder.max_notification_id()
-        if last and last != rows[0].id:
-            rows += recorder.select_notifications(last, 1)
-        states = [r.state if isinstance(r.state, bytes) else b"" for r in rows]
-        if self.mapper.cipher is None:
-            if not any(_is_json(state) for state in states):
-                self.close()
-                raise StoreError(f"{self.url}: the store is encrypted: give its key "
-                                 "(--key-file FILE or INCIDENTLOG_KEY_FILE)")
-            return
-        read = []
-        for state in states:
-            with contextlib.suppress(Exception):
-                read.append(self.mapper.cipher.decrypt(state))
-        if not read:
-            self.close()
-            raise StoreError(f"{self.url}: the key given does not decrypt this store (a wrong "
-                             "key, or a store that is not encrypted)")
-        if not any(b'"i":' in data for data in read):
-            # Encrypted before ids were pseudonymous: its rows are filed under the ids
-            # themselves, and are read that way (`copy` files them under pseudonyms).
-            self.mapper.stream_key = None
+    @property
+    def store(self) -> EventStore:
+        """The rows behind this log (:class:`incidentlog.persistence.EventStore`): for
+        services that check, copy or project them."""
+        return self._store
 
     @property
     def encrypted(self) -> bool:
         """True when rows are encrypted (and filed under pseudonyms of the incident ids)."""
-        return self.mapper.cipher is not None
+        return self._store.encrypted
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
         """Close database connections."""
-        self._app.close()
+        self._store.close()
 
     def __enter__(self) -> IncidentLog:
         return self
@@ -295,18 +243,6 @@ class IncidentLog:
 
     def __repr__(self) -> str:
         return f"IncidentLog({self.url!r})"
-
-    @property
-    def mapper(self) -> IncidentMapper:
-        """The mapper that encodes and decodes stored rows."""
-        mapper = self._app.mapper
-        assert isinstance(mapper, IncidentMapper)
-        return mapper
-
-    @property
-    def recorder(self) -> Any:
-        """eventsourcing's application recorder (the events table)."""
-        return self._app.recorder
 
     # ------------------------------------------------------------------ writing
 
@@ -425,9 +361,8 @@ class IncidentLog:
         not written: made in a worker process, for :meth:`insert_prepared` in the writer."""
         _events_only(events)
         p = self._prepare(incident_id, None, events, validate=False)
-        due = self._snapshot_interval > 0 and self._app.snapshots is not None and \
-            p.state.version >= self._snapshot_interval
-        snaps = [self.mapper.to_stored_event(Snapshot(p.state, p.chain))] if due else []
+        due = self._snapshot_interval > 0 and p.state.version >= self._snapshot_interval
+        snaps = [self._store.snapshot_row(Snapshot(p.state, p.chain))] if due else []
         return PreparedRows(incident_id, tuple(_row_tuple(r) for r in p.rows),
                             tuple(_row_tuple(r) for r in snaps))
 
@@ -438,8 +373,8 @@ class IncidentLog:
         label = ", ".join(p.incident_id for p in batch[:3]) + ("..." if len(batch) > 3 else "")
         self._put(label, rows, first_version=1)
         snaps = [StoredEvent(*row) for p in batch for row in p.snapshots]
-        if snaps and self._app.snapshots is not None:
-            self._app.snapshots.recorder.insert_events(snaps)
+        if snaps:
+            self._store.insert_snapshot_rows(snaps)
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
                  *, validate: bool) -> _Prepared:
@@ -475,7 +410,7 @@ class IncidentLog:
             state = folded
         rows = []
         first = version = before.version if before else 0
-        stored = self.mapper.stored
+        stored = self._store.event_row
         for e in stamped:
             version += 1
             raw = encode_event(e)
@@ -487,24 +422,24 @@ class IncidentLog:
     def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:
         if not rows:
             return
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing was stored")
         try:
-            self._app.recorder.insert_events(rows)
-        except IntegrityError:
+            self._store.insert(rows)
+        except RowConflict:
             if first_version == 1:
                 raise IncidentExistsError(f"incident {label} was declared already") from None
             raise ConflictError(
                 f"{label}: another writer appended first; nothing of this append was stored. "
                 "Read it again and retry (IncidentLog.update retries for you)"
             ) from None
-        except OperationalError as exc:
-            raise StoreError(f"{self.url}: {redact(str(exc))}") from None
 
     def _snapshot_if_due(self, prepared: _Prepared) -> None:
-        if self._snapshot_interval <= 0 or not prepared.rows or self._app.snapshots is None:
+        if self._snapshot_interval <= 0 or not prepared.rows:
             return
         first, last = prepared.first_version, prepared.state.version
         if last // self._snapshot_interval > (first - 1) // self._snapshot_interval:
-            self._app.snapshots.put([Snapshot(prepared.state, prepared.chain)])
+            self._store.put_snapshot(Snapshot(prepared.state, prepared.chain))
 
     def _lock(self, incident_id: str) -> threading.RLock:
         with self._locks_guard:
@@ -519,20 +454,19 @@ class IncidentLog:
             as_of: datetime | None = None, occurred_by: datetime | None = None) -> Incident:
         """The incident as its stored events say: now, or as it was at ``version``, or as
         the record stood at recorded time ``as_of``, or what had happened by world time
-        ``occurred_by`` as we know it now (see :mod:`incidentlog.audit`)."""
+        ``occurred_by`` as we know it now (see :mod:`incidentlog.timetravel`)."""
         if sum(x is not None for x in (version, as_of, occurred_by)) > 1:
             raise ValueError("give at most one of version, as_of and occurred_by")
         if version is not None:
             if isinstance(version, bool) or not isinstance(version, int) or version < 1:
                 raise InputError(f"version: {version!r} is not a version (1, 2, ...)")
             _in_range(version, "version", low=1)
-        if as_of is not None or occurred_by is not None:
-            from incidentlog import audit
-
-            if as_of is not None:
-                return audit.as_of(self, incident_id, _aware(as_of, "as_of"))
-            assert occurred_by is not None
-            return audit.occurred_by(self, incident_id, _aware(occurred_by, "occurred_by"))
+        if as_of is not None:
+            when = _aware(as_of, "as_of")  # a bad argument is named before any read
+            return timetravel.as_of(self.records(incident_id), when, where=self.url)
+        if occurred_by is not None:
+            when = _aware(occurred_by, "occurred_by")
+            return timetravel.occurred_by(self.records(incident_id), when, where=self.url)
         loaded = self._load(incident_id, version=version, missing_ok=False)
         assert loaded is not None
         if version is not None and loaded.state.version != version:
@@ -562,13 +496,11 @@ class IncidentLog:
                 copied += self._insert_copied(batch)
                 batch = []
         copied += self._insert_copied(batch)
-        snapshots = self._app.snapshots
-        if snapshots is not None:
-            for row in source.snapshot_rows():
-                with contextlib.suppress(Exception):  # an unreadable one is not copied
-                    snap = source.mapper.to_domain_event(row)
-                    if isinstance(snap, Snapshot) and snap.sound:
-                        snapshots.recorder.insert_events([self.mapper.to_stored_event(snap)])
+        for row in source.snapshot_rows():
+            with contextlib.suppress(Exception):  # an unreadable one is not copied
+                snap = source.store.decode(row)
+                if isinstance(snap, Snapshot) and snap.sound:
+                    self._store.put_snapshot(snap)
         return copied
 
     def _copied_prefix(self, source: IncidentLog) -> int:
@@ -595,86 +527,40 @@ class IncidentLog:
     def _portable(self, row: Any) -> tuple[str, bytes]:
         """A stored event row's incident id and envelope, whatever the store's key."""
         where = f"incident {row.originator_id} version {row.originator_version}"
-        data = self.mapper.unprotect(row.state, where)
-        if self.mapper.stream_key is None:
+        data = self._store.unprotect(row.state, where)
+        if not self._store.pseudonymous:
             return str(row.originator_id), data
         env = msgspec.json.decode(data, type=Envelope)
         return env.i or str(row.originator_id), msgspec.json.encode(
             msgspec.structs.replace(env, i=None))
 
     def _recrypt(self, source: IncidentLog, row: Any) -> StoredEvent:
-        if self.mapper.stream_key is None and source.mapper.stream_key is None:
+        if not self._store.pseudonymous and not source.store.pseudonymous:
             incident_id = str(row.originator_id)  # copied byte for byte
-            data = source.mapper.unprotect(row.state, f"incident {incident_id} version "
-                                           f"{row.originator_version}")
+            data = source.store.unprotect(row.state, f"incident {incident_id} version "
+                                          f"{row.originator_version}")
         else:
             incident_id, data = source._portable(row)
-            if self.mapper.stream_key is not None:
+            if self._store.pseudonymous:
                 env = msgspec.json.decode(data, type=Envelope)
                 data = msgspec.json.encode(msgspec.structs.replace(env, i=incident_id))
-        return StoredEvent(originator_id=self.mapper.stream_id(incident_id),
-                           originator_version=row.originator_version, topic=row.topic,
-                           state=self.mapper.protect(data))
+        return self._store.row(incident_id, row.originator_version, row.topic, data)
 
     def _insert_copied(self, rows: list[StoredEvent]) -> int:
         if not rows:
             return 0
+        if self.read_only:
+            raise StoreError(f"{self.url}: opened read-only; nothing was copied")
         try:
-            self._app.recorder.insert_events(rows)
-        except IntegrityError:
+            self._store.insert(rows)
+        except RowConflict:
             raise StoreError(f"{self.url}: another writer is writing to the target; nothing "
                              "of this page was copied") from None
         return len(rows)
 
-    def find(self, **filters: Any) -> list[IndexRow]:
-        """Index rows (:class:`incidentlog.readmodel.IndexRow`: id, title, severity, status,
-        services, times, duration) of the incidents matching every filter, newest first,
-        from the index brought up to date first: ``severity=``, ``status=``, ``service=``,
-        ``since=``, ``until=``, ``limit=``, ``team=``, ``tag=``, ``field=(name, value)``.
-        Rows, not incidents: a query reads a table and folds nothing; ``get(row.id)`` gives
-        the incident, :meth:`list` every incident."""
-        return self._caught_up_index().find(**filters)
-
-    def actions(self, *, open: bool = False, overdue: bool = False, owner: str | None = None,
-                ticket: str | None = None, service: str | None = None,
-                incident: str | None = None, today: date | None = None) -> list[ActionRow]:
-        """Follow-ups across incidents from the index, brought up to date first (no replay
-        per query): ``open`` (not done), ``overdue`` (not done, due before ``today``),
-        ``owner``, ``ticket``, ``service`` (of the incident), ``incident``."""
-        return self._caught_up_index().actions(
-            open=open, overdue=overdue, owner=owner, ticket=ticket, service=service,
-            incident=incident, today=today)
-
-    def _caught_up_index(self) -> IncidentIndex:
-        from incidentlog.readmodel import IncidentIndex
-
-        if self._index is None:
-            self._index = IncidentIndex(self)
-        self._index.catch_up()
-        return self._index
-
-    def history(self, incident_id: str) -> list[HistoryLine]:
-        """Every event of an incident with a one-line summary (:func:`audit.history`)."""
-        from incidentlog import audit
-
-        return audit.history(self, incident_id)
-
-    def feed(self, *, after: int = 0) -> Iterator[FeedItem]:
-        """Every event of every incident in the order recorded, after a position."""
-        from incidentlog import audit
-
-        return audit.feed(self, after=after)
-
-    def verify(self, incident_id: str | None = None) -> Verification:
-        """Check every stored row: chains, snapshots, index (:func:`integrity.verify`)."""
-        from incidentlog import integrity
-
-        return integrity.verify(self, incident_id)
-
     def exists(self, incident_id: str) -> bool:
         """True when an incident with that id is stored."""
-        return bool(list(self._app.recorder.select_events(self.mapper.stream_id(incident_id),
-                                                          limit=1)))
+        return bool(self._store.stream(self._store.stream_id(incident_id), limit=1))
 
     def _remember(self, loaded: Loaded | None) -> None:
         if loaded is None or self._cache_size <= 0:
@@ -711,13 +597,12 @@ class IncidentLog:
         if interval > 0 and (version is None or version <= interval):
             # Most incidents are shorter than one snapshot interval: one round trip reads
             # them whole, and only a longer one goes on to its latest snapshot.
-            rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id),
-                                                    lte=version,
-                                                    limit=interval + 1)
+            rows = self._store.stream(self._store.stream_id(incident_id), lte=version,
+                                      limit=interval + 1)
             if len(rows) <= interval or version is not None:
                 if not rows:
                     return None
-                replay = self.mapper.replay
+                replay = self._mapper.replay
                 head = [replay(row) for row in rows]
                 whole = fold(e for e, _ in head)
                 assert whole is not None
@@ -742,31 +627,29 @@ class IncidentLog:
     def _snapshot(self, incident_id: str, version: int | None) -> Snapshot | None:
         """The latest snapshot at or before ``version`` that can be used: one that reads,
         whose digest matches, and that is of this incident (else ``None``: fold instead)."""
-        if self._app.snapshots is None or not self._trust_snapshots:
+        if not self._trust_snapshots:
             return None
         try:
-            for snap in self._app.snapshots.get(self.mapper.stream_id(incident_id), desc=True,
-                                                limit=1, lte=version):
-                if isinstance(snap, Snapshot) and snap.sound and \
-                        snap.state.id == incident_id:
-                    return snap
+            snap = self._store.latest_snapshot(self._store.stream_id(incident_id), version)
         except Exception:  # an unreadable snapshot is not used; verify names it
             return None
+        if isinstance(snap, Snapshot) and snap.sound and snap.state.id == incident_id:
+            return snap
         return None
 
     def _replay(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[tuple[ev.Event, str]]:
         """Events and chain links of one incident, decoded for folding."""
-        replay = self.mapper.replay
-        rows = self._app.recorder.select_events(self.mapper.stream_id(incident_id), gt=gt,
-                                                lte=lte)
+        replay = self._mapper.replay
+        rows = self._store.stream(self._store.stream_id(incident_id), gt=gt, lte=lte)
         return [replay(row) for row in rows]
 
     def records(self, incident_id: str, *, gt: int | None = None, lte: int | None = None
                 ) -> list[Recorded]:
         """The stored records of one incident (event, version, chain link), oldest first."""
         out = []
-        for rec in self._app.events.get(self.mapper.stream_id(incident_id), gt=gt, lte=lte):
+        for row in self._store.stream(self._store.stream_id(incident_id), gt=gt, lte=lte):
+            rec = self._store.decode(row)
             if not isinstance(rec, Recorded):
                 raise StoreError(f"incident {incident_id} version {rec.originator_version}: "
                                  "a snapshot among the events (run incidentlog verify)")
@@ -781,11 +664,11 @@ class IncidentLog:
 
     def ids(self) -> Iterator[str]:
         """Every incident id, in the order they were declared."""
-        hidden = self.mapper.stream_key is not None
+        hidden = self._store.pseudonymous
         for row in self._notification_rows(after=0, topics=(ev.tag_of(ev.IncidentDeclared),),
                                            page=1000):
             # No need to decode the declaration, unless its id is not stored in plaintext.
-            yield self.mapper.replay_with_id(row)[2] if hidden else str(row.originator_id)
+            yield self._mapper.replay_with_id(row)[2] if hidden else str(row.originator_id)
 
     def list(self) -> list[Incident]:
         """The current state of every incident (folded :class:`Incident` objects), in the
@@ -804,7 +687,7 @@ class IncidentLog:
         """``(position, incident id, version, event)`` for every event stored after
         position ``after``, in the order recorded: the feed decoded for folding, without
         the stored bytes and chain links :meth:`notifications` carries."""
-        replay = self.mapper.replay_with_id
+        replay = self._mapper.replay_with_id
         for row in self._notification_rows(after=after, topics=(), page=page):
             event, _, incident_id = replay(row)
             yield row.id, incident_id, row.originator_version, event
@@ -813,8 +696,7 @@ class IncidentLog:
                       page: int = 500) -> Iterator[Recorded]:
         """Every stored event of every incident, in the order recorded, from ``after``."""
         for row in self._notification_rows(after=after, topics=topics, page=page):
-            rec = self.mapper.decode(row.originator_id, row.originator_version, row.topic,
-                                     row.state)
+            rec = self._store.decode(row)
             if not isinstance(rec, Recorded):
                 raise StoreError(f"incident {row.originator_id} version "
                                  f"{row.originator_version}: a snapshot among the events (run "
@@ -829,43 +711,28 @@ class IncidentLog:
 
     def snapshot_rows(self) -> Sequence[StoredEvent]:
         """Every stored snapshot row, undecoded, by incident and version."""
-        store = self._app.snapshots
-        if store is None:
-            return []
-        recorder: Any = store.recorder
-        if hasattr(recorder, "_stored_events"):  # in memory
-            return sorted(recorder._stored_events,
-                          key=lambda r: (str(r.originator_id), r.originator_version))
-        table = recorder.events_table_name
-        schema = getattr(recorder.datastore, "schema", None)
-        if "postgres" in type(recorder).__module__:
-            table = f'"{schema or "public"}"."{table}"'
-        with recorder.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                      "ORDER BY originator_id, originator_version")
-            return [StoredEvent(originator_id=r["originator_id"],
-                                originator_version=r["originator_version"], topic=r["topic"],
-                                state=bytes(r["state"])) for r in c.fetchall()]
+        return self._store.snapshot_rows()
 
     def _notification_rows(self, *, after: int, topics: Sequence[str], page: int
                            ) -> Iterator[Any]:
         _in_range(after, "position", low=0)
-        recorder = self._app.recorder
-        start = after
-        while True:
-            rows = recorder.select_notifications(start, page, topics=topics,
-                                                 inclusive_of_start=False)
-            yield from rows
-            if len(rows) < page:
-                return
-            start = rows[-1].id
+        return self._store.rows(after=after, topics=topics, page=page)
 
 
-def _is_json(data: bytes) -> bool:
-    """True for a plaintext row. A ciphertext's first byte is random (its nonce), so a
-    ``{`` there says nothing: one in 256 encrypted rows has one."""
+def _check_exists(env: dict[str, str], url: str) -> None:
+    """Refuse to open for reading an SQLite database file that is not there (opening would
+    create an empty one): one line naming the path."""
+    path = env.get("SQLITE_DBNAME")
+    if not path or path == ":memory:" or path.startswith("file::memory:"):
+        return
+    if not Path(path).is_file():
+        raise StoreError(f"{url}: no database at {path} (a typo? reading creates none; "
+                         "declare or import creates one)")
     try:
-        msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return False
-    return True
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            found = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                 "AND name = 'stored_events'").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise StoreError(f"{url}: cannot read {path} ({exc})") from None
+    if not found:
+        raise StoreError(f"{url}: {path} is not an incident log (no stored events table)")

@@ -72,15 +72,17 @@ class UsageError(Exception):
     """Bad arguments or input: exit status 2."""
 
 
-def open_log(args: argparse.Namespace) -> IncidentLog:
+def open_log(args: argparse.Namespace, *, read_only: bool = False) -> IncidentLog:
     """The log named by ``--db``, else ``$INCIDENTLOG_DB``, else the SQLite default; with
-    the cipher key in ``--key-file``, else ``$INCIDENTLOG_KEY_FILE``, if either is given."""
+    the cipher key in ``--key-file``, else ``$INCIDENTLOG_KEY_FILE``, if either is given.
+    ``read_only`` (every command that only reads): create no database and no table, and
+    refuse a store that is not there in one line naming it."""
     url = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
     key_file = getattr(args, "key_file", None) or os.environ.get(KEY_ENV)
     # A command reads an incident once: folding its events costs milliseconds, and no
     # snapshot, however well forged, is served in their place.
     return IncidentLog(url, cipher_key=read_cipher_key(key_file) if key_file else None,
-                       trust_snapshots=False)
+                       trust_snapshots=False, read_only=read_only)
 
 
 def read_cipher_key(path: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from typing import TextIO
 
+from incidentlog import readmodel
 from incidentlog.cli.common import EXIT_OK, Command, UsageError, open_log, print_json
 from incidentlog.times import utc_now
 
@@ -15,8 +16,8 @@ def cmd_actions(args: argparse.Namespace, out: TextIO) -> int:
         today = date.fromisoformat(args.today) if args.today else utc_now().date()
     except ValueError:
         raise UsageError(f"--today: {args.today!r} is not a YYYY-MM-DD date") from None
-    with open_log(args) as log:
-        rows = log.actions(open=args.open, overdue=args.overdue, owner=args.owner,
+    with open_log(args, read_only=True) as log:
+        rows = readmodel.actions(log, open=args.open, overdue=args.overdue, owner=args.owner,
                            ticket=args.ticket, service=args.service, incident=args.incident,
                            today=today)
     if args.json:

@@ -11,6 +11,7 @@ from typing import TextIO
 import attrs
 
 from incidentlog import audit, times
+from incidentlog.changes import Change, diff
 from incidentlog.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -24,7 +25,7 @@ from incidentlog.restore import export, load
 
 
 def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         lines = audit.history(log, args.id)
     if args.json:
         print_json([attrs.asdict(line) for line in lines], out)
@@ -38,8 +39,8 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
-        changes = audit.diff(state_at(log, args.id, args.a), state_at(log, args.id, args.b))
+    with open_log(args, read_only=True) as log:
+        changes = diff(state_at(log, args.id, args.a), state_at(log, args.id, args.b))
     if args.json:
         print_json([attrs.asdict(c) for c in changes], out)
         return EXIT_OK
@@ -54,7 +55,7 @@ def _value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def diff_lines(c: audit.Change) -> list[str]:
+def diff_lines(c: Change) -> list[str]:
     """A change as lines of text, values as JSON; a changed item shows only the fields
     that changed (``~ $.action_items[AI-1].status: "open" -> "done"``)."""
     if c.kind == "added":
@@ -69,7 +70,7 @@ def diff_lines(c: audit.Change) -> list[str]:
 
 
 def cmd_blame(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         rows = audit.blame(log, args.id)
     if args.json:
         print_json([attrs.asdict(b) for b in rows], out)
@@ -82,7 +83,7 @@ def cmd_blame(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         if args.format == "cloudevents":
             for item in audit.feed(log, after=args.after):
                 out.write(json.dumps(audit.cloudevent(item), ensure_ascii=False,

@@ -111,7 +111,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             results += [(where, f) for f in findings]
             files += 1
     if ids:
-        with open_log(args) as log:
+        with open_log(args, read_only=True) as log:
             for incident_id in ids:
                 try:
                     incident = log.get(incident_id)

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import attrs
 
-from incidentlog import audit, times
+from incidentlog import audit, readmodel, times
 from incidentlog.cli.common import (
     EXIT_OK,
     Command,
@@ -23,7 +23,7 @@ from incidentlog.render.mermaid import mttr_chart
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         # The state, and the stored events it was folded from (its Document History).
         if args.version is not None:
             incident = log.get(args.id, version=args.version)
@@ -48,12 +48,13 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
-        found = log.find(severity=args.severity, status=args.status, service=args.service,
-                         since=parse_time(args.since) if args.since else None,
-                         until=parse_time(args.until) if args.until else None, limit=args.limit,
-                         team=args.team, tag=args.tag,
-                         field=name_value(args.field, "--field") if args.field else None)
+    with open_log(args, read_only=True) as log:
+        found = readmodel.find(
+            log, severity=args.severity, status=args.status, service=args.service,
+            since=parse_time(args.since) if args.since else None,
+            until=parse_time(args.until) if args.until else None, limit=args.limit,
+            team=args.team, tag=args.tag,
+            field=name_value(args.field, "--field") if args.field else None)
     if args.json:
         print_json([{"id": r.id, "severity": r.severity, "status": r.status,
                      "duration_minutes": None if r.duration_minutes is None
@@ -74,7 +75,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         groups = audit.stats(log.list(), by=args.by)
     if args.chart == "mermaid":
         out.write(mttr_chart([(g.group, g.mttr.median_minutes) for g in groups],

@@ -47,7 +47,7 @@ def _options(args: argparse.Namespace) -> dict[str, object]:
 def cmd_site(args: argparse.Namespace, out: TextIO) -> int:
     build = _load("build")
     options = _options(args)
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         built = build.build_site(log, Path(args.out_dir), **options)
     out.write(f"wrote {built.pages} pages for {built.incidents} incident(s) to {built.out}; "
               f"open {built.out / 'index.html'}\n")
@@ -66,7 +66,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"serving {url} on this machine only (Ctrl-C stops)\n")
         out.flush()
 
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         builds = live.serve(log, port=args.port, seconds=args.seconds, ready=ready, **options)
     out.write(f"stopped after {builds} build(s)\n")
     return EXIT_OK

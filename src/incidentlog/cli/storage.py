@@ -34,7 +34,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     if saved is not None and saved.mac is not None and key is None:
         raise UsageError(f"checkpoint {args.checkpoint} is signed: give --sign-key FILE to "
                          "check its signature")
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         if saved is not None:
             result = checkpoint.verify(log, saved, key=key)
         else:
@@ -62,7 +62,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_checkpoint(args: argparse.Namespace, out: TextIO) -> int:
     key = _sign_key(args)
-    with open_log(args) as log:
+    with open_log(args, read_only=True) as log:
         made, result = checkpoint.make(log, key=key)
     if not result.ok:
         for p in result.problems:
@@ -82,9 +82,9 @@ def cmd_checkpoint(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_copy(args: argparse.Namespace, out: TextIO) -> int:
     key = read_cipher_key(args.to_key_file) if args.to_key_file else None
-    with open_log(args) as source, IncidentLog(args.to, cipher_key=key) as target:
+    with open_log(args, read_only=True) as source, IncidentLog(args.to, cipher_key=key) as target:
         copied = target.copy_from(source)
-        ok = target.verify().ok
+        ok = integrity.verify(target).ok
     out.write(f"copied {copied} event(s) to {redact(args.to)}; verify: "
               f"{'intact' if ok else 'FAILED'}\n")
     return EXIT_OK if ok else EXIT_FINDINGS

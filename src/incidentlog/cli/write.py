@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import TextIO
 
 from incidentlog import events as ev
-from incidentlog.audit import as_document, describe
+from incidentlog.audit import describe
+from incidentlog.changes import as_document
 from incidentlog.cli.common import (
     EXIT_OK,
     Command,

@@ -35,8 +35,14 @@ def section(reader: Reader, s: Section) -> list[Block]:
     role = heading_role(s.heading or "")
     kind = LESSON_HEADINGS.get(norm(s.heading or "")) or (
         role if role in LESSON_ROLES else norm(s.heading or "").replace(" ", "_"))
-    leftover = []
+    leftover, labelled = [], False
     for block in s.blocks:
+        if (label := kind_label(reader, block)) is not None:
+            kind = label  # "What went well:" over its list: the kind of what follows
+            labelled = True
+            continue
+        if labelled and block.type == "paragraph" and _paragraph_lesson(reader, block, kind):
+            continue  # prose under a kind's label: a lesson per paragraph
         if block.type == "paragraph" and mark_lines(reader, block, kind):
             continue
         if block.type == "list" and lesson_items(reader, items(reader.doc, block), kind):
@@ -46,6 +52,22 @@ def section(reader: Reader, s: Section) -> list[Block]:
         if block.type != "thematic_break":
             leftover.append(block)
     return _prose(reader, leftover, kind) if len(leftover) == _content(s) else leftover
+
+
+def kind_label(reader: Reader, block: Block) -> str | None:
+    """The kind of lesson a one-line label names, when a list follows it
+    (``What Went Well:``, ``**Where we got lucky?**``), else ``None``."""
+    if block.type != "paragraph" or block.end - block.start != 1:
+        return None
+    line = reader.doc.lines[block.start].strip()
+    if not line.endswith((":", "?", "**", "__")) or len(line.split()) > _LABEL_WORDS:
+        return None
+    role = heading_role(line.strip("*_ ").rstrip(":?").strip("*_ "))
+    return role if role in LESSON_ROLES else None
+
+
+_LABEL_WORDS = 8
+"""Most words of a one-line label that names a kind of lesson."""
 
 
 def _content(s: Section) -> int:
@@ -68,6 +90,15 @@ def _prose(reader: Reader, blocks: list[Block], kind: str) -> list[Block]:
         reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind,
                                        title=" ".join(words), source=reader.b.src(block.start)))
     return leftover
+
+
+def _paragraph_lesson(reader: Reader, block: Block, kind: str) -> bool:
+    words = reader.raw(block).split()
+    if len(words) < _LESSON_WORDS:
+        return False
+    reader.b.add(ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind,
+                                   title=" ".join(words), source=reader.b.src(block.start)))
+    return True
 
 
 _LESSON_WORDS = 4
@@ -118,8 +149,14 @@ def by_role(reader: Reader, s: Section) -> list[Block]:
     """Items under a lessons heading (or one of its kinds), each a lesson of that kind."""
     role = heading_role(s.heading or "")
     kind = role if role in LESSON_ROLES else fold(s.heading or "lesson").replace(" ", "_")
-    leftover = []
+    leftover, labelled = [], False
     for block in s.blocks:
+        if (label := kind_label(reader, block)) is not None:
+            kind = label
+            labelled = True
+            continue
+        if labelled and block.type == "paragraph" and _paragraph_lesson(reader, block, kind):
+            continue  # prose under a kind's label: a lesson per paragraph
         if block.type == "list" and lesson_items(reader, items(reader.doc, block), kind):
             continue  # as the templates write them: **title**: text
         if block.type != "thematic_break" and not lesson_list(reader, block, kind):

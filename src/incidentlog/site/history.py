@@ -20,6 +20,7 @@ import msgspec
 from incidentlog import audit
 from incidentlog import events as ev
 from incidentlog.blame import ITEM_KEYS, SCALARS, Blame, parts
+from incidentlog.changes import Change, ChangeKind
 from incidentlog.incident import Incident, Replay, fold
 
 
@@ -28,7 +29,7 @@ class Version:
     """One event of the incident and what it changed in the record."""
 
     line: audit.HistoryLine
-    changes: tuple[audit.Change, ...]
+    changes: tuple[Change, ...]
 
 
 @attrs.frozen
@@ -63,7 +64,7 @@ class _Pass:
         self.items: dict[str, dict[object, Any]] = {name: {} for name in ITEM_KEYS}
         self.last: dict[str, Blame] = {}
 
-    def step(self, e: ev.Event, version: int) -> list[audit.Change]:
+    def step(self, e: ev.Event, version: int) -> list[Change]:
         self.replay.add(e, version)
         reason = e.reason if isinstance(e, ev.Corrected) else None
         tag = ev.tag_of(e)
@@ -84,9 +85,9 @@ class _Pass:
                     set_by(f"$.{name}{suffix}")
             if old == value or (_empty(old) and _empty(value)):
                 continue
-            kind: audit.ChangeKind = "added" if _empty(old) else \
+            kind: ChangeKind = "added" if _empty(old) else \
                 "removed" if _empty(value) else "changed"
-            changes.append(audit.Change(f"$.{name}", kind, plain(old), plain(value)))
+            changes.append(Change(f"$.{name}", kind, plain(old), plain(value)))
         for name, key in ITEM_KEYS.items():
             live: list[Any] = self.replay.field(name)
             seen, length = self.lists.get(name, (None, 0))
@@ -95,7 +96,7 @@ class _Pass:
             if live is not seen:
                 keep = {key(item) for item in live}
                 for gone in [k for k in known if k not in keep]:
-                    changes.append(audit.Change(f"$.{name}[{gone}]", "removed",
+                    changes.append(Change(f"$.{name}[{gone}]", "removed",
                                                 plain(known.pop(gone)), None))
             for item in fresh:
                 k = key(item)
@@ -104,7 +105,7 @@ class _Pass:
                     known[k] = item
                     continue
                 path = f"$.{name}[{k}]"
-                changes.append(audit.Change(path, "added" if before is None else "changed",
+                changes.append(Change(path, "added" if before is None else "changed",
                                             plain(before), plain(item)))
                 olds = dict(parts(before)) if before is not None else {}
                 for suffix, part in parts(item):

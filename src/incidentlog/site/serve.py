@@ -48,7 +48,7 @@ class LiveSite:
             if not force and now - self._checked < CHECK_EVERY:
                 return False
             self._checked = now
-            position = self.log.recorder.max_notification_id()
+            position = self.log.store.max_position()
             if position == self._position:
                 return False
             build_site(self.log, self.root, **self.options)
