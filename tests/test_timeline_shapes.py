@@ -447,3 +447,23 @@ The edit was reverted. Total time to resolution approximately 49 minutes.
     assert [str(f) for f in result.findings if f.code == "duration-mismatch"] == [
         "report.md:11: duration-mismatch: stated time to resolve 49 minutes, timeline gives "
         "2 hours 30 minutes (began to resolved), 2 hours 15 minutes (detected to resolved)"]
+
+
+def test_a_header_line_giving_the_incidents_date_and_time_says_when_it_began() -> None:
+    from incidentlog.parse import import_markdown
+
+    text = """# Chain halt
+
+## Summary
+
+**Date of Incident:** Wednesday 20th September 2023, 14:32 UTC (block 13263217)
+
+**Status:** Resolved
+
+**Root Cause:** a bug in the staking module.
+"""
+    incident = import_markdown(text).incident
+    assert incident.began_at is not None
+    assert incident.began_at.isoformat() == "2023-09-20T14:32:00+00:00"
+    dated_only = text.replace(", 14:32 UTC", "")
+    assert import_markdown(dated_only).incident.began_at is None  # a date alone says nothing

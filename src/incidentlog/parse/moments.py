@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import msgspec
+
 from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
@@ -96,6 +98,51 @@ def stated_moments(builder: Builder, clock: Clock, paragraphs: list[tuple[str, i
         else:
             builder.row(ev.Resolved(occurred_at=at, actor=builder.actor, note=sentence,
                                     source=source))
+
+
+_INCIDENT_START = re.compile(
+    r"^\W*(?:(?:date|time|date\s+and\s+time)\s+of\s+(?:the\s+)?(?:incident|outage)"
+    r"|(?:incident|outage|impact)\s+(?:start(?:ed)?|began|start\s+time)|start\s+time)"
+    r"\W*:\W*(?P<value>\S.*)$", re.IGNORECASE | re.MULTILINE)
+"""A header line that says when the incident started (``**Date of Incident:** Wednesday 20th
+September 2023, 14:32 UTC``, ``Incident start: 2024-01-16 09:10 PST``)."""
+
+
+def stated_start(builder: Builder, clock: Clock, paragraphs: list[tuple[str, int]]) -> None:
+    """A row where it began, from a header line giving the incident's date with a time of
+    day, when no timeline row says where it began; a date alone says nothing."""
+    if any(_dates(row, "began") for row in builder.timeline):
+        return
+    for text, first in paragraphs:
+        if ":" not in text:
+            continue
+        for match in _INCIDENT_START.finditer(text):
+            value = match["value"]
+            clock_at = _CLOCK.search(value)
+            if clock_at is None:
+                continue
+            dated = when.find_date(value[:clock_at.start()], clock.order)
+            day = dated[0] if dated else clock.anchor or clock.day
+            stamp = when.read_stamp(value, day=day, zone=clock.zone, order=clock.order,
+                                    year_of=clock.anchor)
+            if stamp is None or stamp.at is None:
+                stamp = when.read_stamp(value[clock_at.start():], day=day, zone=clock.zone,
+                                        order=clock.order, year_of=clock.anchor)
+            if stamp is None or stamp.at is None:
+                continue
+            at = next((i for i, r in enumerate(builder.timeline) if isinstance(
+                r, ev.TimelineEntryAdded) and r.occurred_at == stamp.at and r.marks is None),
+                None)
+            if at is not None:  # the timeline's entry at that minute is where it began
+                builder.timeline[at] = msgspec.structs.replace(builder.timeline[at],
+                                                               marks="began")
+                return
+            line = first + text.count("\n", 0, match.start())
+            said = " ".join(match[0].split())
+            builder.row(ev.TimelineEntryAdded(occurred_at=stamp.at, actor=builder.actor,
+                                              text=said, marks="began",
+                                              source=builder.src(line)))
+            return
 
 
 def _dates(row: ev.Event, kind: str) -> bool:

@@ -117,6 +117,7 @@ def from_prose(reader: Reader) -> None:
             b.figure("duration_minutes", minutes, words, "", _line_of(reader, words))
     prose = durations.prose(reader.doc)
     durations.stated_in_prose(b, prose)
+    moments.stated_start(b, reader.clock, prose)
     moments.stated_moments(b, reader.clock, prose)
 
 
