@@ -467,3 +467,19 @@ def test_a_header_line_giving_the_incidents_date_and_time_says_when_it_began() -
     assert incident.began_at.isoformat() == "2023-09-20T14:32:00+00:00"
     dated_only = text.replace(", 14:32 UTC", "")
     assert import_markdown(dated_only).incident.began_at is None  # a date alone says nothing
+
+
+def test_the_first_recorded_error_is_not_when_someone_noticed() -> None:
+    from incidentlog.parse import import_markdown
+
+    text = """# Database indexes broke
+
+**Date**: 2023-08-03
+
+## Timeline (UTC)
+
+- *09:03* Started the deployment with the migration
+- *09:31* First recorded error in the index of the log table
+- *17:16* All tables restored
+"""
+    assert import_markdown(text).incident.detected_at is None

@@ -237,7 +237,7 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "received an alert", "alert was received", "on-call paged", "oncall paged",
                  "informed of", "was informed", "were informed", "was alerted",
                  "were alerted", "notice that", "notice a", "notice the", "notice drop",
-                 "realization", "realisation", "first recorded", "first pinged",
+                 "realization", "realisation", "first pinged",
                  "pinged on-call", "pinged oncall", "first noticed", "first sign"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
