@@ -28,19 +28,8 @@ _MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+")
 
 
 def action_items(reader: Reader, s: Section) -> list[Block]:
-    return action_blocks(reader, s.blocks, None)
-
-
-def action_blocks(reader: Reader, blocks: list[Block], horizon: str | None) -> list[Block]:
-    leftover = []
-    for block in blocks:
-        if block.type == "list" and task_items(reader, items(reader.doc, block), horizon):
-            continue
-        if block.type == "table" and action_table(reader, block):
-            continue
-        if block.type != "thematic_break":
-            leftover.append(block)
-    return leftover
+    """The house templates' action items: task lists and tables (plain lists are kept)."""
+    return action_lists(reader, s.blocks, None, plain=False)
 
 
 def is_status(heading: str) -> bool:
@@ -183,16 +172,17 @@ def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
 
 
 def action_lists(reader: Reader, blocks: list[Block], horizon: str | None,
-                 status: str | None = None) -> list[Block]:
-    """Action items from lists in any shape (plain, numbered, task lists) and tables."""
+                 status: str | None = None, *, plain: bool = True) -> list[Block]:
+    """Action items from lists in any shape (task lists; with ``plain``, plain and numbered
+    lists too) and tables."""
     leftover = []
     for block in blocks:
         if block.type == "list" and task_items(reader, items(reader.doc, block), horizon):
             continue
         if block.type == "table" and action_table(reader, block):
             continue
-        if block.type == "list" and _plain_items(reader, items(reader.doc, block), horizon,
-                                                 status):
+        if plain and block.type == "list" and _plain_items(
+                reader, items(reader.doc, block), horizon, status):
             continue
         if block.type != "thematic_break":
             leftover.append(block)

@@ -107,30 +107,27 @@ _LESSON_WORDS = 4
 
 
 def mark_lines(reader: Reader, block: Block, kind: str) -> bool:
-    found = []
-    for n in range(block.start, block.end):
-        line = reader.doc.lines[n].strip()
-        if not line or line[0] not in MARKS:
-            return False
-        lesson = lesson_text(reader, line[1:].strip(), kind, n)
-        if lesson is None:
-            return False
-        found.append(lesson)
-    for lesson in found:
-        reader.b.add(lesson)
-    return bool(found)
+    """``✅ **title**: text`` lines, all of them or none."""
+    lines = [(reader.doc.lines[n].strip(), n) for n in range(block.start, block.end)]
+    if not all(line and line[0] in MARKS for line, _ in lines):
+        return False
+    return _all_or_none(reader, [lesson_text(reader, line[1:].strip(), kind, n)
+                                 for line, n in lines])
 
 
 def lesson_items(reader: Reader, lst: list[Item], kind: str) -> bool:
-    found = []
-    for item in lst:
-        lesson = lesson_text(reader, item.text, kind, item.line) if not item.body else None
-        if lesson is None:
-            return False
-        found.append(lesson)
+    """``**title**: text`` items, all of them or none."""
+    return _all_or_none(reader, [lesson_text(reader, item.text, kind, item.line)
+                                 if not item.body else None for item in lst])
+
+
+def _all_or_none(reader: Reader, found: list[ev.LessonRecorded | None]) -> bool:
+    if not found or any(lesson is None for lesson in found):
+        return False
     for lesson in found:
+        assert lesson is not None
         reader.b.add(lesson)
-    return bool(found)
+    return True
 
 
 def lesson_text(reader: Reader, text: str, kind: str, line: int) -> ev.LessonRecorded | None:
