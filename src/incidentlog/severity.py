@@ -15,7 +15,10 @@ HOUSE = ("P0", "P1", "P2", "P3")
 
 WORDS = {"critical": 0, "blocker": 0, "emergency": 0, "urgent": 0, "major": 1, "high": 1,
          "severe": 1, "medium": 2, "moderate": 2, "normal": 2, "minor": 3, "low": 3,
-         "trivial": 4, "cosmetic": 4, "informational": 5, "info": 5, "none": 5}
+         "trivial": 4, "cosmetic": 4, "informational": 5, "info": 5, "none": 5,
+         # status pages' levels (cState, Statuspage): how bad a component got
+         "down": 0, "outage": 0, "major outage": 0, "partial outage": 1, "disrupted": 1,
+         "degraded": 2, "degraded performance": 2, "notice": 4}
 """Severity words by rank."""
 
 _CODE = re.compile(r"^(?P<kind>p|priority|sev(?:erity)?|s|level|l)\s*[-_ ]?\s*(?P<n>[0-5])$",

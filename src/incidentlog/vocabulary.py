@@ -116,6 +116,44 @@ NOT_TITLES = ("metadata", "incident metadata", "document metadata", "meta", "con
 NOT_REPORT_ROLES = ("narrative", "references")
 """Roles any document has (context, links): a heading naming one does not make it a report."""
 
+FRONT_MATTER_KEYS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "date": ("date", "incident date", "occurred", "occurred at", "occurred on"),
+    "severity": ("max severity", "maximum severity", "highest severity", "peak severity",
+                 "severity", "sev", "priority", "impact level", "current severity"),
+    "status": ("status", "state", "incident status", "current status"),
+    "began": ("start", "started", "started at", "started on", "start time", "start date",
+              "began", "began at", "begin", "impact start", "outage start"),
+    "detected": ("detected", "detected at", "detected on", "detection time"),
+    "mitigated": ("mitigated", "mitigated at", "mitigated on"),
+    "resolved": ("resolved", "resolved at", "resolved on", "resolution time", "end",
+                 "ended", "ended at", "end time", "end date", "fixed at", "fixed on"),
+}
+"""Front matter keys (folded) by what they state, the preferred key first (a status
+page's ``max_severity`` before its ``current_severity``)."""
+
+EARLIER_THAN_POSTED = re.compile(
+    r"\b(?:last (?:night|evening|week|weekend)|yesterday|over the weekend|"
+    r"earlier (?:today|this week)|the (?:previous|prior) (?:day|night|evening)|"
+    r"the day before)\b")
+"""Words (lower case) saying the trouble began before a post was written: its front
+matter ``date`` is then when it was posted, not when the incident began."""
+
+INCIDENT_WORDS = re.compile(
+    r"\b(?:outages?|incidents?|downtime|went down|is down|was down|failures?|failed|"
+    r"failing|broken|broke|errors?|crash(?:ed|es)?|unavailable|unreachable|degraded|"
+    r"degradation|disrupt(?:ed|ion)|halt(?:ed)?|exploit(?:ed)?|attack(?:ed|er)?|"
+    r"compromised?|breach|corrupt(?:ed|ion)|data loss|post-?mortem|post mortem|"
+    r"root cause|restored|recovered|rolled back|roll(?:ed)? ?back|stopped working|"
+    r"not working|retrospective)\b")
+"""Words (lower case) of something going wrong and being put right: a titled document that
+says several of them, or one with a date, narrates an incident."""
+
+ABOUT_FILES = re.compile(
+    r"\b(?:this (?:repo|repository|folder|directory)|(?:each|every|one) "
+    r"(?:file|folder|directory)|in the `?[\w./-]+`? (?:folder|directory))\b")
+"""An opening (lower case) that speaks of files and folders: a README or an index."""
+
 LESSON_ROLES = ("went_well", "went_wrong", "lucky")
 """Roles that are kinds of lessons (a lessons section's sub-headings, or headings alone)."""
 

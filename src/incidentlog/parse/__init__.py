@@ -23,9 +23,10 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import header, keyevents, timeline_section, when
+from incidentlog.parse import acceptance, front_header, header, keyevents, timeline_section, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
+from incidentlog.parse.frontmatter import split as split_front_matter
 from incidentlog.parse.house import Reader
 from incidentlog.parse.lists import items
 from incidentlog.parse.roles import SECTIONS
@@ -79,7 +80,8 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     title_section = _title_section(doc)
     title = _title(doc, title_section)
     order = when.DateOrder(decoded)
-    day = _report_day(doc, title_section, title, source, order)
+    front = split_front_matter(doc.lines)
+    day = front_header.day(front, order) or _report_day(doc, title_section, title, source, order)
     zone_name = stated_zone_name(decoded)
     zone: tzinfo = (when.zone_named(zone_name) if zone_name else None) or UTC
     builder = Builder(file=source, actor=actor, day=day, zone=zone)
@@ -92,6 +94,8 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
     layout = _read_body(reader, doc, title_section)
+    front_header.header(builder, front)
+    front_header.times(builder, front, "\n".join(doc.lines[doc.front_matter_end:]), order, zone)
     known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS
                 or heading_role(s.heading or "") not in (None, *NOT_REPORT_ROLES))
     known += len(_labelled_roles(doc, title_section))
@@ -107,10 +111,13 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
         raise InputError(f"{name}: a template: its sections hold only prompts such as "
                          f"{prompt[0][:40]!r}")
     headless = next(doc.sections(), None) is None
+    index = None if reader.has_timeline else acceptance.indexes_files(doc)
+    if index:
+        raise InputError(f"{name}: not an incident report ({index})")
     # A report is what it holds: a title alone is not one, and a report need not state a
     # title (a wiki page whose first heading is "Issue Summary").
     if not (reader.has_timeline or has_id or known >= 2 or (known and read_something)
-            or (headless and read_something)):
+            or (headless and read_something) or acceptance.narrates_incident(doc, title, front)):
         raise InputError(
             f"{name}: not an incident report (found "
             f"{'a title' if title else 'no title'}, {'a' if reader.has_timeline else 'no'} "
@@ -243,8 +250,9 @@ def _house_header(doc: Document) -> bool:
 
 def _report_day(doc: Document, title_section: Section | None, title: str,
                 source: str | None, order: when.DateOrder) -> date | None:
-    """The report's day: its Date line (in any common format), front matter, title, file
-    name or incident id, else the first date it writes."""
+    """The report's day: its Date line (in any common format), title, file name or
+    incident id, else the first date it writes, else its front matter's ``date`` (a post's
+    day, often days after the incident)."""
     head = doc.lines[doc.front_matter_end:doc.front_matter_end + 40]
     for line in head:
         low = line.lower()
@@ -254,8 +262,7 @@ def _report_day(doc: Document, title_section: Section | None, title: str,
         if pair and heading_role(pair[0]) == "date" and (
                 found := when.find_date(pair[1], order, 200)):
             return found[0]
-    for candidate in (doc.front_matter.get("date", ""), title,
-                      Path(source).stem if source else ""):
+    for candidate in (title, Path(source).stem if source else ""):
         if candidate and (found := when.find_date(candidate, order, 500)):
             return found[0]
     header_id = re.search(r"INC-(\d{4})(\d{2})(\d{2})-\d+", doc.text[:5000])
@@ -264,7 +271,9 @@ def _report_day(doc: Document, title_section: Section | None, title: str,
             return date(int(header_id[1]), int(header_id[2]), int(header_id[3]))
         except ValueError:
             pass
-    found = when.find_date(doc.text, order, 20_000)
+    body = "\n".join(doc.lines[doc.front_matter_end:])
+    found = when.find_date(body, order, 20_000) or when.find_date(
+        doc.front_matter.get("date", ""), order, 200)
     return found[0] if found else None
 
 

@@ -16,6 +16,7 @@ import mistune
 from mistune.plugins import import_plugin
 
 from incidentlog.errors import InputError
+from incidentlog.parse import frontmatter
 from incidentlog.render.emit import unescape_heading
 
 
@@ -249,17 +250,8 @@ def _block_tokens(text: str) -> list[dict[str, Any]]:
 
 
 def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
-    if not lines or lines[0].strip() != "---":
-        return {}, 0
-    for n in range(1, min(len(lines), 200)):
-        if lines[n].strip() in ("---", "..."):
-            fields = {}
-            for line in lines[1:n]:
-                key, sep, value = line.partition(":")
-                if sep and key.strip() and not key.startswith((" ", "\t", "-", "#")):
-                    fields[key.strip().lower()] = value.strip().strip("'\"")
-            return fields, n + 1
-    return {}, 0
+    found = frontmatter.split(lines)  # YAML (---) or TOML (+++)
+    return found.fields, found.end
 
 
 def _plain(token: dict[str, Any]) -> str:
