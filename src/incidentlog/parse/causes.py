@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from incidentlog import events as ev
+from incidentlog.parse.labels import plain_label
 from incidentlog.parse.lists import Item, items
 from incidentlog.parse.prose import paragraph_text
 from incidentlog.parse.source import Block, Section
@@ -236,7 +237,8 @@ def narrative(reader: Reader) -> list[Unit]:
                     units.append(Unit(role, section.heading or "", text, block.start))
             elif block.type == "list" and over not in (*_NOT_NARRATIVE, "taken"):
                 for item in items(reader.doc, block):
-                    pair = split_label(item.text) or _label_alone(item.text)
+                    pair = split_label(item.text) or _label_alone(item.text) or \
+                        plain_label(item.text)
                     label_role = heading_role(pair[0]) if pair else None
                     if label_role == "detection" and pair and pair[1] and \
                             not DETECTION_WORDS.search(pair[1]):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from incidentlog.parse import actions, causes, lessons, prose, resolution, roles
+from incidentlog.parse import actions, causes, labels, lessons, prose, resolution, roles
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -62,6 +62,7 @@ class Reader:
                 self.by_role(section, anchor, parent)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
+        labels.root_from_labels(self, units)
         prose.from_prose(self)
         causes.from_prose(self, units)
 
