@@ -90,3 +90,11 @@ def test_a_readme_that_speaks_of_its_folder_is_refused() -> None:
               "failures and their root cause, 2021-05-26 onwards.\n")
     with pytest.raises(InputError, match="not an incident report"):
         import_markdown(readme, source="README.md")
+
+
+@pytest.mark.parametrize("title", ["Changelog", "Release notes", "Database runbook"])
+def test_a_document_titled_as_another_kind_is_not_a_report(title: str) -> None:
+    text = (f"# {title}\n\n## 1.2.0 (2024-01-02)\n\n- Fixed a crash on exit.\n"
+            "- Clearer error messages.\n- Retry after a failure.\n")
+    with pytest.raises(InputError, match="not an incident report"):
+        import_markdown(text, source="doc.md")

@@ -149,6 +149,13 @@ INCIDENT_WORDS = re.compile(
 """Words (lower case) of something going wrong and being put right: a titled document that
 says several of them, or one with a date, narrates an incident."""
 
+NOT_REPORT_TITLES = re.compile(
+    r"\b(?:change ?log|release notes?|releases|install(?:ation|ing)?|getting started|"
+    r"contributing|code of conduct|roadmap|read ?me|licen[cs]e|table of contents|how to|"
+    r"guide|tutorial|runbook|playbook|template)\b")
+"""Titles (lower case) of documents that are not incident reports however many words of
+failure they say (a changelog's "fixed a crash", a runbook's "if the API is down")."""
+
 ABOUT_FILES = re.compile(
     r"\b(?:this (?:repo|repository|folder|directory)|(?:each|every|one) "
     r"(?:file|folder|directory)|in the `?[\w./-]+`? (?:folder|directory))\b")

@@ -15,7 +15,7 @@ from incidentlog.parse import when
 from incidentlog.parse.front_header import describes_incident
 from incidentlog.parse.frontmatter import FrontMatter
 from incidentlog.parse.source import Document
-from incidentlog.vocabulary import ABOUT_FILES, INCIDENT_WORDS
+from incidentlog.vocabulary import ABOUT_FILES, INCIDENT_WORDS, NOT_REPORT_TITLES
 
 _FILE_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]*)[^)]*\)",
                         re.IGNORECASE)
@@ -30,7 +30,7 @@ def narrates_incident(doc: Document, title: str, fm: FrontMatter) -> bool:
     """A titled document that reads as an incident report though no heading names a part
     of one: front matter describing an incident, or a title and words of an incident (at
     least three, or two with a date beside them)."""
-    if not title:
+    if not title or NOT_REPORT_TITLES.search(title.lower()):
         return False
     if describes_incident(fm):
         return True
