@@ -98,3 +98,4 @@ def test_a_document_titled_as_another_kind_is_not_a_report(title: str) -> None:
             "- Clearer error messages.\n- Retry after a failure.\n")
     with pytest.raises(InputError, match="not an incident report"):
         import_markdown(text, source="doc.md")
+

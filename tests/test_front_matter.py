@@ -122,3 +122,19 @@ def test_front_matter_keys_read_as_text(lines: list[str], fields: dict[str, str]
 
 def test_an_unclosed_block_is_not_front_matter() -> None:
     assert split(["---", "title: x", "", "body"]).end == 0
+
+
+@pytest.mark.parametrize("duration", ["45m", "1h 30m"])
+def test_a_stated_duration_in_front_matter_is_a_stated_figure(duration: str) -> None:
+    text = STATUS_PAGE.replace("comments: true", f"duration: {duration}")
+    result = import_markdown(text, source="e.md")
+    stated = {f.figure: f.value for f in result.stated}
+    assert stated["duration_minutes"] == {"45m": 45, "1h 30m": 90}[duration]
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(result.incident, template), source="x.md")
+        assert differences(result.incident, again.incident, seconds=template == "b") == []
+
+
+def test_an_empty_duration_states_nothing() -> None:
+    text = STATUS_PAGE.replace("comments: true", 'duration: ""')
+    assert not import_markdown(text, source="e.md").stated

@@ -42,3 +42,14 @@ def test_a_link_line_is_not_a_title() -> None:
     text = ("Internal post-mortem: https://example.org/pr/58\n\nOn 28 February 2024 flags went "
             "down for about 3 hours, from 15:30 to 18:10 UTC, because the database stalled.\n")
     assert import_markdown(text).incident.title == ""
+
+
+def test_an_html_h1_opening_the_document_is_its_title() -> None:
+    text = '<h1 align="center">Database <em>outage</em> &amp; recovery</h1>' + TIMELINE
+    result = import_markdown(text)
+    assert result.incident.title == "Database outage & recovery"
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(result.incident, template))
+        assert again.incident.title == "Database outage & recovery"
+        assert render_markdown(again.incident, template) == render_markdown(
+            result.incident, template)

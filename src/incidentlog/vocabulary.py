@@ -128,6 +128,8 @@ FRONT_MATTER_KEYS: dict[str, tuple[str, ...]] = {
     "mitigated": ("mitigated", "mitigated at", "mitigated on"),
     "resolved": ("resolved", "resolved at", "resolved on", "resolution time", "end",
                  "ended", "ended at", "end time", "end date", "fixed at", "fixed on"),
+    "duration": ("duration", "outage duration", "incident duration", "total duration",
+                 "downtime", "impact duration"),
 }
 """Front matter keys (folded) by what they state, the preferred key first (a status
 page's ``max_severity`` before its ``current_severity``)."""

@@ -32,6 +32,7 @@ from incidentlog.parse.lists import items
 from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
+from incidentlog.parse.titles import html_title
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import (
     HOUSE_TITLE_PREFIX,
@@ -221,6 +222,8 @@ def _title_as_written(doc: Document, title_section: Section | None) -> str:
         return title
     if doc.front_matter.get("title"):
         return doc.front_matter["title"]
+    if heading := html_title(doc.lines, doc.front_matter_end):
+        return heading
     first = next(doc.sections(), None)
     if first is None:
         # No headings at all: an opening line that reads as a title names the incident.

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.frontmatter import FrontMatter
+from incidentlog.parse.text import read_duration
 from incidentlog.severity import rank
 from incidentlog.vocabulary import (
     EARLIER_THAN_POSTED,
     FRONT_MATTER_KEYS,
     STATUS_LABELS,
-    fold,
     status_of,
 )
 
@@ -36,9 +36,10 @@ row reads back as the same moment)."""
 
 def value(fm: FrontMatter, role: str) -> tuple[str, int] | None:
     """The first non-empty value of a key stating ``role``, and its 0-based line."""
-    folded = {fold(k): k for k in fm.fields}
+    if not fm.fields:
+        return None
     for name in FRONT_MATTER_KEYS[role]:
-        key = folded.get(name)
+        key = fm.folded.get(name)
         if key is not None and fm.fields[key].strip():
             return fm.fields[key].strip(), fm.lines.get(key, 0)
     return None
@@ -72,11 +73,16 @@ def day(fm: FrontMatter, order: when.DateOrder) -> date | None:
 
 
 def header(b: Builder, fm: FrontMatter) -> None:
-    """Severity and status, where the body states none (a header line under the title
-    says it as well, and is read first)."""
+    """Severity, status and a stated duration, where the body states none (a header line
+    under the title says it as well, and is read first)."""
     stated = severity(fm)
     if stated and b.stated_severity is None:
         b.stated_severity = stated
+    duration = value(fm, "duration")
+    minutes = read_duration(duration[0]) if duration else None
+    if duration and minutes is not None and not any(
+            f.figure == "duration_minutes" for f in b.figures):
+        b.figure("duration_minutes", minutes, duration[0], "Duration", duration[1])
     meant = status(fm)
     found = value(fm, "status")
     if meant and found and b.stated_status is None:

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 import attrs
 
+from incidentlog.vocabulary import fold
+
 FENCES = {"---": ("---", "..."), "+++": ("+++",)}
 """A front matter block's opening line and the lines that may close it."""
 
@@ -32,6 +34,8 @@ class FrontMatter:
     """Each key's 0-based line."""
     end: int
     """The first line after the block (0 when there is none)."""
+    folded: dict[str, str] = attrs.field(factory=dict)
+    """Each key folded for comparison (``max_severity``: ``max severity``), to the key."""
 
 
 NONE = FrontMatter({}, {}, {}, 0)
@@ -48,7 +52,7 @@ def split(lines: list[str]) -> FrontMatter:
         if lines[n].strip() in closers:
             body = lines[1:n]
             found = _toml(body) if lines[0].strip() == "+++" else _yaml(body)
-            return FrontMatter(*found, end=n + 1)
+            return FrontMatter(*found, end=n + 1, folded={fold(k): k for k in found[0]})
     return NONE
 
 
