@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import attrs
@@ -21,8 +22,11 @@ from incidentlog.parse.text import (
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import (
     CAUSE_CUES,
+    CAUSE_NOUNS,
     DETECTION_WORDS,
     FIGURE_WORDS,
+    HEDGED,
+    NAMED_CAUSE_CUES,
     SEEKING_CAUSE,
     STRONG_CAUSE_CUES,
     THIS_CAUSED,
@@ -144,6 +148,9 @@ def root_cause(reader: Reader, s: Section) -> list[Block]:
             continue
         if pair:
             text = pair[1] + text[len(text.split("\n", 1)[0]):]
+        if _only_unknown(text):  # "The cause is still unknown.": kept as written, no cause
+            rest.append(block)
+            continue
         taken.append(text.strip())
     lists = [x for x in rest if x.type == "list"]
     if not taken and len(lists) == 1 and not b.root.get("causes"):
@@ -156,6 +163,16 @@ def root_cause(reader: Reader, s: Section) -> list[Block]:
         return rest
     b.set_root(s.line, summary="\n\n".join(taken))
     return rest
+
+
+def _only_unknown(text: str) -> bool:
+    """A paragraph that says the cause is not known and names none."""
+    if not UNKNOWN_CAUSE.search(text):
+        return False
+    said = sentences(text)
+    rest = [x for x in said if not UNKNOWN_CAUSE.search(x)]
+    return len(rest) < len(said) and not any(
+        CAUSE_CUES.search(x) or WEAK_CAUSE_CUES.search(x) for x in rest)
 
 
 def contributing(reader: Reader, s: Section) -> list[Block]:
@@ -209,6 +226,10 @@ def narrative(reader: Reader) -> list[Unit]:
     def visit(section: Section, inherited: str | None) -> None:
         role = heading_role(section.heading or "") or inherited
         if section.heading is not None and role in _NOT_NARRATIVE:
+            # Its own sub-headings may tell the story ("Action items > Investigation").
+            for child in section.children:
+                if heading_role(child.heading or "") in _STORY[:-1]:
+                    visit(child, None)
             return
         over: str | None = None  # the role a label alone gives the list after it
         blocks = section.blocks
@@ -304,10 +325,12 @@ def sentences(text: str) -> list[str]:
 
 def from_prose(reader: Reader, units: list[Unit]) -> None:
     """The root cause no section or label states, as a careful reader finds it: the
-    sentence that says why ("was caused by", "the cause of", "due to"; with the sentence
-    before it when it begins "This caused"), else the report's account of what went wrong
-    (its summary, context or analysis) when that is all the report says about it. A cause
-    the report says is unknown is no cause."""
+    sentence that names the cause outright ("the root cause is", "the primary cause of"),
+    wherever the report makes it (a timeline row, a note under the action items); else the
+    sentence of the report's story that says why, the surer cue first ("caused by", "due to"
+    before "because"; with the sentence before it when it begins "This caused"); else what
+    the report heads as its context or findings. A report that says its cause is unknown
+    states none, and a summary that only tells what happened is not a cause."""
     b = reader.b
     house = _house_made(reader)
     if b.root.get("summary") and not house:
@@ -316,6 +339,8 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
         return
     if house:
         # Our own templates say the cause where they put it; a summary may say it too.
+        if _says_unknown(units):
+            return
         found = _cue_sentence([u for u in units if u.role == "summary"], CAUSE_CUES)
         if found is not None:
             b.set_root(found[1], summary=found[0])
@@ -324,8 +349,18 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
     # A row of a timeline told as bullets ("2023-07-25 15:20: Team found that ...") is an
     # event: its plainer cue words say what was seen then, not why it happened.
     story = [u for u in units if u.role in _STORY and not _DATED.match(u.text)]
-    found = _cue_sentence(units, STRONG_CAUSE_CUES) or _cue_sentence(story, CAUSE_CUES) or \
-        _cue_sentence(story, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(units, CAUSE_CUES)
+    told = [u for u in units if u.role not in _STORY and not _DATED.match(u.text)]
+    asides = _asides(reader)
+    found = _cue_sentence(story, NAMED_CAUSE_CUES, sure=True) or \
+        _cue_sentence(story, NAMED_CAUSE_CUES)
+    aside = None if found else _cue_sentence(asides, NAMED_CAUSE_CUES)
+    if found is None and aside is None and _says_unknown(units + asides):
+        return
+    # The surer cue first; the story before what the report says of the fix or impact.
+    found = found or _cue_sentence(units, STRONG_CAUSE_CUES) or \
+        _cue_sentence(story, CAUSE_CUES) or aside or \
+        _cue_sentence(story, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(told, CAUSE_CUES) or \
+        _cue_sentence(told, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(units, CAUSE_CUES)
     account = _account(units)
     if found is not None and account is not None:
         # The sentence that says why, with the account it belongs to (or stands beside).
@@ -351,22 +386,58 @@ def _house_made(reader: Reader) -> bool:
 
 
 def _summary_says_why(reader: Reader, units: list[Unit]) -> None:
-    """The summary's sentence that says why goes with a root cause stated elsewhere: the
+    """The summary's sentences that say why go with a root cause stated elsewhere: the
     author's own short statement of the cause ("... failed due to a change that ...")."""
     b = reader.b
     story = [u for u in units if u.role == "summary"]
-    found = _cue_sentence(story, STRONG_CAUSE_CUES) or _cue_sentence(story, CAUSE_CUES) or \
-        _cue_sentence(story, WEAK_CAUSE_CUES, weak=True)
+    found = _cue_sentence(story, STRONG_CAUSE_CUES, every=True) or \
+        _cue_sentence(story, CAUSE_CUES, every=True) or \
+        _cue_sentence(story, WEAK_CAUSE_CUES, weak=True, every=True)
     stated = str(b.root["summary"])
     if found is not None and found[0] not in " ".join(stated.split()):
         b.root["summary"] = found[0] + "\n\n" + stated
 
 
-def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = False
-                  ) -> tuple[str, int] | None:
-    """The first sentence the cues find (with the one before it when it says "This
-    caused"); a weak cue in a sentence that says how it was noticed does not count."""
-    # One scan of all the prose finds the units worth splitting into sentences.
+_ASIDE_ROLES = frozenset({"timeline", "actions", "lessons", "went_well", "went_wrong", "lucky"})
+"""Roles of the parts of a report that are not its story, where an author may still name the
+cause outright: a timeline row, a note between the action items or lessons."""
+
+
+def _asides(reader: Reader) -> list[Unit]:
+    """The prose of the parts of a report that are not its story: every row of a timeline,
+    the paragraphs (not the items) of action items and lessons."""
+    units: list[Unit] = []
+
+    def visit(section: Section, inherited: str | None) -> None:
+        role = heading_role(section.heading or "") or inherited
+        if role in _ASIDE_ROLES:
+            for block in section.blocks:
+                if block.type == "paragraph":
+                    units.append(Unit(role, section.heading or "",
+                                      paragraph_text(reader, block), block.start))
+                elif block.type == "list" and role == "timeline":
+                    units.extend(Unit(role, section.heading or "",
+                                   " ".join([x.text, *_bullets(x.body)]), x.line)
+                                 for x in items(reader.doc, block))
+        for child in section.children:
+            visit(child, role)
+
+    visit(reader.doc.root, None)
+    return [u for u in units if u.text]
+
+
+def _says_unknown(units: list[Unit]) -> bool:
+    """Whether the report says its cause is not known ("The root cause is still unknown",
+    or any such sentence under a root-cause heading)."""
+    for unit, said, k in _hits(units, UNKNOWN_CAUSE):
+        if unit.role in ("root_cause", "trigger") or CAUSE_NOUNS.search(said[k]):
+            return True
+    return False
+
+
+def _hits(units: list[Unit], cues: re.Pattern[str]) -> Iterator[tuple[Unit, list[str], int]]:
+    """Each sentence the cues find, in document order: its unit, the unit's sentences and
+    its index among them. One scan of all the prose finds the units worth splitting."""
     starts = list(itertools.accumulate((len(u.text) + 1 for u in units), initial=0))
     seen = -1
     joined = "\n".join(u.text for u in units)
@@ -380,25 +451,52 @@ def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = Fals
         seen = n
         said = sentences(units[n].text)
         for k, sentence in enumerate(said):
-            if not cues.search(sentence) or UNKNOWN_CAUSE.search(sentence) or \
-                    SEEKING_CAUSE.search(sentence) or (weak and DETECTION_WORDS.search(sentence)):
-                continue
-            if k and THIS_CAUSED.match(sentence):
-                sentence = said[k - 1] + " " + sentence
-            return sentence, units[n].line
-    return None
+            if cues.search(sentence):
+                yield units[n], said, k
+
+
+def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = False,
+                  every: bool = False, sure: bool = False) -> tuple[str, int] | None:
+    """The first sentence the cues find (with the one before it when it says "This
+    caused"; with ``every``, all of its unit's that they find; with ``sure``, only one that
+    is not a guess); a weak cue in a sentence that says how it was noticed does not count."""
+    taken: list[str] = []
+    line = 0
+    for unit, said, k in _hits(units, cues):
+        if taken and (not every or unit.line != line):
+            break
+        sentence = said[k]
+        if UNKNOWN_CAUSE.search(sentence) or SEEKING_CAUSE.search(sentence) or (
+                weak and _about_noticing(sentence, cues)) or (sure and HEDGED.search(sentence)):
+            continue
+        if k and THIS_CAUSED.match(sentence):
+            sentence = said[k - 1] + " " + sentence
+        taken.append(sentence)
+        line = unit.line
+        if not every:
+            break
+    return (" ".join(taken), line) if taken else None
+
+
+_CLAUSE = re.compile(r"[,;:]")
+
+
+def _about_noticing(sentence: str, cues: re.Pattern[str]) -> bool:
+    """Whether a weak cue gives the reason something was noticed ("we noticed because an
+    alert fired"): a word of noticing in the clause of the cue or before it."""
+    cue = cues.search(sentence)
+    if cue is None:
+        return False
+    after = _CLAUSE.search(sentence, cue.end())
+    return bool(DETECTION_WORDS.search(sentence, 0, after.start() if after else len(sentence)))
 
 
 _DATED = re.compile(r"^\W{0,3}(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[:.]\d{2}\b|\d{1,2}/\d{1,2}/)")
 
-ACCOUNT_SENTENCES = 3
-"""The fewest sentences of a summary that can stand for the cause (one line of what
-happened is not an account of why)."""
-
-
 def _account(units: list[Unit]) -> tuple[str, int] | None:
-    """The report's own account of what went wrong: its summary, else the units it heads
-    as context, background, analysis or findings."""
+    """The report's own account of what went wrong: what it heads as context, background,
+    analysis or findings (not its rows of events). A summary tells what happened; it
+    says why only in a sentence that says so, which the cues find."""
     for roles in (("summary",), ("narrative", "root_cause", "trigger")):
         taken = [u for u in units if u.role in roles]
         if taken:
@@ -408,3 +506,8 @@ def _account(units: list[Unit]) -> tuple[str, int] | None:
                 return None  # a line of what happened, not an account of why
             return text, taken[0].line
     return None
+
+
+ACCOUNT_SENTENCES = 3
+"""The fewest sentences of a summary that can stand for the cause (one line of what
+happened is not an account of why)."""
