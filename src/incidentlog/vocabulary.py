@@ -369,6 +369,11 @@ CAUSE_CUES = re.compile(
 """Words that say a sentence of prose states why it happened ("X had a bug which caused
 ..."; a sentence that starts "This caused ..." says it less directly: a weak cue)."""
 
+CAUSE_LABELS = frozenset({"problem", "the problem", "culprit", "the culprit"})
+"""Run-in labels (folded) that name what went wrong inside a timeline row or a note
+(``**Problem**: the base image used a release that was removed``), besides the labels of
+the root-cause and trigger roles."""
+
 HEDGED = re.compile(r"\b(?:believed?|likely|probabl[ey]|suspect\w*|seem\w*|appear\w*|may|"
                     r"might|could|perhaps|possibly|think)\b", re.IGNORECASE)
 """Words that say a statement is a guess: a sure statement of the cause is read first."""
@@ -381,7 +386,8 @@ NAMED_CAUSE_CUES = re.compile(
     r"appeared|turned out|lies|lay|comes?|came)\b|:)|(?:be|is|was|were|are|as)\s+(?:the|a|an|"
     r"one of the)?\s*(?:\w+\s+)?" + _CAUSE_NAMED + r"|(?:core|underlying|real|actual) "
     r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
-    r"the culprit)", re.IGNORECASE)
+    r"the culprit|(?:is|was|are|were) what (?:is |was )?(?:caus|trigger)(?:ed|es|ing)\b)",
+    re.IGNORECASE)
 """Words that state the cause outright ("the root cause was", "the cause of the outage is",
 "... is the primary cause", "the problem was that"): the surest statement of why, wherever a
 report makes it ("did not solve the root cause" names one without stating it)."""

@@ -22,6 +22,7 @@ from incidentlog.parse.text import (
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import (
     CAUSE_CUES,
+    CAUSE_LABELS,
     CAUSE_NOUNS,
     DETECTION_WORDS,
     FIGURE_WORDS,
@@ -245,6 +246,12 @@ def narrative(reader: Reader) -> list[Unit]:
                         x.text for x in items(reader.doc, blocks[i + 1])), block.start))
                     over = "taken"
                     continue
+                if text.endswith(":") and i + 1 < len(blocks) and \
+                        blocks[i + 1].type == "block_quote":
+                    # "... failed due to an error from AWS:" and the error, quoted
+                    quoted = " ".join(line.strip().lstrip(">").strip() for line in
+                                      reader.doc.lines[blocks[i + 1].start:blocks[i + 1].end])
+                    text += " " + " ".join(quoted.split())
                 if pair:
                     label_role = heading_role(pair[0])
                     if not pair[1] and "\n" not in text:
@@ -351,8 +358,9 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
     story = [u for u in units if u.role in _STORY and not _DATED.match(u.text)]
     told = [u for u in units if u.role not in _STORY and not _DATED.match(u.text)]
     asides = _asides(reader)
+    labelled = next(((u.text, u.line) for u in asides if u.labelled), None)
     found = _cue_sentence(story, NAMED_CAUSE_CUES, sure=True) or \
-        _cue_sentence(story, NAMED_CAUSE_CUES)
+        _cue_sentence(story, NAMED_CAUSE_CUES) or labelled
     aside = None if found else _cue_sentence(asides, NAMED_CAUSE_CUES)
     if found is None and aside is None and _says_unknown(units + asides):
         return
@@ -361,7 +369,7 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
         _cue_sentence(story, CAUSE_CUES) or aside or \
         _cue_sentence(story, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(told, CAUSE_CUES) or \
         _cue_sentence(told, WEAK_CAUSE_CUES, weak=True) or _cue_sentence(units, CAUSE_CUES)
-    account = _account(units)
+    account = _account(units, alone=found is None)
     if found is not None and account is not None:
         # The sentence that says why, with the account it belongs to (or stands beside).
         found = account if found[0] in " ".join(account[0].split()) else (
@@ -413,8 +421,15 @@ def _asides(reader: Reader) -> list[Unit]:
         if role in _ASIDE_ROLES:
             for block in section.blocks:
                 if block.type == "paragraph":
-                    units.append(Unit(role, section.heading or "",
-                                      paragraph_text(reader, block), block.start))
+                    text = paragraph_text(reader, block)
+                    pair = split_label(text.split("\n", 1)[0])
+                    if pair and pair[1] and (norm(pair[0]) in CAUSE_LABELS or heading_role(
+                            pair[0]) in ("root_cause", "trigger")):
+                        # "**Problem**: ..." in a timeline row: the author names the cause
+                        units.append(Unit("root_cause", pair[0], (pair[1] + text[len(
+                            text.split("\n", 1)[0]):]).strip(), block.start, True))
+                        continue
+                    units.append(Unit(role, section.heading or "", text, block.start))
                 elif block.type == "list" and role == "timeline":
                     units.extend(Unit(role, section.heading or "",
                                    " ".join([x.text, *_bullets(x.body)]), x.line)
@@ -493,11 +508,14 @@ def _about_noticing(sentence: str, cues: re.Pattern[str]) -> bool:
 
 _DATED = re.compile(r"^\W{0,3}(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[:.]\d{2}\b|\d{1,2}/\d{1,2}/)")
 
-def _account(units: list[Unit]) -> tuple[str, int] | None:
-    """The report's own account of what went wrong: what it heads as context, background,
-    analysis or findings (not its rows of events). A summary tells what happened; it
-    says why only in a sentence that says so, which the cues find."""
-    for roles in (("summary",), ("narrative", "root_cause", "trigger")):
+def _account(units: list[Unit], *, alone: bool = False) -> tuple[str, int] | None:
+    """The report's own account of what went wrong: its summary, beside a sentence that
+    says why (``alone``, with none: a summary only tells what happened), else the units it
+    heads as context, background, analysis or findings."""
+    kinds: list[tuple[str, ...]] = [("narrative", "root_cause", "trigger")]
+    if not alone:
+        kinds.insert(0, ("summary",))
+    for roles in kinds:
         taken = [u for u in units if u.role in roles]
         if taken:
             text = "\n".join(u.text for u in taken)
