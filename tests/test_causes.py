@@ -9,6 +9,8 @@ from incidentlog.parse import import_markdown
 from incidentlog.parse.compare import differences
 from incidentlog.render import render_markdown
 
+from conftest import SHARED
+
 
 def root(text: str) -> str | None:
     found = import_markdown(text).incident.root_cause
@@ -260,3 +262,45 @@ def test_every_sentence_of_the_summary_that_says_why_joins_the_stated_cause() ->
                 "small.\n\n" + _EVENTS)
     assert text == ("Load over time has lead to more I/O. A spike in usage lead to hitting "
                     "limits, causing panics.\n\nDisks are small.")
+
+
+def test_a_row_that_announces_the_cause_was_found_gives_what_follows() -> None:
+    text = root("# Image pulls fail\n\n- **Context**:\n  - 2023-01-11 14:34: Discovered that the "
+                "passwords match.\n  - 2023-01-11 14:51 Explanation revealed. The password was "
+                "changed as part of a rotation.\n- **Resolution**:\n    Restored the old "
+                "password.\n")
+    assert text is not None
+    assert "The password was changed as part of a rotation." in text
+
+
+def test_why_the_impact_was_felt_is_not_the_cause() -> None:
+    text = root("# Masters down\n\n- **Key events**\n  - Fault occurs 2020-02-25 07:32\n"
+                "- **Impact**:\n  - Slow API (because calls went to broken masters)\n"
+                "- **Context**:\n  - New masters lacked networking.\n- **Resolution**:\n"
+                "    A label was restored.\n")
+    assert text is not None
+    assert "broken masters" not in text
+    assert "New masters lacked networking." in text
+
+
+def test_the_summary_that_names_the_root_cause_joins_the_immediate_cause() -> None:
+    report = ("# Search down\n\n## Summary\n\nSearch was down for 45 minutes. The root cause "
+              "was an index corruption after a failed migration.\n\n## Why It Happened\n\n"
+              "**Immediate Cause**: Index corruption\n\n**Root Causes**:\n1. Untested "
+              "migration\n\n## Timeline\n\n- 2024-11-19 10:00 outage begins\n"
+              "- 2024-11-19 10:45 service fully restored\n")
+    first = import_markdown(report).incident
+    assert first.root_cause is not None
+    assert "The root cause was an index corruption" in first.root_cause.summary
+    for template in ("a", "b"):  # our own templates read it back the same
+        again = import_markdown(render_markdown(first, template)).incident
+        assert differences(first, again, seconds=template == "b") == []
+
+
+def test_our_template_b_summary_that_names_the_root_cause_is_read() -> None:
+    seed = SHARED / "seeds" / "incident-report-template-b.md"
+    if not seed.exists():
+        pytest.skip("../shared is absent")
+    found = import_markdown(seed.read_text(encoding="utf-8")).incident.root_cause
+    assert found is not None
+    assert "The root cause was a database index corruption" in found.summary

@@ -369,6 +369,13 @@ CAUSE_CUES = re.compile(
 """Words that say a sentence of prose states why it happened ("X had a bug which caused
 ..."; a sentence that starts "This caused ..." says it less directly: a weak cue)."""
 
+CAUSE_FOUND = re.compile(
+    r"\b(?:root cause|cause|explanation|reason|culprit)\s+(?:was\s+|is\s+|has been\s+)?"
+    r"(?:found|identified|revealed|discovered|determined|established|confirmed)\b\s*"
+    r"(?:[.:]|$)", re.IGNORECASE)
+"""Words of a timeline row that announce the cause was found ("14:51 Explanation revealed.",
+"Root cause identified:"): what follows them states it."""
+
 CAUSE_LABELS = frozenset({"problem", "the problem", "culprit", "the culprit"})
 """Run-in labels (folded) that name what went wrong inside a timeline row or a note
 (``**Problem**: the base image used a release that was removed``), besides the labels of

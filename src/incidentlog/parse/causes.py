@@ -22,6 +22,7 @@ from incidentlog.parse.text import (
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import (
     CAUSE_CUES,
+    CAUSE_FOUND,
     CAUSE_LABELS,
     CAUSE_NOUNS,
     DETECTION_WORDS,
@@ -340,8 +341,8 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
     states none, and a summary that only tells what happened is not a cause."""
     b = reader.b
     house = _house_made(reader)
-    if b.root.get("summary") and not house:
-        _summary_says_why(reader, units)
+    if b.root.get("summary"):
+        _summary_says_why(reader, units, house=house)
     if any(b.root.get(k) for k in ("summary", "causes", "immediate_cause", "whys")):
         return
     if house:
@@ -356,11 +357,12 @@ def from_prose(reader: Reader, units: list[Unit]) -> None:
     # A row of a timeline told as bullets ("2023-07-25 15:20: Team found that ...") is an
     # event: its plainer cue words say what was seen then, not why it happened.
     story = [u for u in units if u.role in _STORY and not _DATED.match(u.text)]
-    told = [u for u in units if u.role not in _STORY and not _DATED.match(u.text)]
+    told = [u for u in units if u.role not in (*_STORY, "impact") and not _DATED.match(u.text)]
     asides = _asides(reader)
     labelled = next(((u.text, u.line) for u in asides if u.labelled), None)
     found = _cue_sentence(story, NAMED_CAUSE_CUES, sure=True) or \
-        _cue_sentence(story, NAMED_CAUSE_CUES) or labelled
+        _cue_sentence(story, NAMED_CAUSE_CUES) or labelled or \
+        _announced([u for u in units if _DATED.match(u.text)] + asides)
     aside = None if found else _cue_sentence(asides, NAMED_CAUSE_CUES)
     if found is None and aside is None and _says_unknown(units + asides):
         return
@@ -393,14 +395,18 @@ def _house_made(reader: Reader) -> bool:
         for s in s.walk())
 
 
-def _summary_says_why(reader: Reader, units: list[Unit]) -> None:
+def _summary_says_why(reader: Reader, units: list[Unit], *, house: bool) -> None:
     """The summary's sentences that say why go with a root cause stated elsewhere: the
-    author's own short statement of the cause ("... failed due to a change that ...")."""
+    author's own short statement of the cause ("... failed due to a change that ..."; in
+    our own templates, only one that names it: "The root cause was ...")."""
     b = reader.b
     story = [u for u in units if u.role == "summary"]
-    found = _cue_sentence(story, STRONG_CAUSE_CUES, every=True) or \
-        _cue_sentence(story, CAUSE_CUES, every=True) or \
-        _cue_sentence(story, WEAK_CAUSE_CUES, weak=True, every=True)
+    if house:
+        found = _cue_sentence(story, NAMED_CAUSE_CUES)
+    else:
+        found = _cue_sentence(story, STRONG_CAUSE_CUES, every=True) or \
+            _cue_sentence(story, CAUSE_CUES, every=True) or \
+            _cue_sentence(story, WEAK_CAUSE_CUES, weak=True, every=True)
     stated = str(b.root["summary"])
     if found is not None and found[0] not in " ".join(stated.split()):
         b.root["summary"] = found[0] + "\n\n" + stated
@@ -439,6 +445,23 @@ def _asides(reader: Reader) -> list[Unit]:
 
     visit(reader.doc.root, None)
     return [u for u in units if u.text]
+
+
+def _announced(units: list[Unit]) -> tuple[str, int] | None:
+    """The cause a timeline row states after announcing it was found ("14:51 Explanation
+    revealed. The password was changed as part of ..."; "Root cause identified: ...")."""
+    for unit, said, k in _hits(units, CAUSE_FOUND):
+        found = CAUSE_FOUND.search(said[k])
+        after = said[k][found.end():].strip() if found else ""
+        if len(after.split()) >= _FEWEST_WORDS:
+            return after, unit.line
+        if k + 1 < len(said):
+            return said[k + 1], unit.line
+    return None
+
+
+_FEWEST_WORDS = 3
+"""Fewest words after "Root cause identified:" that can state a cause."""
 
 
 def _says_unknown(units: list[Unit]) -> bool:
