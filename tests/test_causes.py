@@ -304,3 +304,16 @@ def test_our_template_b_summary_that_names_the_root_cause_is_read() -> None:
     found = import_markdown(seed.read_text(encoding="utf-8")).incident.root_cause
     assert found is not None
     assert "The root cause was a database index corruption" in found.summary
+
+
+def test_what_should_not_have_been_possible_is_the_cause() -> None:
+    text = root("# Channel converted\n\n## Issue Summary\n\nA user converted a channel to a "
+                "team. The user shouldn’t have had the permission to begin with.\n\n"
+                "## Timeline\n\n- 2022-10-20 15:38 channel converted\n")
+    assert text == "The user shouldn’t have had the permission to begin with."
+
+
+def test_what_should_not_have_mattered_is_no_cause() -> None:
+    assert root("# Cron ran twice\n\n## Summary\n\nThe job ran twice. I updated the cronjob "
+                "too so it shouldn't have mattered.\n\n## Timeline\n\n"
+                "- 2019-02-05 10:00 job runs\n") is None

@@ -410,7 +410,7 @@ WEAK_CAUSE_CUES = re.compile(
     r"\b(?:because|caused|causing|led to|leads to|lead to|resulted in|results in|had a bug|"
     r"has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|by mistake|accidentally|"
     r"inadvertently|incorrectly|resulting in|(?:can|could|may|might|would) cause|overlooked|"
-    r"hence)\b", re.IGNORECASE)
+    r"hence|should(?:n['’]t| not) have (?:had|been))\b", re.IGNORECASE)
 """Words of a sentence that tells why, less surely; read only where a report tells its
 story (the summary, context, analysis)."""
 
