@@ -317,3 +317,18 @@ def test_what_should_not_have_mattered_is_no_cause() -> None:
     assert root("# Cron ran twice\n\n## Summary\n\nThe job ran twice. I updated the cronjob "
                 "too so it shouldn't have mattered.\n\n## Timeline\n\n"
                 "- 2019-02-05 10:00 job runs\n") is None
+
+
+@pytest.mark.parametrize("placeholder", ["Unknown at this time.", "TBD", "To be determined"])
+def test_a_placeholder_under_a_root_cause_heading_is_no_cause(placeholder: str) -> None:
+    report = (f"# Outage\n\n## Summary\n\nAPI down.\n\n## Root cause\n\n{placeholder}\n\n"
+              + _EVENTS)
+    first = import_markdown(report).incident
+    assert first.root_cause is None
+    for template in ("a", "b"):
+        assert import_markdown(render_markdown(first, template)).incident.root_cause is None
+
+
+def test_a_cause_that_starts_with_unknown_is_still_a_cause() -> None:
+    assert root("# Outage\n\n## Summary\n\nAPI down.\n\n## Root cause\n\nUnknown clients "
+                "flooded the API.\n\n" + _EVENTS) == "Unknown clients flooded the API."

@@ -429,12 +429,15 @@ THIS_CAUSED = re.compile(
 
 _NOT_KNOWN = r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)"
 UNKNOWN_CAUSE = re.compile(
-    r"\b(?:(?:still|currently|remains?|is|are|was|were) (?:\w+ )?unknown|"
+    r"(?m)\b(?:(?:still|currently|remains?|is|are|was|were) (?:\w+ )?unknown|"
     r"unclear (?:what|why|how)|under investigation|still investigating|no root cause|"
     r"(?:cause|reason|why|source|origin|culprit|trigger)\b[^.]{0,40}?\b" + _NOT_KNOWN + "|"
-    + _NOT_KNOWN + r"\b[^.]{0,12}?\b(?:cause|reason|why))\b", re.IGNORECASE)
+    + _NOT_KNOWN + r"\b[^.]{0,12}?\b(?:cause|reason|why))\b|"
+    r"^\W*(?:unknown|tbd|tbc|to be (?:determined|confirmed))(?: (?:at this (?:time|point)|yet|"
+    r"for now))?\W*$", re.IGNORECASE)
 """Words that say the cause is not known: such a sentence states no cause ("not identified"
-alone may be about anything: "the leader pod, which was not identified yet")."""
+alone may be about anything: "the leader pod, which was not identified yet"; a sentence that
+is only "Unknown." or "TBD" is a placeholder)."""
 
 CAUSE_NOUNS = re.compile(r"\b(?:causes?|reasons?|why|source|origin|culprit|trigger)\b",
                          re.IGNORECASE)

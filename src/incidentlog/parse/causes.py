@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -326,9 +327,10 @@ _MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`*_\[])")
 
 
-def sentences(text: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def sentences(text: str) -> tuple[str, ...]:
     """The sentences of a unit's text, white space collapsed, as written."""
-    return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
+    return tuple(s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip())
 
 
 def from_prose(reader: Reader, units: list[Unit]) -> None:
@@ -473,13 +475,16 @@ def _says_unknown(units: list[Unit]) -> bool:
     return False
 
 
-def _hits(units: list[Unit], cues: re.Pattern[str]) -> Iterator[tuple[Unit, list[str], int]]:
+def _hits(units: list[Unit], cues: re.Pattern[str]) -> Iterator[tuple[Unit, tuple[str, ...], int]]:
     """Each sentence the cues find, in document order: its unit, the unit's sentences and
     its index among them. One scan of all the prose finds the units worth splitting."""
-    starts = list(itertools.accumulate((len(u.text) + 1 for u in units), initial=0))
-    seen = -1
     joined = "\n".join(u.text for u in units)
     lowered = joined.lower()
+    needles = _NEEDLES.get(cues)
+    if needles is not None and not any(x in lowered for x in needles):
+        return  # none of the words every match holds: no need to scan
+    starts = list(itertools.accumulate((len(u.text) + 1 for u in units), initial=0))
+    seen = -1
     scan = folded_pattern(cues).finditer(lowered) if len(lowered) == len(joined) else \
         cues.finditer(joined)
     for found in scan:
@@ -491,6 +496,17 @@ def _hits(units: list[Unit], cues: re.Pattern[str]) -> Iterator[tuple[Unit, list
         for k, sentence in enumerate(said):
             if cues.search(sentence):
                 yield units[n], said, k
+
+
+_NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
+    NAMED_CAUSE_CUES: ("caus", "culprit", "problem", "issue", "bug", "trigger"),
+    STRONG_CAUSE_CUES: ("caus", "culprit", "problem", "issue", "bug"),
+    CAUSE_FOUND: ("cause", "explanation", "reason", "culprit"),
+    UNKNOWN_CAUSE: ("unknown", "unclear", "investigat", "no root", "not ", "tbd", "tbc",
+                    "to be"),
+}
+"""Words (lowered) one of which every match of a pattern holds: prose without any is not
+scanned for it."""
 
 
 def _cue_sentence(units: list[Unit], cues: re.Pattern[str], *, weak: bool = False,
