@@ -332,3 +332,16 @@ def test_a_placeholder_under_a_root_cause_heading_is_no_cause(placeholder: str) 
 def test_a_cause_that_starts_with_unknown_is_still_a_cause() -> None:
     assert root("# Outage\n\n## Summary\n\nAPI down.\n\n## Root cause\n\nUnknown clients "
                 "flooded the API.\n\n" + _EVENTS) == "Unknown clients flooded the API."
+
+
+def test_a_bulleted_list_under_contributing_factors_gives_each_factor() -> None:
+    report = ("# ADFS outage\n\n## Summary\n\nSign-in failed for a day.\n\n" + _EVENTS +
+              "\n## Contributing Factors\n\n- We depend on another team for ADFS\n"
+              "- No monitoring of certificate expiry\n\n## Lessons Learned\n\n- Monitor it\n")
+    first = import_markdown(report).incident
+    assert first.root_cause is not None
+    assert first.root_cause.contributing_factors == (
+        "We depend on another team for ADFS", "No monitoring of certificate expiry")
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first, template)).incident
+        assert differences(first, again, seconds=template == "b") == []

@@ -72,10 +72,13 @@ def whys(reader: Reader, lst: list[Item]) -> tuple[ev.Why, ...] | None:
 
 
 def numbered_factors(reader: Reader, s: Section) -> list[Block]:
+    """The items of a list under a Contributing Factors heading, numbered (as template B
+    writes them) or bulleted, one line each."""
     leftover = []
     for block in s.blocks:
         lst = items(reader.doc, block) if block.type == "list" else []
-        if lst and all(x.ordered and not x.body for x in lst):
+        if lst and all(not x.body for x in lst) and \
+                not reader.b.root.get("contributing_factors"):
             reader.b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
             continue
         if block.type != "thematic_break":
