@@ -334,3 +334,23 @@ def test_a_bulleted_list_under_contributing_factors_gives_each_factor() -> None:
     for template in ("a", "b"):
         again = import_markdown(render_markdown(first, template)).incident
         assert differences(first, again, seconds=template == "b") == []
+
+
+@pytest.mark.parametrize(("part", "factors"), [
+    pytest.param("## Root cause\n\nDisk full.\n\n**Contributing factors**\n\n- No alert\n"
+                 "- Old disk\n", ("No alert", "Old disk"), id="a label and a list"),
+    pytest.param("## Root cause\n\nDisk full.\n\n**Contributing factors:**\n\n1. No alert\n"
+                 "2. Old disk\n", ("No alert", "Old disk"), id="a label with a colon"),
+    pytest.param("## Contributing factors\n\nThere was no alert\nfor the disk.\n\nThe disk "
+                 "was old.\n", ("There was no alert for the disk.", "The disk was old."),
+                 id="a paragraph each"),
+])
+def test_contributing_factors_as_teams_write_them(part: str, factors: tuple[str, ...]
+                                                  ) -> None:
+    first = import_markdown(f"# Outage\n\n## Summary\n\nAPI down.\n\n{part}\n{_EVENTS}"
+                            ).incident
+    assert first.root_cause is not None
+    assert first.root_cause.contributing_factors == factors
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first, template)).incident
+        assert differences(first, again, seconds=template == "b") == []

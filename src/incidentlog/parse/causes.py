@@ -71,21 +71,6 @@ def whys(reader: Reader, lst: list[Item]) -> tuple[ev.Why, ...] | None:
     return tuple(found)
 
 
-def numbered_factors(reader: Reader, s: Section) -> list[Block]:
-    """The items of a list under a Contributing Factors heading, numbered (as template B
-    writes them) or bulleted, one line each."""
-    leftover = []
-    for block in s.blocks:
-        lst = items(reader.doc, block) if block.type == "list" else []
-        if lst and all(not x.body for x in lst) and \
-                not reader.b.root.get("contributing_factors"):
-            reader.b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
-            continue
-        if block.type != "thematic_break":
-            leftover.append(block)
-    return leftover
-
-
 def why_it_happened(reader: Reader, s: Section) -> list[Block]:
     leftover: list[Block] = []
     blocks = s.blocks
@@ -145,7 +130,10 @@ def root_cause(reader: Reader, s: Section) -> list[Block]:
         return list(s.blocks)
     taken: list[str] = []
     rest: list[Block] = []
+    factors = _labelled_factors(reader, s)
     for block in s.blocks:
+        if block in factors:
+            continue
         text = paragraph_text(reader, block) if block.type == "paragraph" else ""
         pair = split_label(text.split("\n", 1)[0]) if text else None
         if not text or (pair and not pair[1]):
@@ -171,6 +159,25 @@ def root_cause(reader: Reader, s: Section) -> list[Block]:
     return rest
 
 
+def _labelled_factors(reader: Reader, s: Section) -> list[Block]:
+    """``**Contributing factors**:`` alone and the list after it, under a root-cause
+    heading: each item (one line each) is a factor. The two blocks taken, or none."""
+    blocks = s.blocks
+    for i, block in enumerate(blocks[:-1]):
+        if block.type != "paragraph" or blocks[i + 1].type != "list":
+            continue
+        text = reader.raw(block).strip()
+        pair = split_label(text) or _label_alone(text)
+        if not pair or pair[1] or heading_role(pair[0]) != "contributing" or \
+                reader.b.root.get("contributing_factors"):
+            continue
+        lst = items(reader.doc, blocks[i + 1])
+        if lst and all(not x.body for x in lst):
+            reader.b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
+            return [block, blocks[i + 1]]
+    return []
+
+
 def _only_unknown(text: str) -> bool:
     """A paragraph that says the cause is not known and names none."""
     if not UNKNOWN_CAUSE.search(text):
@@ -182,18 +189,23 @@ def _only_unknown(text: str) -> bool:
 
 
 def contributing(reader: Reader, s: Section) -> list[Block]:
-    """Each item of the first list (one line each) is a contributing factor."""
-    if reader.b.root.get("contributing_factors"):
+    """Under a contributing-factors heading, each item of the first list (one line each,
+    numbered as template B writes them, or bulleted) is a factor; where the heading has
+    only prose under it, each paragraph is one."""
+    b = reader.b
+    if b.root.get("contributing_factors"):
         return list(s.blocks)
-    leftover = []
-    for block in s.blocks:
+    blocks = [x for x in s.blocks if x.type != "thematic_break"]
+    for block in blocks:
         lst = items(reader.doc, block) if block.type == "list" else []
-        if lst and all(not x.body for x in lst) and \
-                not reader.b.root.get("contributing_factors"):
-            reader.b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
-            continue
-        leftover.append(block)
-    return leftover
+        if lst and all(not x.body for x in lst):
+            b.set_root(block.start, contributing_factors=tuple(x.text for x in lst))
+            return [x for x in blocks if x is not block]
+    if blocks and all(x.type == "paragraph" for x in blocks):
+        said = tuple(" ".join(paragraph_text(reader, x).split("\n")) for x in blocks)
+        b.set_root(blocks[0].start, contributing_factors=said)
+        return []
+    return blocks
 
 
 # ------------------------------------------------------------------ the cause in prose
