@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from incidentlog import vocabulary
 from incidentlog.errors import InputError
 from incidentlog.parse import import_markdown
 from incidentlog.parse.compare import differences
@@ -354,3 +355,30 @@ def test_contributing_factors_as_teams_write_them(part: str, factors: tuple[str,
     for template in ("a", "b"):
         again = import_markdown(render_markdown(first, template)).incident
         assert differences(first, again, seconds=template == "b") == []
+
+
+_CUES = {
+    "CAUSE_CUES": ["caused by", "due to", "triggered by", "as a result of", "stemmed from",
+                   "a bug in", "ran out of", "out of memory", "came from the",
+                   "identified that", "found that", "realized that", "turned out",
+                   "it appears that", "seems to be", "we suspect", "which resulted in"],
+    "WEAK_CAUSE_CUES": ["because", "causing", "led to", "had a bug", "failed to",
+                        "misconfigured", "by mistake", "accidentally", "inadvertently",
+                        "incorrectly", "resulting in", "could cause", "overlooked", "hence",
+                        "shouldn't have had"],
+    "NAMED_CAUSE_CUES": ["the root cause is", "the primary cause of it was", "is the direct "
+                         "cause", "underlying problem was", "the bug was in", "the culprit",
+                         "is what caused"],
+    "UNKNOWN_CAUSE": ["is still unknown", "unclear why", "under investigation",
+                      "no root cause", "the cause has not been found",
+                      "not yet determined the cause"],
+}
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    (name, words) for name, phrases in _CUES.items() for words in phrases])
+def test_each_cue_is_found_in_any_case(name: str, words: str) -> None:
+    pattern = getattr(vocabulary, name)
+    for text in (f"Then {words} here.", f"{words.capitalize()} here.", f"X {words.upper()} y."):
+        assert pattern.search(text), text
+        assert vocabulary.folded_pattern(pattern).search(text.lower()), text

@@ -359,8 +359,8 @@ TASK_VERBS = re.compile(
 """Verbs a task starts with ("Add an alert ..."): a line that starts with one is an item."""
 
 CAUSE_CUES = re.compile(
-    r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
-    r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
+    r"\b(?=[abcdfiorstw])(?:caused by|was caused|were caused|root cause|due to|the cause|"
+    r"triggered by|as a result of|resulted from|stemmed from|was the result of|the culprit|"
     r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
     r"came from the|come from the|identified that|found that|determined that|discovered that|"
     r"realised that|realized that|turned out|it appears that|appears to (?:be|have)|"
@@ -389,9 +389,10 @@ _CAUSE_NAMED = (r"(?:root[\s-]+causes?|(?:primary|main|ultimate|underlying|actua
                 r"probable|direct|immediate|proximate) causes?|cause of (?:the|this|these|that|"
                 r"our|all|an?)\b)")
 NAMED_CAUSE_CUES = re.compile(
-    r"\b(?:" + _CAUSE_NAMED + r"[^.;]{0,60}?(?:\b(?:is|was|were|are|seems?|seemed|appears?|"
-    r"appeared|turned out|lies|lay|comes?|came)\b|:)|(?:be|is|was|were|are|as)\s+(?:the|a|an|"
-    r"one of the)?\s*(?:\w+\s+)?" + _CAUSE_NAMED + r"|(?:core|underlying|real|actual) "
+    r"\b(?=[abcdilmprtuw])(?:" + _CAUSE_NAMED + r"[^.;]{0,60}?(?:\b(?:is|was|were|are|"
+    r"seems?|seemed|appears?|appeared|turned out|lies|lay|comes?|came)\b|:)|"
+    r"(?:be|is|was|were|are|as)\s+(?:the|a|an|one of the)?\s*(?:\w+\s+)?" + _CAUSE_NAMED +
+    r"|(?:core|underlying|real|actual) "
     r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
     r"the culprit|(?:is|was|are|were) what (?:is |was )?(?:caus|trigger)(?:ed|es|ing)\b)",
     re.IGNORECASE)
@@ -400,15 +401,17 @@ NAMED_CAUSE_CUES = re.compile(
 report makes it ("did not solve the root cause" names one without stating it)."""
 
 STRONG_CAUSE_CUES = re.compile(
-    r"\b(?:" + _CAUSE_NAMED + r"|(?:core|underlying|real|actual) (?:problem|issue) (?:was|is)|"
+    r"\b(?=[abcdilmprtuw])(?:" + _CAUSE_NAMED + r"|(?:core|underlying|real|actual) "
+    r"(?:problem|issue) (?:was|is)|"
     r"(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|the culprit|caused by|was caused|"
     r"were caused|is caused|are caused)", re.IGNORECASE)
 """Words that say outright that a sentence names the cause ("the root cause was",
 "the cause of the outage", "was caused by")."""
 
 WEAK_CAUSE_CUES = re.compile(
-    r"\b(?:because|caused|causing|led to|leads to|lead to|resulted in|results in|had a bug|"
-    r"has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|by mistake|accidentally|"
+    r"\b(?=[abcfhilmorsw])(?:because|caused|causing|led to|leads to|lead to|resulted in|"
+    r"results in|had a bug|has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|"
+    r"by mistake|accidentally|"
     r"inadvertently|incorrectly|resulting in|(?:can|could|may|might|would) cause|overlooked|"
     r"hence|should(?:n['’]t| not) have (?:had|been))\b", re.IGNORECASE)
 """Words of a sentence that tells why, less surely; read only where a report tells its
@@ -429,7 +432,7 @@ THIS_CAUSED = re.compile(
 
 _NOT_KNOWN = r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)"
 UNKNOWN_CAUSE = re.compile(
-    r"(?m)\b(?:(?:still|currently|remains?|is|are|was|were) (?:\w+ )?unknown|"
+    r"(?m)\b(?=[acinorstuw])(?:(?:still|currently|remains?|is|are|was|were) (?:\w+ )?unknown|"
     r"unclear (?:what|why|how)|under investigation|still investigating|no root cause|"
     r"(?:cause|reason|why|source|origin|culprit|trigger)\b[^.]{0,40}?\b" + _NOT_KNOWN + "|"
     + _NOT_KNOWN + r"\b[^.]{0,12}?\b(?:cause|reason|why))\b|"
