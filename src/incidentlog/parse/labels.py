@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from incidentlog.vocabulary import NOT_REPORT_ROLES, heading_role
 
 if TYPE_CHECKING:
-    from incidentlog.parse.causes import Unit
     from incidentlog.parse.house import Reader
+    from incidentlog.parse.prose_units import Unit
 
 _NAMES_CAUSE = re.compile(r"\b(?:causes?|triggers?|triggered by)\b", re.IGNORECASE)
 """A label that names the cause itself (not ``Analysis``, whose role is read more loosely)."""
