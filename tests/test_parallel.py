@@ -271,3 +271,26 @@ def test_an_error_in_an_item_taken_ahead_is_raised_at_its_turn() -> None:
     assert [next(results) for _ in range(7)] == list(range(7))
     with pytest.raises(ValueError, match="seven"):
         next(results)
+
+
+def test_the_heap_is_frozen_within_the_block_and_the_callers_freeze_kept() -> None:
+    import gc
+
+    from incidentlog.parallel import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert gc.get_freeze_count() > 0
+        assert [r for r, _ in ordered_map(square, range(20), workers=2)] == \
+            [n * n for n in range(20)]
+        assert gc.get_freeze_count() > 0  # the map's own freeze around the fork leaves it
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a caller's own (a server that forks, say)
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        list(ordered_map(square, range(20), workers=2))
+        assert gc.get_freeze_count() >= frozen  # not unfrozen by either
+    finally:
+        gc.unfreeze()
