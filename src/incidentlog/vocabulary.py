@@ -351,7 +351,7 @@ _FOUND_WHY = re.compile(
 TASK_VERBS = re.compile(
     r"^(?:[-*+]\s+)?(?:add|adopt|alert|analy[sz]e|audit|automate|build|change|check|clean|"
     r"configure|consider|create|define|deploy|develop|disable|document|enable|enforce|"
-    r"ensure|establish|evaluate|explore|extend|fix|hire|implement|improve|increase|"
+    r"ensure|establish|evaluate|explore|extend|file|fix|hire|implement|improve|increase|"
     r"introduce|investigate|limit|look|make|migrate|monitor|move|notify|publish|reduce|"
     r"refactor|remove|replace|require|research|restrict|review|revoke|rotate|run|schedule|"
     r"set|ship|split|start|stop|switch|test|track|train|update|upgrade|use|validate|verify|"

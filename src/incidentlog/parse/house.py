@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from incidentlog.parse import actions, causes, lessons, prose, resolution, roles
+from incidentlog.parse import actions, causes, header, lessons, prose, resolution, roles
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -60,6 +60,7 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        header.severity_elsewhere(self)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         prose.from_prose(self)
@@ -85,6 +86,8 @@ class Reader:
             return
         if reader is None and any(_read_by_role(c) for c in s.children):
             reader = roles.own_blocks  # its sub-sections that name a role are read as such
+        if reader is None and actions.has_labelled_list(self, s.blocks):
+            reader = roles.own_blocks  # "Action Items" as a plain line over a list
         if reader is None:
             self.keep_all(s, anchor)
             return
@@ -101,7 +104,7 @@ class Reader:
 
     def run(self, reader: roles.SectionReader, s: Section, anchor: str,
             key: str | None) -> None:
-        leftover = reader(self, s)
+        leftover = actions.labelled_lists(self, reader(self, s))
         self.keep_blocks(s, leftover, anchor)
         previous = s.heading or ""
         parent = roles.PARENT_ROLE.get(key or "", heading_role(key or ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from incidentlog import events as ev
-from incidentlog.parse import figures
+from incidentlog.parse import actions, figures
 from incidentlog.parse.causes import Unit
 from incidentlog.parse.lists import items
 from incidentlog.parse.prose import paragraph_text
@@ -15,7 +15,7 @@ from incidentlog.parse.text import (
     split_label,
     unparagraph,
 )
-from incidentlog.vocabulary import heading_role
+from incidentlog.vocabulary import TASK_VERBS, heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -73,6 +73,8 @@ def section(reader: Reader, s: Section) -> list[Block]:
     paragraph that ends "... by:" with the list after it too); code and tables are kept."""
     if reader.b.resolution is not None:
         return list(s.blocks)
+    if _only_tasks(reader, s.blocks):
+        return []
     taken: list[str] = []
     rest: list[Block] = []
     blocks = [b for b in s.blocks if b.type != "thematic_break"]
@@ -96,6 +98,21 @@ def section(reader: Reader, s: Section) -> list[Block]:
     if taken:
         reader.b.resolution = ("\n\n".join(taken), s.line)
     return rest
+
+
+def _only_tasks(reader: Reader, blocks: list[Block]) -> bool:
+    """A resolution heading over prose lines that are all tasks still to do ("Publish a
+    document ...", "File a bug ..."), one per line: they are follow-ups, not how it ended,
+    and are read as action items."""
+    paragraphs = [[(line.strip(), n) for n, line in enumerate(
+        reader.doc.lines[b.start:b.end], b.start) if line.strip()] for b in blocks
+        if b.type != "thematic_break"]
+    lines = [line for p in paragraphs for line, _ in p]
+    if len(lines) < 2 or any(b.type not in ("paragraph", "thematic_break") for b in blocks) \
+            or not all(TASK_VERBS.match(line) for line in lines):
+        return False
+    actions.prose_items(reader, paragraphs)
+    return True
 
 
 def from_labels(reader: Reader, units: list[Unit]) -> None:

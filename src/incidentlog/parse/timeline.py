@@ -19,6 +19,8 @@ from incidentlog.render.rows import marker, split_marker
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _SEVERITY = re.compile(r"\bP([0-3])\b")
+_DECLARED_AS = re.compile(r"\bdeclared\s+(?:as\s+)?(?:an?\s+)?(P[0-5]|SEV[- ]?[0-5])\b", re.I)
+"""The severity a declaration row names (``Incident declared P0``, ``declared as SEV-2``)."""
 
 
 @attrs.frozen
@@ -344,6 +346,8 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
         if kind == "declared" and not builder.declared_row:
             builder.declared.update(occurred_at=row.at, note=text, by=row.who, source=source)
             builder.declared_row = True
+            if builder.stated_severity is None and (code := _DECLARED_AS.search(text)):
+                builder.stated_severity = code[1]  # "Incident declared P0": the severity
         elif kind in ("began", "detected", "acknowledged"):
             builder.row(ev.TimelineEntryAdded(text=text, by=row.who,
                                               marks=kind,  # type: ignore[arg-type]
@@ -352,6 +356,14 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
             builder.row(ev.Mitigated(note=text, by=row.who, **common))
         elif kind == "resolved":
             builder.row(ev.Resolved(note=text, by=row.who, **common))
+        elif kind == "closed" and builder.stated_status is None:
+            # "Incident closed" in the timeline of a report that states no status: a
+            # finished retrospective is resolved (a stated status wins). The row says where
+            # it ended, unless a row before it says so already: then it is an entry.
+            if any(isinstance(r, ev.Resolved) for r in builder.timeline):
+                builder.row(ev.TimelineEntryAdded(text=text, by=row.who, **common))
+            else:
+                builder.row(ev.Resolved(note=text, by=row.who, **common))
         elif kind == "closed":
             builder.row(ev.Closed(note=text, by=row.who, **common))
         elif kind == "reopened":
