@@ -483,3 +483,37 @@ def test_the_first_recorded_error_is_not_when_someone_noticed() -> None:
 - *17:16* All tables restored
 """
     assert import_markdown(text).incident.detected_at is None
+
+
+KEY_AND_CONTEXT_TWO_TIMES = """\
+# Incident on 2023-11-01 - Metrics restarts
+
+- **Key events**
+  - First detected 2023-11-01 10:15
+  - Repaired 2023-11-01 15:55
+  - Resolved 2023-11-01 16:30
+
+- **Context**:
+  - 2023-11-01 10:15: Pager alert: metrics healthcheck is DOWN
+  - 2023-11-01 12:35: Team enabled debug logging
+  - 2023-11-01 16:18: Incident repaired
+  - 2023-11-01 16:30: Dashboards checked, all healthy
+"""
+
+
+def test_a_key_event_at_no_entrys_minute_marks_the_entry_naming_its_moment() -> None:
+    i = import_markdown(KEY_AND_CONTEXT_TWO_TIMES, source="report.md").incident
+    # The detailed timeline is the timeline: "Repaired 15:55" sums up "Incident repaired"
+    # at 16:18 (the report gives two times), so it adds no row of its own.
+    assert len(i.timeline) == 4
+    assert i.mitigated_at == _at("2023-11-01T16:18")
+    assert "Repaired 2023-11-01 15:55" in " ".join(t.text for t in i.timeline)
+    _fixed_point(KEY_AND_CONTEXT_TWO_TIMES)
+
+
+def test_a_key_event_no_entry_names_is_a_row_of_its_own() -> None:
+    text = KEY_AND_CONTEXT_TWO_TIMES.replace("Incident repaired", "Memory limits raised")
+    i = import_markdown(text, source="report.md").incident
+    assert len(i.timeline) == 5
+    assert i.mitigated_at == _at("2023-11-01T15:55")
+    _fixed_point(text)

@@ -288,23 +288,35 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
     as one timeline: the detailed one is the timeline; a key event at the minute of one of
     its entries marks that entry (its words added to it when the entry lacks them), and one
     at no entry's minute is an entry of its own, in time order. Entries whose words name a
-    moment the key events state at another time stay plain entries."""
+    moment the key events state at another time stay plain entries, but a key event at no
+    entry's minute marks the entry whose words name its moment (the report gives that
+    moment two times; the detailed timeline's is taken, the key event's kept in words)."""
     if not detail:
         return list(key)
     rows: list[RowText | None] = list(detail)
     marks: dict[int, str] = {}
     extra: list[RowText] = []
     key_kinds = [split_marker(row.text)[1] for row in key]
+    detail_kinds = [split_marker(r.text)[1] for r in detail]
     for row, kind in zip(key, key_kinds, strict=True):
         at = next((i for i, r in enumerate(detail) if row.at is not None and r.at == row.at
                    and i not in marks), None) if kind != "entry" else None
+        said = row.text
+        if at is None and kind != "entry" and row.at is not None:
+            # No entry at its minute: the entry whose words name the same moment is the
+            # one it sums up (the report gives two times for it); its time is the entry's.
+            same = [i for i, k in enumerate(detail_kinds) if k == kind and i not in marks
+                    and detail[i].at is not None]
+            if same:
+                at = same[-1] if kind in ("mitigated", "resolved", "closed") else same[0]
+                said = f"{row.text} {row.at:%Y-%m-%d %H:%M}"
         if at is None:
             extra.append(row)
             continue
         target = detail[at]
         text = target.text
-        if row.text not in text:
-            text = f"{text} ({row.text})"
+        if said not in text:
+            text = f"{text} ({said})"
         if split_marker(text)[1] != kind:
             text = f"{text} {marker(kind)}"
         rows[at] = RowText(target.at, text, target.who, target.line)
