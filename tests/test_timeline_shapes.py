@@ -517,3 +517,47 @@ def test_a_key_event_no_entry_names_is_a_row_of_its_own() -> None:
     assert len(i.timeline) == 5
     assert i.mitigated_at == _at("2023-11-01T15:55")
     _fixed_point(text)
+
+
+FOLLOW_UP_TIMELINE = """\
+# Hub outage
+
+## Summary
+
+The hub's namespace was deleted by mistake on 2025-08-12.
+
+## Timeline (times in UTC)
+
+### 4:00 PM
+Incident declared.
+
+### 5:11 PM
+Incident resolved.
+
+## Follow-up timeline (times in UTC)
+
+### 7:16 PM
+A user reports trouble logging in.
+
+### 7:20 PM
+The engineer acknowledges the report.
+
+## Action Items
+
+- [ ] Write an incident report
+"""
+
+
+def test_a_follow_up_timeline_is_a_timeline_not_action_items() -> None:
+    i = import_markdown(FOLLOW_UP_TIMELINE, source="report.md").incident
+    assert len(i.timeline) == 4
+    assert [a.title for a in i.action_items] == ["Write an incident report"]
+    assert any(s.heading.startswith("Follow-up timeline") for s in i.sections)
+    _fixed_point(FOLLOW_UP_TIMELINE)
+
+
+def test_a_heading_that_only_starts_with_a_role_keeps_it() -> None:
+    from incidentlog.vocabulary import heading_role
+    assert heading_role("Follow-up timeline (times in BST)") == "timeline"
+    assert heading_role("Follow-up actions") == "actions"
+    assert heading_role("Recovery timeline") == "timeline"

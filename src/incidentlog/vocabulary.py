@@ -170,6 +170,8 @@ def heading_role(heading: str) -> str | None:
     words = fold(text).split()
     while len(words) > 1 and words[0] in _LEADING:
         words = words[1:]  # "The Cause", "Our response"
+    if len(words) > 1 and words[-1] in _TIMELINE_NOUNS and len(words) <= _SHORT:
+        return "timeline"  # a kind of timeline ("Follow-up timeline", "Recovery timeline")
     for n in range(min(len(words), 8), 0, -1):
         role = _BY_HEADING.get(" ".join(words[:n]))
         if role is not None:
@@ -183,6 +185,8 @@ def heading_role(heading: str) -> str | None:
     return None
 
 
+_TIMELINE_NOUNS = frozenset({"timeline", "timelines", "chronology"})
+"""Last words that make a heading a timeline whatever words come before them."""
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _LEADING = frozenset({"the", "our", "a", "an", "this", "incident", "outage"})
 """Words a heading may start with before the role it names ("The cause")."""

@@ -35,6 +35,8 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    timeline_section: bool = False
+    """A timeline section was read (another one, "Follow-up timeline", is read too)."""
     pending_rows: dict[str, list[tl.RowText]] = attrs.Factory(dict)
     """Timeline rows held until the whole header is read (key events and a detailed
     timeline under another label, merged by :func:`incidentlog.parse.keyevents.finish`)."""

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def timeline(reader: Reader, s: Section) -> list[Block]:
     """A timeline in any common shape: a table, bullets, lines starting with times, or
     one sub-heading per event; date lines and date sub-headings set the day."""
-    if reader.has_timeline:
+    again = reader.timeline_section  # a second timeline section ("Follow-up timeline")
+    if reader.has_timeline and not again:
         _keep_heading(reader, s, list(s.blocks))
         return list(s.blocks)
     # A zone the timeline's own heading or opening lines state holds for it.
@@ -38,7 +39,12 @@ def timeline(reader: Reader, s: Section) -> list[Block]:
         rows = tl.merge_key_events(reader.pending_rows.pop("key"), rows)
     if rows:
         tl.emit(reader.b, rows)
-        reader.has_timeline = True
+        reader.has_timeline = reader.timeline_section = True
+    if rows and again and not leftover:
+        # Its entries join the timeline; its heading stays where it was, as written.
+        reader.b.keep(s.heading or "", s.level, None, "", s.line, empty_ok=True,
+                      key=("section", s.line))
+        return leftover
     _keep_heading(reader, s, leftover)
     return leftover
 
