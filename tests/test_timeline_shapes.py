@@ -561,3 +561,64 @@ def test_a_heading_that_only_starts_with_a_role_keeps_it() -> None:
     assert heading_role("Follow-up timeline (times in BST)") == "timeline"
     assert heading_role("Follow-up actions") == "actions"
     assert heading_role("Recovery timeline") == "timeline"
+
+
+MIS_LEVELLED = """\
+# 2018-02-20, Launches swamped
+
+## Summary
+
+Launches failed after an announcement.
+
+## Timeline
+
+All times in UTC
+
+### Feb 20 2018 14:17
+The announcement goes out.
+
+### 2X:XX (not sure exact time)
+Launch failures come back.
+
+### 22:52
+Things look stable.
+
+## Feb 21, 13:00
+Failures again.
+
+### 15:15
+The hub is restarted.
+
+## Conclusions
+
+We need more capacity.
+"""
+
+
+def test_a_time_heading_not_known_is_an_entry_of_unknown_time() -> None:
+    i = import_markdown(MIS_LEVELLED, source="report.md").incident
+    unknown = [t for t in i.timeline if t.at is None]
+    assert len(unknown) == 1 and "Launch failures come back" in unknown[0].text
+    _fixed_point(MIS_LEVELLED)
+
+
+def test_a_dated_time_heading_a_level_too_high_goes_on_with_the_timeline() -> None:
+    i = import_markdown(MIS_LEVELLED, source="report.md").incident
+    timed = [t.at for t in i.timeline if t.at is not None]
+    assert timed == [_at("2018-02-20T14:17"), _at("2018-02-20T22:52"),
+                     _at("2018-02-21T13:00"), _at("2018-02-21T15:15")]
+    # A heading after the timeline that is no time stays a section of its own.
+    assert any(s.heading == "Conclusions" for s in i.sections)
+
+
+def test_a_dated_heading_with_no_timeline_before_it_is_no_entry() -> None:
+    text = MIS_LEVELLED.replace("## Timeline\n", "## Notes\n") + \
+        "\n## Action Items\n\n- Add capacity\n"
+    i = import_markdown(text, source="report.md").incident
+    assert not any(t.at == _at("2018-02-21T13:00") for t in i.timeline)
+
+
+def test_a_day_written_with_a_dot_after_it_is_a_date() -> None:
+    text = MIS_LEVELLED.replace("## Feb 21, 13:00", "### 21. February, 13:00")
+    i = import_markdown(text, source="report.md").incident
+    assert _at("2018-02-21T13:00") in [t.at for t in i.timeline]

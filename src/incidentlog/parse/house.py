@@ -14,7 +14,16 @@ from collections.abc import Sequence
 
 import attrs
 
-from incidentlog.parse import actions, causes, header, lessons, prose, resolution, roles
+from incidentlog.parse import (
+    actions,
+    causes,
+    header,
+    lessons,
+    prose,
+    resolution,
+    roles,
+    timeline_section,
+)
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -88,6 +97,8 @@ class Reader:
             return
         if reader is None and any(_read_by_role(c) for c in s.children):
             reader = roles.own_blocks  # its sub-sections that name a role are read as such
+        if reader is None and role is None and timeline_section.continues(self, s):
+            reader = timeline_section.continuation  # "## Feb 21, 13:00" after the timeline
         if reader is None and actions.has_labelled_list(self, s.blocks):
             reader = roles.own_blocks  # "Action Items" as a plain line over a list
         if reader is None:

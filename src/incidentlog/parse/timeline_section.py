@@ -102,13 +102,47 @@ def timeline_blocks(reader: Reader, blocks: list[Block], rows: list[tl.RowText])
     return leftover
 
 
+_UNKNOWN_TIME = re.compile(r"^[~*_\s]*(?:\d|[?X]){1,2}[:.][?X]{2}\b|^[~*_\s]*[?X]{1,2}[:.]"
+                           r"(?:\d|[?X]){2}\b", re.I)
+"""A time not known, written as one (``2X:XX``, ``??:??``, ``14:??``)."""
+
+
+def continues(reader: Reader, s: Section) -> bool:
+    """A heading after a timeline section that is a dated time (``## Feb 21, 13:00``, one
+    level too high): the timeline goes on under it."""
+    heading = s.heading or ""
+    if not reader.timeline_section or not heading[:1].isalnum():
+        return False
+    stamp = when.read_stamp(heading, day=reader.clock.day, zone=reader.clock.zone,
+                            order=reader.clock.order, year_of=reader.clock.anchor)
+    return stamp is not None and stamp.at is not None and stamp.has_date and \
+        not heading[stamp.end:].strip()
+
+
+def continuation(reader: Reader, s: Section) -> list[Block]:
+    """The entries of a heading :func:`continues` accepts: its own, then its sub-headings'."""
+    stamp = reader.clock.read(s.heading or "", whole=False)
+    assert stamp is not None
+    body = reader.doc.raw(s.blocks[0].start, s.blocks[-1].end).strip() if s.blocks else ""
+    rows = [tl.RowText(stamp.at, body, "", s.line)]
+    timeline_headings(reader, s, rows)
+    tl.emit(reader.b, rows)
+    return []
+
+
 def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> None:
-    """Sub-headings that are times (one per event) or dates (a day's events)."""
+    """Sub-headings that are times (one per event) or dates (a day's events); one whose time
+    is not known (``2X:XX``) is an entry of unknown time."""
     for child in s.children:
         heading = child.heading or ""
         stamp = reader.clock.read(heading, whole=False)
         dated = when.read_date(heading.strip("*_ "), reader.clock.order)
-        if stamp is not None and stamp.at is not None:
+        if stamp is None and dated is None and _UNKNOWN_TIME.match(heading):
+            body = reader.doc.raw(child.start, child.end)
+            rows.append(tl.RowText(None, (heading.strip() + "\n\n" + body).strip(), "",
+                                   child.line))
+            reader.consumed.add(child.line)
+        elif stamp is not None and stamp.at is not None:
             words = heading[stamp.end:].strip()
             body = reader.doc.raw(child.start, child.end)
             rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",

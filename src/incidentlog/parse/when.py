@@ -90,7 +90,7 @@ DATE = (rf"{_WEEKDAY}(?:(?P<y>\d{{4}})[-/.](?P<mo>\d{{1,2}})[-/.](?P<d>\d{{1,2}}
         rf"|(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<yy>\d{{4}}|\d{{2}})(?![\d:])"
         rf"|(?P<na>\d{{1,2}})(?P<nsep>[/-])(?P<nb>\d{{1,2}})(?=,?\s+\d{{1,2}}[:.]\d{{2}})"
         rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?!\d|:\d)(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
-        rf"|(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
+        rf"|(?P<dm>\d{{1,2}})(?:{_ORD}|\.)\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
         rf"(?:,?\s+(?P<dy>\d{{4}})(?!\d))?)")
 _DATE_RE = re.compile(rf"^{DATE}", re.IGNORECASE)
 CLOCK = (r"(?P<h>\d{1,2})(?:[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d{1,6})?)?"
