@@ -622,3 +622,50 @@ def test_a_day_written_with_a_dot_after_it_is_a_date() -> None:
     text = MIS_LEVELLED.replace("## Feb 21, 13:00", "### 21. February, 13:00")
     i = import_markdown(text, source="report.md").incident
     assert _at("2018-02-21T13:00") in [t.at for t in i.timeline]
+
+
+DATE_COLON_TIME = """\
+# Bank login incident
+
+## Summary
+
+A login from a new device was flagged by the bank.
+
+## Timeline (all times UTC)
+
+January 29, 2024
+The finance team connected the bank to the admin tool.
+
+February 15, 2024: 7:56am UTC
+An employee received an email about a login from a new device.
+
+February 15, 2024: 1:15pm UTC
+The employee changed the passwords.
+
+## Action Items
+
+- Review the bank integrations
+"""
+
+
+def test_a_date_a_colon_and_a_time_is_a_stamp() -> None:
+    i = import_markdown(DATE_COLON_TIME, source="report.md").incident
+    timed = [t for t in i.timeline if t.at is not None]
+    assert [t.at for t in timed] == [_at("2024-02-15T07:56"), _at("2024-02-15T13:15")]
+    assert timed[0].text == "An employee received an email about a login from a new device."
+    _fixed_point(DATE_COLON_TIME)
+
+
+def test_a_date_line_over_words_is_an_entry_of_that_day() -> None:
+    i = import_markdown(DATE_COLON_TIME, source="report.md").incident
+    assert len(i.timeline) == 3
+    first = i.timeline[0]
+    assert first.at is None and "The finance team connected the bank" in first.text
+
+
+def test_a_date_line_alone_sets_the_day_and_is_no_entry() -> None:
+    text = DATE_COLON_TIME.replace(
+        "January 29, 2024\nThe finance team connected the bank to the admin tool.",
+        "February 15, 2024")
+    i = import_markdown(text, source="report.md").incident
+    assert len(i.timeline) == 2

@@ -263,7 +263,15 @@ def read_lines(doc: Document, block: Block, clock: Clock,
                                 n))
         elif rows:
             last = rows[-1]
-            rows[-1] = RowText(last.at, last.text + "\n" + line.strip(), last.who, last.line)
+            text = f"{last.text}\n{line.strip()}" if last.text else line.strip()
+            rows[-1] = RowText(last.at, text, last.who, last.line, last.day)
+        elif n > lines[0][0] and clock.day is not None and \
+                when.read_date(only, clock.order) is not None:
+            # A date line over what happened that day ("January 29, 2024" then words):
+            # one entry of that day, its time not known.
+            rows.append(RowText(None, "\n".join(x.strip() for _, x in lines), "", lines[0][0],
+                                clock.day))
+            break
         else:
             return None
     return rows

@@ -246,7 +246,7 @@ _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
                       r"unknown|n/?a)(?=[\s|\]*_)]|$)", re.IGNORECASE)
 _DAY_RANGE = re.compile(r"[-\u2013]\d{1,2}(?![\d:/.-])")
-_AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–)?\s*)", re.IGNORECASE)
+_AFTER_DATE = re.compile(r"(?:\s*(?:,|:|T|at|@|-|–)?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
 _TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
