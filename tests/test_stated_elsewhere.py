@@ -124,3 +124,32 @@ def test_a_closed_row_after_a_resolved_one_is_an_entry() -> None:
     assert incident.resolved_at is not None and incident.resolved_at.hour == 16
     assert len(incident.timeline) == 3
     _fixed_point(text)
+
+
+STATUS_SECTION = """\
+# 2023-12-04 Network merge
+
+## Status
+
+Most immediate remedies have been deployed on the testnet. Monitoring the situation.
+
+## Summary
+
+Two peer-to-peer networks were merged by mistake.
+
+## Root cause
+
+The protocol name filtering was removed.
+"""
+
+
+def test_a_status_section_that_names_one_status_states_it() -> None:
+    incident = import_markdown(STATUS_SECTION, source="report.md").incident
+    assert incident.status == "monitoring"
+    _fixed_point(STATUS_SECTION)
+
+
+def test_a_status_section_that_names_two_statuses_states_none() -> None:
+    text = STATUS_SECTION.replace("Monitoring the situation.",
+                                  "Resolved, though we keep monitoring it.")
+    assert import_markdown(text, source="report.md").incident.status == "resolved"

@@ -669,3 +669,69 @@ def test_a_date_line_alone_sets_the_day_and_is_no_entry() -> None:
         "February 15, 2024")
     i = import_markdown(text, source="report.md").incident
     assert len(i.timeline) == 2
+
+
+PROSE_TIMELINE = """\
+# 2023-12-04 Network merge
+
+## Summary
+
+Two peer-to-peer networks were merged by mistake.
+
+## Timeline
+
+The first debugging efforts began as soon as the degradation was found in late November.
+
+Efforts were then taken to offload the synchronous uploads.
+
+The first week of December the crawler team confirmed what we suspected.
+
+## Root cause
+
+The protocol name filtering was removed.
+"""
+
+
+def test_a_timeline_told_in_paragraphs_without_times_has_an_entry_each() -> None:
+    i = import_markdown(PROSE_TIMELINE, source="report.md").incident
+    assert len(i.timeline) == 3 and all(t.at is None for t in i.timeline)
+    assert i.began_at is None and i.detected_at is None
+    _fixed_point(PROSE_TIMELINE)
+
+
+def test_a_timeline_of_one_paragraph_without_times_has_no_entry() -> None:
+    text = PROSE_TIMELINE.replace(
+        "\n\nEfforts were then taken to offload the synchronous uploads.", "").replace(
+        "\n\nThe first week of December the crawler team confirmed what we suspected.", "")
+    assert import_markdown(text, source="report.md").incident.timeline == ()
+
+
+EVENT_HEADINGS = """\
+# Post mortem covering 11 April to 23 April
+
+Several outages affected the service in April 2026.
+
+## Establishing the timeline
+
+### Elevated error rates (Minor)
+
+On 11 April 2026, we began seeing higher than normal error rates from the API.
+
+### CDN errors (Major)
+
+On 13 April 2026, a subset of CDN servers were given an experimental change.
+
+The next day we tested again.
+
+### What we learned
+
+Testing needs more care.
+"""
+
+
+def test_event_headings_whose_words_open_with_their_day_are_entries_of_that_day() -> None:
+    i = import_markdown(EVENT_HEADINGS, source="report.md").incident
+    assert len(i.timeline) == 2 and all(t.at is None for t in i.timeline)
+    assert i.timeline[1].text.startswith("CDN errors (Major)")
+    assert len(i.lessons) == 1  # a sub-heading without a day is no entry
+    _fixed_point(EVENT_HEADINGS)

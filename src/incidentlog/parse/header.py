@@ -175,10 +175,30 @@ def severity_head(text: str) -> str | None:
     return head if rank(head) is not None and head.lower() != "none" else None
 
 
-def severity_elsewhere(reader: Reader) -> None:
-    """A severity no header line states, from a section named for it (``## Severity`` over
-    ``**Critical** - ...``) or a ``**Severity:** Major (...)`` line in another section:
-    the severity word as written, its explanation left where it is."""
+def status_section(reader: Reader) -> None:
+    """A status no header line states, from a section named for it whose words name one
+    status (``## Status`` over ``... Monitoring the situation.``); its words stay."""
+    if reader.b.stated_status is not None:
+        return
+    for s in reader.doc.sections():
+        if heading_role(s.heading or "") != "status":
+            continue
+        block = next((b for b in s.blocks if b.type == "paragraph"), None)
+        if block is None:
+            return
+        words = set(norm(reader.raw(block)).split())
+        named = [label for label in STATUS_LABELS.values() if label.lower() in words]
+        if len(named) == 1:
+            reader.b.stated_status = (named[0], block.start)
+        return
+
+
+def stated_elsewhere(reader: Reader) -> None:
+    """A status and a severity no header line states (:func:`status_section`); a severity
+    from a section named for it (``## Severity`` over ``**Critical** - ...``) or a
+    ``**Severity:** Major (...)`` line in another section: the severity word as written,
+    its explanation left where it is."""
+    status_section(reader)
     if reader.b.stated_severity is not None:
         return
     for s in reader.doc.sections():

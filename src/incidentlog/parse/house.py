@@ -71,7 +71,7 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
-        header.severity_elsewhere(self)
+        header.stated_elsewhere(self)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         prose.from_prose(self)

@@ -4,6 +4,7 @@ or one sub-heading per event; date lines and date sub-headings set the day."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING
 
 from incidentlog.parse import figures, when
@@ -12,6 +13,7 @@ from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import (
     stated_zone_name,
 )
+from incidentlog.vocabulary import heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -35,6 +37,12 @@ def timeline(reader: Reader, s: Section) -> list[Block]:
     if not rows and [b.type for b in leftover] == ["list"] and not s.children:
         # A list alone under a timeline heading, with no times: its items are entries.
         rows, leftover = tl.untimed_bullets(reader.doc, leftover[0]), []
+    elif not rows and len(leftover) > 1 and not s.children and not again and all(
+            b.type == "paragraph" and not stated_zone_name(reader.raw(b)) for b in leftover) \
+            and _only_timeline(reader, s):
+        # A timeline told in prose, one phase a paragraph, with no times: each an entry.
+        rows = [tl.RowText(None, reader.raw(b).strip(), "", b.start) for b in leftover]
+        leftover = []
     if "key" in reader.pending_rows:  # key events in the header: this is their detail
         rows = tl.merge_key_events(reader.pending_rows.pop("key"), rows)
     if rows:
@@ -47,6 +55,13 @@ def timeline(reader: Reader, s: Section) -> list[Block]:
         return leftover
     _keep_heading(reader, s, leftover)
     return leftover
+
+
+def _only_timeline(reader: Reader, s: Section) -> bool:
+    """Whether ``s`` is the report's one timeline section (a rendered report keeps the words
+    of its source's timeline section beside the timeline it writes)."""
+    return not any(heading_role(x.heading or "") == "timeline" for x in reader.doc.sections()
+                   if x is not s)
 
 
 def _keep_heading(reader: Reader, s: Section, leftover: list[Block]) -> None:
@@ -130,6 +145,20 @@ def continuation(reader: Reader, s: Section) -> list[Block]:
     return []
 
 
+_ON_DAY = re.compile(r"^(?:on|also on|from|by|early on|late on)\s+", re.I)
+
+
+def _opening_day(reader: Reader, child: Section) -> date | None:
+    """The day a section's first paragraph opens with (``On 13 April 2026, ...``), when it
+    has no sub-sections of its own."""
+    if child.children or not child.blocks or child.blocks[0].type != "paragraph":
+        return None
+    first = reader.doc.lines[child.blocks[0].start].strip()
+    found = when.read_date(_ON_DAY.sub("", first, count=1), reader.clock.order,
+                           reader.clock.anchor or reader.clock.day)
+    return found[0] if found else None
+
+
 def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> None:
     """Sub-headings that are times (one per event) or dates (a day's events); one whose time
     is not known (``2X:XX``) is an entry of unknown time."""
@@ -147,6 +176,12 @@ def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> Non
             body = reader.doc.raw(child.start, child.end)
             rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
                                    child.line))
+            reader.consumed.add(child.line)
+        elif dated is None and (day := _opening_day(reader, child)) is not None:
+            # One sub-heading per event, its day in its first words ("On 13 April 2026,
+            # ..."): an entry of that day whose time is not known.
+            rows.append(tl.RowText(None, (heading.strip() + "\n\n" + reader.doc.raw(
+                child.start, child.end)).strip(), "", child.line, day))
             reader.consumed.add(child.line)
         elif dated is not None:
             reader.clock.set_day(dated[0])
