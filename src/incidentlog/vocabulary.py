@@ -429,6 +429,13 @@ RESOLUTION_CUES = re.compile(
     re.IGNORECASE)
 """Words that say a sentence of prose states how it was resolved."""
 
+FIX_WORDS = re.compile(
+    r"\b(?:fix(?:ed|es)?|hotfix(?:ed)?|patch(?:ed)?|rolled (?:back|over)|reverted|revert|"
+    r"rollback|workaround)\b", re.IGNORECASE)
+"""Words of a timeline row that say a fix was made ("Certificate rolled over", "Ross made a
+commit to fix the version"), not only that things work again: with no resolution stated,
+the last such row is how it ended."""
+
 
 def reason(text: str) -> str | None:
     """The words that made :func:`classify` take a row for what it is (``outage begins``),

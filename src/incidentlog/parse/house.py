@@ -75,6 +75,7 @@ class Reader:
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         prose.from_prose(self)
+        resolution.from_timeline(self)
         causes.from_prose(self, units)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:

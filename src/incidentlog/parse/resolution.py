@@ -15,7 +15,7 @@ from incidentlog.parse.text import (
     split_label,
     unparagraph,
 )
-from incidentlog.vocabulary import TASK_VERBS, heading_role
+from incidentlog.vocabulary import FIX_WORDS, TASK_VERBS, heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -127,3 +127,18 @@ def from_labels(reader: Reader, units: list[Unit]) -> None:
         first = said[0]
         text = "\n".join(u.text for u in said if u.name == first.name and u.line >= first.line)
         b.resolution = (text, first.line)
+
+
+def from_timeline(reader: Reader) -> None:
+    """A resolution no section, label or summary sentence states, from a timeline with no
+    row that resolves it: the last row whose words say a fix was made (``Certificate rolled
+    over and login confirmed working``), as written."""
+    b = reader.b
+    if b.resolution is not None or any(isinstance(r, ev.Resolved) and r.occurred_at
+                                       for r in b.timeline):
+        return  # the row that resolved it says how, if anything does
+    for row in reversed(b.timeline):
+        text = row.text if isinstance(row, ev.TimelineEntryAdded) else getattr(row, "note", "")
+        if row.occurred_at is not None and text and FIX_WORDS.search(text):
+            b.resolution = (text, row.source.line - 1 if row.source else 0)
+            return
