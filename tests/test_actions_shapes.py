@@ -5,19 +5,12 @@ heading over tasks still to do; and items that hold no task. Small reports writt
 from __future__ import annotations
 
 from incidentlog.parse import import_markdown
-from incidentlog.parse.compare import differences
-from incidentlog.render import render_markdown
+
+from conftest import assert_fixed_point as _fixed_point
 
 
 def _items(text: str) -> list[str]:
     return [a.title for a in import_markdown(text, source="report.md").incident.action_items]
-
-
-def _fixed_point(text: str) -> None:
-    first = import_markdown(text, source="report.md")
-    for template in ("a", "b"):
-        again = import_markdown(render_markdown(first.incident, template), source="r.md")
-        assert differences(first.incident, again.incident, seconds=template == "b") == []
 
 
 PLAIN_LINE = """\

@@ -5,20 +5,13 @@ timeline that ends with the incident closed. Each a small report written for the
 from __future__ import annotations
 
 from incidentlog.parse import import_markdown
-from incidentlog.parse.compare import differences
-from incidentlog.render import render_markdown
+
+from conftest import assert_fixed_point as _fixed_point
 
 
 def _severity(text: str) -> str | None:
     incident = import_markdown(text, source="report.md").incident
     return incident.severity
-
-
-def _fixed_point(text: str) -> None:
-    first = import_markdown(text, source="report.md")
-    for template in ("a", "b"):
-        again = import_markdown(render_markdown(first.incident, template), source="r.md")
-        assert differences(first.incident, again.incident, seconds=template == "b") == []
 
 
 SEVERITY_SECTION = """\

@@ -9,20 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from incidentlog.parse import import_markdown
-from incidentlog.parse.compare import differences
 from incidentlog.parse.when import zone_named
-from incidentlog.render import render_markdown
+
+from conftest import assert_fixed_point as _fixed_point
 
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _fixed_point(text: str) -> None:
-    first = import_markdown(text, source="report.md")
-    for template in ("a", "b"):
-        again = import_markdown(render_markdown(first.incident, template), source="r.md")
-        assert differences(first.incident, again.incident, seconds=template == "b") == []
 
 
 YEARLESS = """\
