@@ -133,3 +133,33 @@ def test_a_resolution_that_says_what_was_done_stays_the_resolution() -> None:
     incident = import_markdown(text, source="report.md").incident
     assert incident.action_items == ()
     assert "We changed every member to a reader" in incident.resolution
+
+
+POINTER = """\
+# Migrations not included
+
+## Summary
+
+A release shipped without its database migrations.
+
+## Corrective actions
+
+Fix the manifest so that the migrations are packaged: remove the trailing slash.
+
+See the full diff
+[here](https://example.org/commit/7b414f4).
+"""
+
+
+def test_a_paragraph_that_only_points_elsewhere_is_no_action_item() -> None:
+    assert _items(POINTER) == [
+        "Fix the manifest so that the migrations are packaged: remove the trailing slash."]
+    incident = import_markdown(POINTER, source="report.md").incident
+    assert any("See the full diff" in s.markdown for s in incident.sections)
+    _fixed_point(POINTER)
+
+
+def test_a_task_that_starts_with_see_is_still_an_item() -> None:
+    text = POINTER.replace("See the full diff\n[here](https://example.org/commit/7b414f4).",
+                           "See that every release runs the migration check.")
+    assert len(_items(text)) == 2

@@ -237,12 +237,17 @@ def _prose_items(reader: Reader, blocks: list[Block], horizon: str | None = None
         lines = [(line.strip(), n) for n, line in enumerate(
             reader.doc.lines[block.start:block.end], block.start) if line.strip()]
         if block.type != "paragraph" or not lines or lines[-1][0].endswith(":") or \
-                split_label(lines[0][0]):
+                split_label(lines[0][0]) or _POINTER.match(" ".join(x for x, _ in lines)):
             leftover.append(block)
             continue
         paragraphs.append(lines)
     prose_items(reader, paragraphs, horizon)
     return leftover
+
+
+_POINTER = re.compile(r"(?:see|for (?:more )?details|more details|details)\b(?:(?!\.\s).){0,80}"
+                      r"\]\([^)]*\)\.?\s*$", re.IGNORECASE)
+"""A paragraph that only points to more (``See the full diff [here](...)``): a note."""
 
 
 def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
