@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from incidentlog.parse import import_markdown
 
+from conftest import assert_fixed_point
+
 
 def resolution(text: str) -> str:
     return import_markdown(text).incident.resolution
@@ -91,3 +93,44 @@ def test_a_stated_resolution_wins_over_the_timeline() -> None:
     text = FIX_IN_TIMELINE.replace("## Action Items", "## Resolution\n\nWe renewed the "
                                    "certificates by hand.\n\n## Action Items")
     assert resolution(text) == "We renewed the certificates by hand."
+
+
+LABEL_CLOSING_A_LIST = """\
+# Incident on 2025-10-13 - Database instances unavailable
+
+- **Key events**
+  - First detected 2025-10-13 08:59
+  - Resolved 2025-10-13 18:56
+
+- **Impact**: Development databases could not start.
+
+Confirmed the issue in the console.
+
+- **Resolution**:
+
+* All instances back up at 17:38
+* The provider confirmed capacity is back at 18:56
+
+- **Review actions**:
+  - Make multi-AZ the default
+"""
+
+
+def test_a_resolution_label_closing_its_list_takes_the_list_after_it() -> None:
+    assert resolution(LABEL_CLOSING_A_LIST) == (
+        "All instances back up at 17:38\nThe provider confirmed capacity is back at 18:56")
+    assert_fixed_point(LABEL_CLOSING_A_LIST)
+
+
+def test_a_resolution_label_closing_its_list_takes_the_paragraph_after_it() -> None:
+    text = LABEL_CLOSING_A_LIST.replace(
+        "* All instances back up at 17:38\n* The provider confirmed capacity is back at 18:56",
+        "The token was revoked and tested.")
+    assert resolution(text) == "The token was revoked and tested."
+
+
+def test_labelled_bullets_after_an_empty_resolution_label_are_not_its_steps() -> None:
+    text = LABEL_CLOSING_A_LIST.replace(
+        "* All instances back up at 17:38\n* The provider confirmed capacity is back at 18:56"
+        "\n\n", "")
+    assert resolution(text) == ""

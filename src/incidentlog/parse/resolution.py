@@ -142,3 +142,24 @@ def from_timeline(reader: Reader) -> None:
         if row.occurred_at is not None and text and FIX_WORDS.search(text):
             b.resolution = (text, row.source.line - 1 if row.source else 0)
             return
+
+
+def after_label(reader: Reader, prev: Block, block: Block) -> bool:
+    """A paragraph or list right after a list that closes with ``- **Resolution**:`` alone
+    (a report told in labelled bullets): how it ended, as written."""
+    if reader.b.resolution is not None or prev.type != "list" or \
+            block.type not in ("paragraph", "list"):
+        return False
+    found = items(reader.doc, prev)
+    pair = split_label(found[-1].text) if found and not found[-1].body.strip() else None
+    if pair is None or pair[1] or heading_role(pair[0]) != "resolution":
+        return False
+    listed = items(reader.doc, block) if block.type == "list" else []
+    if any(split_label(x.text) for x in listed):
+        return False  # the next labelled bullets ("- **Review actions**: ..."), not steps
+    text = paragraph_text(reader, block) if block.type == "paragraph" else "\n".join(
+        x.text for x in listed if x.text.strip())
+    if not text:
+        return False
+    reader.b.resolution = (text, block.start)
+    return True
