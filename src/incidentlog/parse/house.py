@@ -14,7 +14,17 @@ from collections.abc import Sequence
 
 import attrs
 
-from incidentlog.parse import actions, causes, labels, lessons, prose, resolution, roles
+from incidentlog.parse import (
+    actions,
+    causes,
+    header,
+    labels,
+    lessons,
+    prose,
+    resolution,
+    roles,
+    timeline_section,
+)
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -35,6 +45,8 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    timeline_section: bool = False
+    """A timeline section was read (another one, "Follow-up timeline", is read too)."""
     pending_rows: dict[str, list[tl.RowText]] = attrs.Factory(dict)
     """Timeline rows held until the whole header is read (key events and a detailed
     timeline under another label, merged by :func:`incidentlog.parse.keyevents.finish`)."""
@@ -60,10 +72,12 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        header.stated_elsewhere(self)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         labels.root_from_labels(self, units)
         prose.from_prose(self)
+        resolution.from_timeline(self)
         causes.from_prose(self, units)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:
@@ -86,6 +100,10 @@ class Reader:
             return
         if reader is None and any(_read_by_role(c) for c in s.children):
             reader = roles.own_blocks  # its sub-sections that name a role are read as such
+        if reader is None and role is None and timeline_section.continues(self, s):
+            reader = timeline_section.continuation  # "## Feb 21, 13:00" after the timeline
+        if reader is None and actions.has_labelled_list(self, s.blocks):
+            reader = roles.own_blocks  # "Action Items" as a plain line over a list
         if reader is None:
             self.keep_all(s, anchor)
             return
@@ -102,7 +120,7 @@ class Reader:
 
     def run(self, reader: roles.SectionReader, s: Section, anchor: str,
             key: str | None) -> None:
-        leftover = reader(self, s)
+        leftover = actions.labelled_lists(self, reader(self, s))
         self.keep_blocks(s, leftover, anchor)
         previous = s.heading or ""
         parent = roles.PARENT_ROLE.get(key or "", heading_role(key or ""))
