@@ -219,7 +219,10 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
               "starts experiencing", "began impacting", "begins impacting",
               "started impacting", "began affecting", "started affecting",
               "failures began", "failures started", "failures begin",
-              "degradation begins", "errors begin", "errors start", "errors started"),
+              "degradation begins", "errors begin", "errors start", "errors started",
+              "stopped working", "stops working", "stopped creating", "wave begins",
+              "wave began", "attack begins", "attack began", "attack started",
+              "storm begins", "storm began"),
     "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
                  "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
                  "pages on-call", "paged on-call", "pages oncall", "paged oncall",
@@ -238,7 +241,9 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "informed of", "was informed", "were informed", "was alerted",
                  "were alerted", "notice that", "notice a", "notice the", "notice drop",
                  "realization", "realisation", "first pinged",
-                 "pinged on-call", "pinged oncall", "first noticed", "first sign"),
+                 "pinged on-call", "pinged oncall", "first noticed", "first sign",
+                 "something is wrong", "something was wrong", "something is up",
+                 "something was up", "something is off", "something was off"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
@@ -267,7 +272,9 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "have been restored", "launch fine",
                  "everything is fine", "at its usual rate", "at the usual rate",
                  "running again", "up and running again", "stable again",
-                 "flowing again", "created again", "is once again", "are once again"),
+                 "flowing again", "created again", "is once again", "are once again",
+                 "false positive", "confirmed clean", "verified clean", "verified to be clean",
+                 "final release", "permanent fix"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
@@ -340,6 +347,17 @@ def classify(text: str) -> str:
     found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
              and not (kind == "detected" and _FOUND_WHY.search(words))]
     return min(found)[1] if found else "entry"
+
+
+def names_moment(text: str, kind: str) -> bool:
+    """True when ``text`` holds the words of lifecycle moment ``kind`` anywhere, whatever
+    kind :func:`classify` takes it for: "Site is hard down, engineers respond to alarms"
+    says both when it began and when it was detected."""
+    if not may_name_a_moment(text):
+        return False
+    pattern = next(p for k, p in _LIFECYCLE if k == kind)
+    return pattern.search(text) is not None and not (
+        kind == "detected" and _FOUND_WHY.search(text))
 
 
 _FOUND_WHY = re.compile(
@@ -440,7 +458,8 @@ def reason(text: str) -> str | None:
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
                 "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
-                "fifty": 50, "ninety": 90}
+                "fifty": 50, "sixty": 60, "ninety": 90, "twenty-four": 24, "forty-eight": 48,
+                "seventy-two": 72}
 _AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
 DURATION_PROSE = re.compile(

@@ -96,6 +96,10 @@ def timeline_blocks(reader: Reader, blocks: list[Block], rows: list[tl.RowText])
     return leftover
 
 
+_ABOUT = re.compile(r"(?<![\w.])(?:ca\.|circa|approx(?:imately|\.)?|about|around)\s*(?=\d)",
+                    re.IGNORECASE)
+
+
 def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> None:
     """Sub-headings that are times (one per event) or dates (a day's events)."""
     for child in s.children:
@@ -104,6 +108,8 @@ def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> Non
         dated = when.read_date(heading.strip("*_ "), reader.clock.order)
         if stamp is not None and stamp.at is not None:
             words = heading[stamp.end:].strip()
+            about = _ABOUT.search(heading, 0, stamp.end)  # "2018-07-30 ca. 11:20": kept
+            words = f"{about[0].strip()} {words}".strip() if about else words
             body = reader.doc.raw(child.start, child.end)
             rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
                                    child.line))
