@@ -271,3 +271,45 @@ took approximately twenty-four hours.
 def test_the_time_between_two_moments_is_a_stated_duration() -> None:
     assert _stated(BETWEEN)["duration_minutes"] == 1440
     assert "duration_minutes" not in _stated(BETWEEN.replace("The time between", "Between"))
+
+
+LAST_FIX = """\
+# Wiki edit
+
+## Timeline (all times UTC) Monday May 10th, 2021
+
+- 09:15:04 UTC an edit was made to the install page
+- 09:30:00 UTC Reports of the change began to reach support
+- 10:03:52 UTC Mariano reverted the malicious change.
+
+## Root Cause
+
+An unreviewed wiki edit.
+"""
+
+
+def test_a_finished_reports_timeline_that_ends_with_a_fix_is_resolved_there() -> None:
+    i = _read(LAST_FIX)
+    assert i.resolved_at == datetime(2021, 5, 10, 10, 3, 52, tzinfo=UTC)
+    assert i.mitigated_at is None
+    assert len(i.timeline) == 3
+    _fixed_point(LAST_FIX)  # to the minute in template A, to the second in B
+
+
+def test_a_timeline_that_ends_with_no_fix_has_no_resolution_time() -> None:
+    i = _read(LAST_FIX.replace("Mariano reverted the malicious change.",
+                               "The vendor replied that nothing was leaked."))
+    assert i.resolved_at is None
+    assert i.status == "resolved"
+
+
+def test_an_open_report_that_ends_with_a_fix_is_not_resolved_by_it() -> None:
+    i = _read(LAST_FIX.replace("# Wiki edit\n", "# Wiki edit\n\n**Status**: Investigating\n"))
+    assert i.resolved_at is None
+
+
+def test_a_fix_before_the_last_entry_is_not_the_resolution() -> None:
+    later = LAST_FIX.replace("- 10:03:52 UTC Mariano reverted the malicious change.\n",
+                             "- 10:03:52 UTC Mariano reverted the malicious change.\n"
+                             "- 11:00:00 UTC Support keeps watching the wiki\n")
+    assert _read(later).resolved_at is None

@@ -273,8 +273,8 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "everything is fine", "at its usual rate", "at the usual rate",
                  "running again", "up and running again", "stable again",
                  "flowing again", "created again", "is once again", "are once again",
-                 "false positive", "confirmed clean", "verified clean", "verified to be clean",
-                 "final release", "permanent fix"),
+                 "false positive", "confirmed working", "confirmed clean", "verified clean",
+                 "verified to be clean", "final release", "permanent fix"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
@@ -442,6 +442,15 @@ RESOLUTION_CUES = re.compile(
     r"(?:[\w-]+ ){0,3}(?:fix|patch|hotfix)|restored (?:service|access|the)|was mitigated)\b",
     re.IGNORECASE)
 """Words that say a sentence of prose states how it was resolved."""
+
+
+FIX_WORDS = re.compile(
+    r"\b(?:revert(?:ed|s)?\b|rolled\s+back\b|(?:released|deployed|published|shipped|merged)\b"
+    r"[^.\n]{0,40}\bfix(?:es)?\b|fix(?:es)?\s+(?:was\s+|were\s+)?(?:released|deployed|"
+    r"published|shipped|merged)\b|(?:access\s+(?:was\s+|were\s+)?)revoked\b|removing\s+the\b"
+    r"[^.\n]{0,30}\baccess\b)", re.IGNORECASE)
+"""Words of a timeline row that says a fix was put in ("reverted the change", "version 2.5.2
+was released that included the bug fixes", "removing the gained access")."""
 
 
 def reason(text: str) -> str | None:
