@@ -313,3 +313,38 @@ def test_a_fix_before_the_last_entry_is_not_the_resolution() -> None:
                              "- 10:03:52 UTC Mariano reverted the malicious change.\n"
                              "- 11:00:00 UTC Support keeps watching the wiki\n")
     assert _read(later).resolved_at is None
+
+
+DROPS = """\
+# Launch failures
+
+## Timeline (UTC)
+
+- 2018-03-31 23:47 Problem is identified: launch success rate drops quickly
+- 2018-04-01 01:30 Launch rate goes back to normal
+"""
+
+
+def test_a_problem_seen_as_a_rate_that_drops_began_there_and_was_seen_there() -> None:
+    i = _read(DROPS)
+    assert i.began_at == _at("2018-03-31T23:47")
+    assert i.detected_at == _at("2018-03-31T23:47")
+    _fixed_point(DROPS)
+    steady = _read(DROPS.replace("launch success rate drops quickly", "we look at the logs"))
+    assert steady.began_at is None
+    assert steady.detected_at == _at("2018-03-31T23:47")
+
+
+def test_a_deploy_that_failed_or_a_service_not_available_is_where_it_began() -> None:
+    for words in ("PR 254 failed to deploy to staging", "Prometheus was not available"):
+        i = _read(DROPS.replace("Problem is identified: launch success rate drops quickly",
+                                words))
+        assert i.began_at == _at("2018-03-31T23:47"), words
+
+
+
+def test_a_drop_in_errors_is_the_problem_easing_not_starting() -> None:
+    for words in ("Error rate dropped to 0.8%", "CPU load begins to drop"):
+        i = _read(DROPS.replace("Problem is identified: launch success rate drops quickly",
+                                words))
+        assert i.began_at is None, words

@@ -222,7 +222,12 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
               "degradation begins", "errors begin", "errors start", "errors started",
               "stopped working", "stops working", "stopped creating", "wave begins",
               "wave began", "attack begins", "attack began", "attack started",
-              "storm begins", "storm began"),
+              "storm begins", "storm began", "begins to drop", "began to drop",
+              "starts to drop", "started to drop", "begins to fail", "began to fail",
+              "starts to fail", "started to fail", "rate drops", "rate dropped",
+              "failed to deploy", "deploy failed", "deployment failed",
+              "was not available", "is not available", "were not available",
+              "are not available"),
     "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
                  "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
                  "pages on-call", "paged on-call", "pages oncall", "paged oncall",
@@ -345,7 +350,7 @@ def classify(text: str) -> str:
     if not may_name_a_moment(words):
         return "entry"
     found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
-             and not (kind == "detected" and _FOUND_WHY.search(words))]
+             and not _not_so(kind, words)]
     return min(found)[1] if found else "entry"
 
 
@@ -356,8 +361,21 @@ def names_moment(text: str, kind: str) -> bool:
     if not may_name_a_moment(text):
         return False
     pattern = next(p for k, p in _LIFECYCLE if k == kind)
-    return pattern.search(text) is not None and not (
-        kind == "detected" and _FOUND_WHY.search(text))
+    return pattern.search(text) is not None and not _not_so(kind, text)
+
+
+def _not_so(kind: str, words: str) -> bool:
+    """Words of ``kind`` that say something else here: a cause found ("noticed that this is
+    because ..."), or a drop in what is bad ("error rate dropped to 0.8%")."""
+    if kind == "detected":
+        return _FOUND_WHY.search(words) is not None
+    return kind == "began" and _EASING.search(words) is not None
+
+
+_EASING = re.compile(r"\b(?:errors?|error\s+rate|failures?|latency|load|queue|backlog|cpu|"
+                     r"memory|usage|timeouts?)\b[^.]{0,30}?\b(?:drops?|dropped|begins?\s+to\s+drop|"
+                     r"began\s+to\s+drop|starts?\s+to\s+drop|started\s+to\s+drop)\b", re.IGNORECASE)
+"""A drop in what is bad: the problem easing, not starting."""
 
 
 _FOUND_WHY = re.compile(
