@@ -233,6 +233,8 @@ def _action_items(i: Incident) -> str:
             extras.append(f"due {action.due.isoformat()}")
         if action.priority:
             extras.append(action.priority)
+        if action.ticket:
+            extras.append(f"ticket {action.ticket}")
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
         title = inline(action.title) if owner else item(action.title)
