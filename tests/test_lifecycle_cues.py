@@ -9,23 +9,11 @@ from datetime import UTC, datetime
 
 from incidentlog.incident import Incident
 from incidentlog.parse import import_markdown
-from incidentlog.parse.compare import differences
-from incidentlog.render import render_markdown
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+from test_timeline_shapes import _at, _fixed_point
 
 
 def _read(text: str) -> Incident:
     return import_markdown(text, source="report.md").incident
-
-
-def _fixed_point(text: str) -> None:
-    first = import_markdown(text, source="report.md")
-    for template in ("a", "b"):
-        again = import_markdown(render_markdown(first.incident, template), source="r.md")
-        assert differences(first.incident, again.incident, seconds=template == "b") == []
 
 
 BOTH = """\

@@ -18,8 +18,7 @@ def minutes_between(start: datetime | None, end: datetime | None) -> float | Non
     is unknown."""
     if start is None or end is None:
         return None
-    end, start = end.replace(second=0, microsecond=0), start.replace(second=0, microsecond=0)
-    return (end - start).total_seconds() / 60
+    return float(end.timestamp() // 60 - start.timestamp() // 60)
 
 
 @attrs.frozen

@@ -352,6 +352,16 @@ def _first_words() -> frozenset[str]:
 _FIRST = _first_words()
 
 
+def _first_words_of() -> dict[str, frozenset[str]]:
+    """The key words (see :func:`_first_words`) of each kind's phrases."""
+    return {kind: frozenset(max(_WORD.findall(name.lower()), key=len)
+                            for name in LIFECYCLE_WORDS[kind] if _WORD.search(name.lower()))
+            for kind, _ in _LIFECYCLE}
+
+
+_FIRST_OF = _first_words_of()
+
+
 def may_name_a_moment(text: str) -> bool:
     """False when ``text`` holds no key word of any lifecycle phrase (so no phrase): a
     cheap test before the long patterns."""
@@ -378,12 +388,13 @@ def classify(text: str) -> str:
     return min(found)[1] if found else "entry"
 
 
+@functools.lru_cache(maxsize=4096)
 def names_moment(text: str, kind: str) -> bool:
     """True when ``text`` holds the words of lifecycle moment ``kind`` anywhere, whatever
     kind :func:`classify` takes it for: "Site is hard down, engineers respond to alarms"
     says both when it began and when it was detected."""
-    if not may_name_a_moment(text):
-        return False
+    if _FIRST_OF[kind].isdisjoint(_WORD.findall(text.lower())):
+        return False  # none of its phrases' key words: no phrase (the long pattern spared)
     pattern = next(p for k, p in _LIFECYCLE if k == kind)
     return pattern.search(text) is not None and not _not_so(kind, text)
 
@@ -577,9 +588,10 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
     from incidentlog import severity
 
-    global _LIFECYCLE, _FIRST
+    global _LIFECYCLE, _FIRST, _FIRST_OF
     heading_role.cache_clear()
     classify.cache_clear()
+    names_moment.cache_clear()
     for key in words:
         if key not in ("headings", "phrases", "severities"):
             raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "
@@ -604,6 +616,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
         "resolved", "mitigated", "detected", "began"))
     _FIRST = _first_words()
+    _FIRST_OF = _first_words_of()
 
 
 def _strings(value: object, where: str) -> list[str]:

@@ -20,7 +20,13 @@ from incidentlog.checks import Finding
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
-from incidentlog.vocabulary import FIX_WORDS, RESOLUTION_CUES, classify, status_of
+from incidentlog.vocabulary import (
+    FIX_WORDS,
+    RESOLUTION_CUES,
+    classify,
+    folded_pattern,
+    status_of,
+)
 
 IMPORT_ACTOR = "import"
 
@@ -236,8 +242,10 @@ class Builder:
             return None
         last = max(timed)[1]
         row = self.timeline[last]
-        if isinstance(row, ev.TimelineEntryAdded) and row.marks is None and (
-                FIX_WORDS.search(row.text) or RESOLUTION_CUES.search(row.text)):
+        if not isinstance(row, ev.TimelineEntryAdded) or row.marks is not None:
+            return None
+        low = row.text.lower()
+        if folded_pattern(FIX_WORDS).search(low) or folded_pattern(RESOLUTION_CUES).search(low):
             return last
         return None
 

@@ -88,7 +88,8 @@ def stated_in_prose(builder: Builder, paragraphs: list[tuple[str, int]]) -> None
                 break
         if outage is None and found is None and "recover" in low:
             found = _RECOVERY.search(text[:20_000])
-        if outage is None and found is None and ("last" in low or "the time" in low):
+        if outage is None and found is None and ("lasted" in low or "lasting" in low
+                                                  or "the time" in low):
             found = _LASTED.search(text[:20_000]) or _BETWEEN.search(text[:20_000])
         if outage is None and found and (minutes := _minutes(found["value"])) is not None:
             outage = minutes, found["value"].strip(), first + text.count("\n", 0, found.start())
