@@ -10,6 +10,7 @@ verbatim, so nothing the author wrote is lost.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import attrs
@@ -41,6 +42,11 @@ class Reader:
     deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
     consumed: set[int] = attrs.Factory(set)
     """Lines of sub-headings a reader took whole (one timeline heading per event)."""
+    kept_at: list[int] = attrs.Factory(list)
+    """Lines (sorted) where a report's marked kept sections stood (blank now: they are kept
+    already, see :mod:`incidentlog.render.marks`)."""
+    rendered: bool = False
+    """A report we rendered: its fields are in their places, nothing is inferred from prose."""
 
     # -------------------------------------------------------------- dispatch
 
@@ -60,6 +66,8 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        if self.rendered:
+            return
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         prose.from_prose(self)
@@ -94,6 +102,8 @@ class Reader:
         """A section read by the role its heading names."""
         role = heading_role(s.heading or "")
         if not s.blocks and not s.children:  # an empty heading stays, as written
+            if self.holds_kept(s):
+                return
             self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
                         key=("section", s.line))
             return
@@ -116,6 +126,8 @@ class Reader:
     def keep_all(self, s: Section, anchor: str) -> None:
         """Keep a whole section (sub-sections included) verbatim, even an empty one."""
         body = _strip_rules(self.doc.raw(s.start, s.end))
+        if not body.strip() and self.holds_kept(s):
+            return
         self.b.keep(s.heading or "", s.level, anchor, body, s.line, empty_ok=True,
                     key=("section", s.line))
 
@@ -142,6 +154,13 @@ class Reader:
         if text.strip():
             self.b.keep(s.heading or "", s.level, anchor, text, blocks[0].start,
                         key=("section", s.line))
+
+    def holds_kept(self, s: Section) -> bool:
+        """True when marked kept sections stood under this heading: it is the template's
+        heading over them, not an empty heading of the author's."""
+        n = bisect_left(self.kept_at, s.start)
+        return n < len(self.kept_at) and not any(
+            self.doc.lines[k].strip() for k in range(s.start, self.kept_at[n]))
 
     def raw(self, block: Block) -> str:
         return self.doc.raw(block.start, block.end)

@@ -17,6 +17,7 @@ from incidentlog.render.emit import (
     inline,
     item,
     join_blocks,
+    mid_line,
     spans_days,
     table,
     when,
@@ -46,7 +47,8 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
     """The incident as a template A report; ``history`` adds the Document History rows,
     ``chart`` a Mermaid chart of the timeline."""
     outline = c.with_chart(OUTLINE, "Timeline", _timeline) if chart else OUTLINE
-    return assemble(incident, _header, (*outline, c.history_node(history)))
+    return assemble(incident, _header, (*outline, c.history_node(history)),
+                    tail=c.end_marks)
 
 
 def _header(i: Incident) -> str:
@@ -105,12 +107,13 @@ def _impact_bullets(i: Incident) -> list[str]:
 
 def _timeline(i: Incident) -> str:
     entries = timeline_rows(i)
-    if not entries:
-        return ""
-    days = spans_days((e.at for e in entries), c.report_date(i))
-    rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
-    parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5),
-                                        written=(1,))]
+    parts = []
+    if entries:
+        days = spans_days((e.at for e in entries), c.report_date(i))
+        rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
+        parts += ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5),
+                                             written=(1,))]
+    # Figures the source stated show even when it gave no timeline.
     if duration := c.slot_text(i, "a:Total Duration"):
         parts.append(f"**Total Duration**: {inline(duration)}")
     others = list(c.other_stated_figures(i, "a"))
@@ -235,7 +238,7 @@ def _action_items(i: Incident) -> str:
             extras.append(action.priority)
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
-        title = inline(action.title) if owner else item(action.title)
+        title = mid_line(action.title) if owner else item(action.title)
         if not owner and OWNER_LABEL.match(title):
             title = "\\" + title  # "**Label**: ..." is the item's own words, not its owner
         line = f"- [{box}] {owner}{title}{tail}{extra}"
@@ -258,8 +261,7 @@ def _lessons(i: Incident) -> str:
         if not lessons:
             continue
         heading, mark = LESSON_KINDS.get(kind, (kind.replace("_", " ").title(), "-"))
-        lines = [f"{mark} **{inline(x.title)}**: {inline(x.text)}" if has(x.text)
-                 else f"{mark} **{inline(x.title)}**" for x in lessons]
+        lines = [f"{mark} {c.lesson(x.title, x.text)}" for x in lessons]
         parts.append(f"### {heading}\n\n" + "\n".join(lines))
     return join_blocks(parts)
 
