@@ -74,6 +74,8 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
                     due = d
                 elif re.fullmatch(r"P[0-5]", extra) or extra in SEVERITY_WORDS.values():
                     priority = extra
+                elif extra.startswith(template_a.PRIORITY_LABEL):
+                    priority = extra[len(template_a.PRIORITY_LABEL):]
                 elif extra:
                     return False
         else:

@@ -113,6 +113,13 @@ class Reader:
             key: str | None) -> None:
         leftover = reader(self, s)
         self.keep_blocks(s, leftover, anchor)
+        if not self.b.keeps(("section", s.line)) and (
+                reader is roles.own_blocks or not (s.blocks or s.children or key in roles.SECTIONS
+                                                   or self.holds_kept(s))):
+            # A heading of the author's over sections read by role, or with nothing under
+            # it to read: it stays where it was, as written.
+            self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
+                        key=("section", s.line))
         previous = s.heading or ""
         parent = roles.PARENT_ROLE.get(key or "", heading_role(key or ""))
         for child in s.children:

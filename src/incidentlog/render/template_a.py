@@ -38,6 +38,8 @@ LESSON_KINDS = {
 }
 
 
+PRIORITY_LABEL = "priority: "
+"""How the extras of a task-list item name a priority off the house scale."""
 OWNER_LABEL = re.compile(r"^\*\*[^*]+\*\*: ")
 """How a task-list item names its owner: ``- [ ] **owner**: title``."""
 
@@ -235,7 +237,7 @@ def _action_items(i: Incident) -> str:
         if action.due:
             extras.append(f"due {action.due.isoformat()}")
         if action.priority:
-            extras.append(action.priority)
+            extras.append(_priority(action.priority))
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
         title = mid_line(action.title) if owner else item(action.title)
@@ -250,6 +252,14 @@ def _action_items(i: Incident) -> str:
             parts.append(f"### {heading}")
         parts.append("\n".join(lines))
     return join_blocks(parts)
+
+
+def _priority(priority: str) -> str:
+    """A priority as the task line's extras write it: the house scale as is, a team's own
+    value (``Must``, ``Sev 2``) labelled, so it is not read as something else."""
+    if re.fullmatch(r"P[0-5]", priority) or priority in c.SEVERITY_WORDS.values():
+        return priority
+    return f"{PRIORITY_LABEL}{inline(priority)}"
 
 
 def _lessons(i: Incident) -> str:
