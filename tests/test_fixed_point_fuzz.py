@@ -68,18 +68,11 @@ def sentence(draw: st.DrawFn) -> str:
 def stamp(draw: st.DrawFn) -> str:
     hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
     clock = f"{hour:02d}:{minute:02d}"
-    shape = draw(st.sampled_from(("plain", "bold", "bracket", "date", "ampm", "zone")))
-    if shape == "bold":
-        return f"**{clock}**"
-    if shape == "bracket":
-        return f"[{clock}]"
-    if shape == "date":
-        return f"2024-03-{draw(st.integers(1, 3)):02d} {clock}"
-    if shape == "ampm":
-        return f"{(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
-    if shape == "zone":
-        return f"{clock} {draw(st.sampled_from(ZONES[:3]))}"
-    return clock
+    shapes = (clock, f"**{clock}**", f"[{clock}]",
+              f"2024-03-{draw(st.integers(1, 3)):02d} {clock}",
+              f"{(hour % 12) or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}",
+              f"{clock} {draw(st.sampled_from(ZONES[:3]))}")
+    return draw(st.sampled_from(shapes))
 
 
 @st.composite
@@ -124,33 +117,22 @@ def table(draw: st.DrawFn) -> str:
                       "|" + "|".join("---" for _ in columns) + "|", *rows])
 
 
-@st.composite
-def block(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(("prose", "prose", "bullets", "bullets", "label", "table",
-                                 "code", "comment", "quote", "header", "image", "rule")))
-    if kind == "prose":
-        return "\n".join(draw(st.lists(sentence(), min_size=1, max_size=3)))
-    if kind == "bullets":
-        return draw(bullets())
-    if kind == "label":
-        return f"**{draw(st.sampled_from(HEADINGS))}**: {draw(sentence())}"
-    if kind == "table":
-        return draw(table())
-    if kind == "code":
-        return f"```\n{draw(phrase())}\n# {draw(word)}\n```"
-    if kind == "comment":
-        return f"<!-- {draw(phrase())} -->"
-    if kind == "quote":
-        return f"> {draw(sentence())}"
-    if kind == "header":
-        label = draw(st.sampled_from(("Severity", "Status", "Date", "Authors", "Duration",
-                                      "Time to detection", "Impact")))
-        value = draw(st.sampled_from(("SEV-2", "P1", "Major", "Resolved", "2024-03-01",
-                                      "@alice", "47 minutes", "1h 5m", "all users")))
-        return f"{label}: {value}" if draw(st.booleans()) else f"**{label}**: {value}"
-    if kind == "image":
-        return f"![{draw(word)}](https://example.com/{draw(word)}.png)"
-    return "---"
+labelled = st.builds("**{}**: {}".format, st.sampled_from(HEADINGS), sentence())
+header_line = st.builds(
+    lambda label, value, bold: f"**{label}**: {value}" if bold else f"{label}: {value}",
+    st.sampled_from(("Severity", "Status", "Date", "Authors", "Duration", "Time to detection",
+                     "Impact")),
+    st.sampled_from(("SEV-2", "P1", "Major", "Resolved", "2024-03-01", "@alice", "47 minutes",
+                     "1h 5m", "all users")),
+    st.booleans())
+block = st.one_of(
+    st.lists(sentence(), min_size=1, max_size=3).map("\n".join), bullets(), bullets(),
+    labelled, table(), header_line, st.just("---"),
+    st.builds("```\n{}\n# {}\n```".format, phrase(), word),
+    phrase().map("<!-- {} -->".format), sentence().map("> {}".format),
+    st.builds("![{}](https://example.com/{}.png)".format, word, word))
+"""A block of a section: prose, lists, a run-in label, a table, a header line, a rule, code,
+an HTML comment, a quote, an image."""
 
 
 @st.composite
@@ -182,10 +164,10 @@ def postmortem(draw: st.DrawFn) -> str:
     title = draw(st.sampled_from(("# ", "# Postmortem: ", "# Incident: ", "")))
     if title:
         parts.append(title + draw(phrase(2, 6)).replace("#", ""))
-    parts += draw(st.lists(block(), max_size=2))
+    parts += draw(st.lists(block, max_size=2))
     for _ in range(draw(st.integers(1, 6))):
         parts.append(draw(heading(draw(st.integers(1, 4)))))
-        parts += draw(st.lists(block(), max_size=3))
+        parts += draw(st.lists(block, max_size=3))
     return "\n\n".join(parts) + "\n"
 
 
