@@ -340,7 +340,11 @@ def test_8_check_takes_folders_and_reports_every_file(tmp_path: Path) -> None:
     assert out.splitlines()[-1] == "checked 3 file(s)"
     code, out, _ = run("check", str(root), "--json")
     passed = {f["file"] for f in json.loads(out) if f["code"] == "not-a-report"}
-    assert passed == {f"{root / '.github'}/", str(readme)}
+    assert passed == {f"{root / '.github'}/", str(readme), str(root / "template.md")}
+    code, out, _ = run("check", str(root / "template.md"))
+    assert (code, out.splitlines()[0]) == (0, f"{root / 'template.md'}:1: warning: "
+                                             "not-a-report: a template: the title is a "
+                                             "placeholder ([TITLE])")
 
 
 # --------------------------------------------------------------------------- case 9

@@ -22,7 +22,7 @@ from incidentlog.errors import InputError
 from incidentlog.parse import import_markdown
 from incidentlog.parse.compare import differences
 from incidentlog.render import render_markdown
-from incidentlog.vocabulary import ROLES, heading_role
+from incidentlog.vocabulary import ACTION_COLUMNS, ROLES, fold, heading_role
 from test_real_reports import STRUCTURAL, role_words, words
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -100,6 +100,8 @@ def table(draw: st.DrawFn) -> str:
     columns = draw(st.lists(st.sampled_from((
         "Time", "Date", "Event", "Description", "Owner", "Action", "Status", "Due", "Who",
         "Priority", "Ticket", "Notes", "Time (UTC)")), min_size=1, max_size=4, unique=True))
+    # A ticket as teams write them: an id, ids with commas, a Markdown link.
+    tickets = st.sampled_from(("OPS-1", "JIRA-1, JIRA-2", "[OPS-3](https://x.example/OPS-3)"))
     rows = []
     for _ in range(draw(st.integers(1, 3))):
         cells = []
@@ -108,6 +110,8 @@ def table(draw: st.DrawFn) -> str:
                 cells.append(draw(stamp()))
             elif column == "Date":
                 cells.append(f"2024-03-{draw(st.integers(1, 3)):02d}")
+            elif column == "Ticket":
+                cells.append(draw(tickets))
             elif column == "Status":
                 cells.append(draw(st.sampled_from(("DONE", "Open", "✅", "In progress", ""))))
             else:
@@ -183,6 +187,11 @@ def template_words(source: str) -> set[str]:
         if re.fullmatch(r" {0,3}(=+|-+)\s*", rule) and line.strip() and \
                 heading_role(line) is not None:
             found |= words(line)
+    columns = {name for names in ACTION_COLUMNS.values() for name in names}
+    for line, rule in itertools.pairwise(source.splitlines()):  # an action table's header
+        cells = {fold(c) for c in line.strip().strip("|").split("|")}
+        if "|" in line and set(rule.strip()) <= set("|:- ") and cells & columns:
+            found |= words(line)
     for line in source.splitlines():  # run-in labels: **Root cause**: ..., Severity: ...
         label = re.match(r"^\s*(?:(?:[-*+]|\d+\.)\s+)?(?:\[[ x]\]\s+)?"
                          r"(?:\*\*([^*]+?):?\*\*|([A-Za-z][A-Za-z ]{0,30})):", line)
@@ -228,6 +237,14 @@ def test_any_postmortem_shape_is_a_fixed_point_that_keeps_its_words(source: str)
     # A duration stated in prose has no line of a template: it reads back from its mark.
     "# Outage\n\nThe outage lasted for about 1h50m and users were affected.\n\n"
     "## Background\n\nWe deployed.\n\n## Timeline\n\n- 10:00 UTC alert fired\n",
+    # Action-item fields a task line must hold: a team's priority, tickets with commas, links.
+    "# Outage\n\n## Timeline\n\n- 10:00 UTC alert fired\n\n## Action items\n\n"
+    "| Action | Owner | Ticket | Priority |\n|---|---|---|---|\n"
+    "| Fix the cache | @bob | JIRA-1, JIRA-2 | Must have |\n"
+    "| Add alert | @amy | [OPS-3](https://x.example/OPS-3) | P1 |\n",
+    # A lesson whose words bold cannot hold, and one that starts with a label of its own.
+    "# Outage\n\n## Timeline\n\n- 10:00 UTC alert fired\n\n## What went poorly\n\n"
+    "- Database *em*.\n- **background**: the cache was cold\n- plain words\n",
 ])
 def test_these_shapes_are_a_fixed_point(source: str) -> None:
     round_trip(source)

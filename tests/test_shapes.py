@@ -3,6 +3,8 @@ of the report as sub-headings of a heading that names no role."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from incidentlog.parse import import_markdown
@@ -58,3 +60,34 @@ def test_an_action_table_headed_follow_up_is_read_row_by_row() -> None:
     for template in ("a", "b"):  # a priority written as a word comes back as one
         again = import_markdown(render_markdown(first.incident, template), source="r.md")
         assert differences(first.incident, again.incident, seconds=template == "b") == []
+
+
+TICKETS = (
+    LABELLED_TITLE.replace("## Summary", "**Incident lead:** Dana\n\n## Summary") +
+    "\n## Follow-ups\n\n"
+    "| Task | Who | Ticket | Due | State | Notes |\n|---|---|---|---|---|---|\n"
+    "| Add cache warm-up | @ana | OPS-12 | 2024-03-20 | TODO | |\n"
+    "| Update runbook | @bo | [OPS-13](https://t.example/OPS-13) | TBD | FAILED | flaky |\n"
+    "| Write docs | @cy | | Q3 2024 | ✅ |\n")
+
+
+def test_one_unreadable_cell_of_an_action_table_degrades_alone_and_is_said() -> None:
+    first = import_markdown(TICKETS, source="r.md")
+    items = [(a.title, a.owner, a.ticket, a.due, a.status) for a in first.incident.action_items]
+    assert items == [
+        ("Add cache warm-up", "@ana", "OPS-12", date(2024, 3, 20), "open"),
+        ("Update runbook (Notes: flaky; State: FAILED)", "@bo",
+         "[OPS-13](https://t.example/OPS-13)", None, "open"),
+        ("Write docs (Due: Q3 2024)", "@cy", None, None, "done")]
+    said = {(f.code, f.source.line if f.source else None) for f in first.findings}
+    assert {("action-status", 23), ("action-due", 24)} <= said  # "TBD" is no value, not a bad one
+    assert first.incident.commander == "Dana"
+
+
+@pytest.mark.parametrize("template", ["a", "b"])
+def test_tickets_and_kept_cells_come_back_from_either_template(template: str) -> None:
+    first = import_markdown(TICKETS, source="r.md")
+    again = import_markdown(render_markdown(first.incident, template), source="rendered.md")
+    assert differences(first.incident, again.incident, seconds=template == "b") == []
+    assert [a.ticket for a in again.incident.action_items] == [
+        "OPS-12", "[OPS-13](https://t.example/OPS-13)", None]

@@ -191,6 +191,19 @@ def test_sqlite_file_survives_a_new_process(tmp_path: Path) -> None:
     assert out == f"{state.version} Checkout errors ['Incident declared', 'persisted'] 2"
 
 
+def test_a_bare_path_is_an_sqlite_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    log = IncidentLog("plain.db")
+    state = log.declare(declared())
+    log.close()
+    assert (tmp_path / "plain.db").is_file()
+    again = IncidentLog(f"sqlite:///{tmp_path}/plain.db")
+    assert again.get(state.id).title == state.title
+    again.close()
+    with pytest.raises(StoreError, match="does not exist"):
+        IncidentLog("no/such/dir/x.db")
+
+
 def test_bad_urls_give_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="unknown database URL"):
         IncidentLog("mysql://x")

@@ -46,17 +46,22 @@ def persistence_env(url: str | None) -> dict[str, str]:
     """The eventsourcing environment for a database URL.
 
     ``None`` or ``memory://``: in memory. ``sqlite:///relative.db``,
-    ``sqlite:////absolute.db``, ``sqlite:///:memory:``. ``postgresql://user:pw@host:port/db``
-    (``?schema=name`` picks a schema, ``?connect_timeout=5`` in seconds).
+    ``sqlite:////absolute.db``, ``sqlite:///:memory:``; a bare path with no scheme
+    (``incidents.db``, ``~/ops/incidents.db``) is an SQLite file too.
+    ``postgresql://user:pw@host:port/db`` (``?schema=name`` picks a schema,
+    ``?connect_timeout=5`` in seconds).
     """
     common = {"ORIGINATOR_ID_TYPE": "text", "CREATE_TABLE": "y"}
     if url is None or url in ("memory://", "memory:", ":memory:"):
         return {**common, "PERSISTENCE_MODULE": "eventsourcing.popo"}
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme == "sqlite":
+    if ":" not in url and url.strip():
+        scheme, path = "sqlite", url  # a bare file path: the embedded default
+    elif scheme == "sqlite":
         path = url[len("sqlite://"):]
         path = path[1:] if path.startswith("/") else path
+    if scheme == "sqlite":
         if not path:
             raise StoreError(f"{redact_url(url)}: an SQLite URL needs a path: sqlite:///incidents.db")
         if path != ":memory:":

@@ -73,14 +73,38 @@ ROLES: dict[str, tuple[str, ...]] = {
 }
 """Each role and the headings (folded by :func:`fold`) that name it."""
 
+COMMANDER_LABELS = ("incident commander", "commander", "incident lead", "incident manager",
+                    "incident owner", "ic", "incident coordinator")
+"""Header labels (folded) naming the person who ran the response."""
+
 ACTION_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("#", "id"),
-    "title": ("action", "title", "item", "task", "follow up", "followup", "what"),
-    "owner": ("owner", "assignee", "who"), "due": ("due", "due date", "deadline"),
-    "priority": ("priority",), "status": ("status", "state"),
-    "horizon": ("horizon", "timeframe", "term"),
+    "title": ("action", "title", "item", "task", "follow up", "followup", "what",
+              "description", "remediation"),
+    "owner": ("owner", "assignee", "who", "responsible", "assigned", "dri"),
+    "due": ("due", "due date", "deadline", "eta", "target", "by when"),
+    "priority": ("priority",), "status": ("status", "state", "done"),
+    "horizon": ("horizon", "timeframe", "term", "type", "category", "kind"),
+    "ticket": ("ticket", "bug", "issue", "jira", "link", "tracking", "tracker", "reference",
+               "ref", "pr", "card"),
 }
 """Header cells (folded, or their first words) of an action-item table's columns."""
+
+ACTION_STATES: dict[str, str] = {
+    "planned": "open", "not started": "open", "open": "open", "todo": "open", "to do": "open",
+    "new": "open", "backlog": "open", "pending": "open", "not done": "open", "no": "open",
+    "ongoing": "in_progress", "in progress": "in_progress", "started": "in_progress",
+    "wip": "in_progress", "doing": "in_progress", "in review": "in_progress",
+    "done": "done", "complete": "done", "completed": "done", "closed": "done",
+    "fixed": "done", "resolved": "done", "merged": "done", "shipped": "done", "yes": "done",
+}
+"""How teams write where an action item stands (folded), and the state it means."""
+
+DONE_MARKS = ("✅", "✔", "☑")
+"""Marks that say an action item is done, alone or beside a status word."""
+
+NO_VALUE = frozenset({"", "-", "n a", "na", "tbd", "tbc", "none", "unknown", "not set"})
+"""Cells (folded) that say a field has no value yet, rather than giving one."""
 
 HOUSE_TITLE_PREFIX = "Incident Report: "
 """What the house templates write before an incident's title in their H1."""

@@ -46,7 +46,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Run]]:
         description="Incident records kept as append-only event streams.",
         epilog="exit status: 0 ok, 1 error-level findings, 2 usage or input error\n"
                f"database: --db URL, else ${DB_ENV}, else {DEFAULT_DB}")
-    parser.add_argument("--db", help=f"database URL (default: ${DB_ENV} or {DEFAULT_DB})")
+    parser.add_argument("--db", help="database URL or SQLite file path "
+                                     f"(default: ${DB_ENV} or {DEFAULT_DB})")
     parser.add_argument("--version", action="version", version=f"incidentlog {__version__}")
     parser.add_argument("--key-file", metavar="FILE",
                         help=f"the cipher key of an encrypted store (default: ${KEY_ENV})")

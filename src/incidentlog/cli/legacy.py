@@ -66,10 +66,10 @@ def _check_file(path: Path, template: str | None, encoding: str | None
         result = import_markdown(text, source=None if name == "-" else name)
     except InputError as exc:
         message = str(exc).split("\n")[0].removeprefix(f"{name}: ")
-        if message.startswith("a template: "):
-            return name, [], True  # a blank template: nothing to check, as import ignores it
-        if "not an incident report" in message or "empty document" in message or \
-                "binary data" in message:
+        # A blank template, a README, an empty or binary file: not a report, as import
+        # says when it passes over them; a warning, never fatal to the run.
+        if message.startswith("a template: ") or "not an incident report" in message or \
+                "empty document" in message or "binary data" in message:
             return name, [Finding("not-a-report", "warning", message, Source(name, 1))], True
         return name, [Finding("unreadable", "error", message, Source(name, 1))], False
     base = check(result.incident)

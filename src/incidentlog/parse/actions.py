@@ -17,12 +17,21 @@ from incidentlog.parse.text import (
 )
 from incidentlog.render import template_a
 from incidentlog.render.emit import unescape_inline
-from incidentlog.vocabulary import ACTION_COLUMNS, SEVERITY_WORDS, TASK_VERBS
+from incidentlog.vocabulary import (
+    ACTION_COLUMNS,
+    ACTION_STATES,
+    DONE_MARKS,
+    NO_VALUE,
+    SEVERITY_WORDS,
+    TASK_VERBS,
+)
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
 
-ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)(?P<extra>\s\[[^\]]*\])?$")
+ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)"
+                     r"(?P<extra>\s\[(?:[^\[\]]|\[[^\[\]]*\]\([^()\s]*\))*\])?$")
+"""An item's ``(id)`` and ``[extras]`` at its end, where a ticket may be a Markdown link."""
 A_HORIZONS = {norm(v): k for k, v in template_a.HORIZONS.items()}
 _MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+")
 
@@ -34,7 +43,7 @@ def action_items(reader: Reader, s: Section) -> list[Block]:
 
 def is_status(heading: str) -> bool:
     """True for a heading that names where items stand ("Completed", "In progress")."""
-    return norm(heading) in _STATUS
+    return norm(heading) in ACTION_STATES
 
 
 def horizon(reader: Reader, s: Section) -> list[Block]:
@@ -44,10 +53,11 @@ def horizon(reader: Reader, s: Section) -> list[Block]:
     # Prose beside a category's listed items is a note about them, not another item.
     listed = any(isinstance(e, ev.ActionItemAdded) and e.horizon == category
                  for e in reader.b.others)
-    status = _STATUS.get(norm(label))
+    status = ACTION_STATES.get(norm(label))
     if status is not None:  # "Completed", "In progress": the items' status, not a category
         category = None
-    if listed or s.children or any(b.type in ("list", "table") for b in s.blocks):
+    if listed or s.children or any(b.type in ("list", "table") or _table(reader, b)
+                                   for b in s.blocks):
         return action_lists(reader, s.blocks, category, status)
     return _prose_items(reader, s.blocks, category)
 
@@ -64,7 +74,7 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
             owner, text = unescape_inline(match["owner"]), unescape_inline(text[match.end():])
         found = ITEM_ID.search(text)
         status = "done" if item.checked else "open"
-        due = priority = None
+        due = priority = ticket = None
         if found:
             item_id, text = found["id"], text[:found.start()]
             for extra in (found["extra"] or "").strip(" []").split(", "):
@@ -75,7 +85,9 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
                 elif re.fullmatch(r"P[0-5]", extra) or extra in SEVERITY_WORDS.values():
                     priority = extra
                 elif extra.startswith(template_a.PRIORITY_LABEL):
-                    priority = extra[len(template_a.PRIORITY_LABEL):]
+                    priority = template_a.read_extra(extra[len(template_a.PRIORITY_LABEL):])
+                elif extra.startswith("ticket ") and extra[7:].strip() and ticket is None:
+                    ticket = template_a.read_extra(extra[7:])
                 elif extra:
                     return False
         else:
@@ -83,45 +95,61 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
         parsed.append(ev.ActionItemAdded(
             occurred_at=None, actor=reader.b.actor, item_id=item_id, title=text, owner=owner,
             due=due, priority=priority, status=status, horizon=horizon,  # type: ignore[arg-type]
-            source=reader.b.src(item.line)))
+            ticket=ticket, source=reader.b.src(item.line)))
     for event in parsed:
         reader.b.add(reader.b.unique_item(event))
     return True
 
 
-_STATUS: dict[str, str] = {
-    "planned": "open", "ongoing": "in_progress",
-    "not started": "open", "open": "open", "todo": "open", "to do": "open",
-    "in progress": "in_progress", "started": "in_progress", "done": "done",
-    "complete": "done", "completed": "done", "closed": "done"}
+def cell_status(cell: str) -> str | None:
+    """The state a status cell means (``Done ✅``, ``WIP``, a lone ``✔``), or None."""
+    if any(mark in cell for mark in DONE_MARKS):
+        return "done"
+    return ACTION_STATES.get(norm(cell))
 
 
 def action_table(reader: Reader, block: Block) -> bool:
+    """A table of action items under any header names. A cell that cannot be read (a status
+    or due date incidentlog does not know) degrades alone, with a finding naming it; a
+    column that is no field of an item is kept in the item's title."""
     header, body = tl.table_rows(reader.doc, block)
     cols = {name: tl.column(header, *names) for name, names in ACTION_COLUMNS.items()}
     if cols["title"] is None:
         return False
     if cols["id"] is None and header and header[0].strip() == "#":
         cols["id"] = 0
+    if any(len(row) > len(header) for _, row in body):
+        return False  # cells beyond the header: not a table this reader can place
+    extra = [i for i in range(len(header)) if i not in cols.values() and header[i].strip()]
     parsed = []
     for n, (line, row) in enumerate(body, 1):
-        if len(row) != len(header):
-            return False
+        row = row + [""] * (len(header) - len(row))
 
         def get(name: str, row: list[str] = row) -> str:
             i = cols[name]
-            return row[i] if i is not None else ""
+            return row[i].strip() if i is not None else ""
 
-        status = _STATUS.get(norm(get("status")).replace("✅", "").strip())
-        due = read_date(get("due")) if get("due") else None
-        if (get("status") and status is None) or (get("due") and due is None):
-            return False
+        notes = [f"{header[i].strip()}: {row[i].strip()}" for i in extra if row[i].strip()]
+        status = cell_status(get("status"))
+        if status is None and norm(get("status")) not in NO_VALUE:
+            notes.append(f"{header[cols['status'] or 0].strip()}: {get('status')}")
+            reader.b.problem(line, "action-status", f"status {get('status')!r} of action "
+                             f"item {get('title')!r} is not one incidentlog knows (open, in "
+                             "progress, done); kept in the item's title, the item as open")
+        due = read_date(get("due")) if norm(get("due")) not in NO_VALUE else None
+        if due is None and norm(get("due")) not in NO_VALUE:
+            notes.append(f"{header[cols['due'] or 0].strip()}: {get('due')}")
+            reader.b.problem(line, "action-due", f"due date {get('due')!r} of action item "
+                             f"{get('title')!r} is not a date; kept in the item's title")
+        title = get("title")
+        if notes:
+            title = f"{title} ({'; '.join(notes)})" if title else "; ".join(notes)
         parsed.append(ev.ActionItemAdded(
             occurred_at=None, actor=reader.b.actor, item_id=get("id") or str(n),
-            title=get("title"), owner=get("owner") or None, due=due,
+            title=title, owner=get("owner") or None, due=due,
             priority=get("priority") or None, status=status or "open",  # type: ignore[arg-type]
             horizon=A_HORIZONS.get(norm(get("horizon")), get("horizon")) or None,
-            source=reader.b.src(line)))
+            ticket=get("ticket") or None, source=reader.b.src(line)))
     for event in parsed:
         reader.b.add(reader.b.unique_item(event))
     return True
@@ -131,9 +159,15 @@ def section(reader: Reader, s: Section) -> list[Block]:
     """Every list under the heading: one action item per top-level item. A section written
     only as prose has an item per paragraph, or per line where each line is a task
     ("Hire a SecOps person", "Add a feature ...")."""
-    if s.children or any(b.type in ("list", "table") for b in s.blocks):
+    if s.children or any(b.type in ("list", "table") or _table(reader, b) for b in s.blocks):
         return action_lists(reader, s.blocks, None)
     return _prose_items(reader, s.blocks)
+
+
+def _table(reader: Reader, block: Block) -> bool:
+    """A table, or one Markdown refused (a row with a cell too few or too many)."""
+    return block.type == "table" or (block.type == "paragraph" and
+                                     tl.looks_like_table(reader.doc, block))
 
 
 def _prose_items(reader: Reader, blocks: list[Block], horizon: str | None = None
@@ -181,7 +215,7 @@ def action_lists(reader: Reader, blocks: list[Block], horizon: str | None,
     for block in blocks:
         if block.type == "list" and task_items(reader, items(reader.doc, block), horizon):
             continue
-        if block.type == "table" and action_table(reader, block):
+        if _table(reader, block) and action_table(reader, block):
             continue
         if plain and block.type == "list" and _plain_items(
                 reader, items(reader.doc, block), horizon, status):

@@ -16,6 +16,7 @@ from incidentlog.parse.text import (
 )
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.severity import rank
+from incidentlog.vocabulary import COMMANDER_LABELS
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -60,7 +61,7 @@ def header_line(reader: Reader, line: str, n: int) -> bool:
             reader.b.stated_severity = value  # the team's own scale, as written
             return True
         return False
-    if label in ("incident commander", "commander") and value and "commander" not in d:
+    if label in COMMANDER_LABELS and value and "commander" not in d:
         d["commander"] = value
         return True
     if label == "status" and value.lower() in {v.lower() for v in STATUS_LABELS.values()} \

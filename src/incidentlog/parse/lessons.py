@@ -60,7 +60,8 @@ def kind_label(reader: Reader, block: Block) -> str | None:
     if block.type != "paragraph" or block.end - block.start != 1:
         return None
     line = reader.doc.lines[block.start].strip()
-    if not line.endswith((":", "?", "**", "__")) or len(line.split()) > _LABEL_WORDS:
+    if not line.endswith((":", "?", "**", "__")) or len(line.split()) > _LABEL_WORDS or \
+            line[:1] in MARKS:  # "✅ **What worked**" is a lesson, not a label
         return None
     role = heading_role(line.strip("*_ ").rstrip(":?").strip("*_ "))
     return role if role in LESSON_ROLES else None

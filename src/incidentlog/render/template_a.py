@@ -38,6 +38,7 @@ LESSON_KINDS = {
 }
 
 
+COMMA = "&#44;"
 PRIORITY_LABEL = "priority: "
 """How the extras of a task-list item name a priority off the house scale."""
 OWNER_LABEL = re.compile(r"^\*\*[^*]+\*\*: ")
@@ -238,6 +239,8 @@ def _action_items(i: Incident) -> str:
             extras.append(f"due {action.due.isoformat()}")
         if action.priority:
             extras.append(_priority(action.priority))
+        if action.ticket:
+            extras.append(f"ticket {extra_value(action.ticket)}")
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
         title = mid_line(action.title) if owner else item(action.title)
@@ -259,7 +262,19 @@ def _priority(priority: str) -> str:
     value (``Must``, ``Sev 2``) labelled, so it is not read as something else."""
     if re.fullmatch(r"P[0-5]", priority) or priority in c.SEVERITY_WORDS.values():
         return priority
-    return f"{PRIORITY_LABEL}{inline(priority)}"
+    return f"{PRIORITY_LABEL}{extra_value(priority)}"
+
+
+def extra_value(text: str) -> str:
+    """A value in a task line's ``[extras]``, which commas separate: its own commas are
+    written ``&#44;`` (shown as commas; :func:`read_extra` reads them back)."""
+    return inline(text).replace("&#44;", "&amp;#44;").replace(",", COMMA)
+
+
+def read_extra(text: str) -> str:
+    """The inverse of :func:`extra_value` (``&amp;`` is read back with the rest of the
+    report's HTML escapes)."""
+    return text.replace(COMMA, ",")
 
 
 def _lessons(i: Incident) -> str:

@@ -212,6 +212,11 @@ def _action_items(i: Incident) -> str:
         widths.append(7)
         for row, a in zip(rows, i.action_items, strict=True):
             row.append(template_a.HORIZONS.get(a.horizon or "", a.horizon or ""))
+    if any(a.ticket for a in i.action_items):  # likewise
+        header.append("Ticket")
+        widths.append(6)
+        for row, a in zip(rows, i.action_items, strict=True):
+            row.append(a.ticket or "")
     return table(header, rows, widths)
 
 
