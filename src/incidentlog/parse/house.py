@@ -114,10 +114,11 @@ class Reader:
         leftover = reader(self, s)
         self.keep_blocks(s, leftover, anchor)
         if not self.b.keeps(("section", s.line)) and (
-                reader is roles.own_blocks or not (s.blocks or s.children or key in roles.SECTIONS
-                                                   or self.holds_kept(s))):
+                reader is roles.own_blocks or not (s.blocks or s.children or self.holds_kept(s)
+                                                   or norm(s.heading or "") in _HOUSE_HEADINGS)):
             # A heading of the author's over sections read by role, or with nothing under
-            # it to read: it stays where it was, as written.
+            # it to read: it stays where it was, as written (a template's own heading is
+            # written by the template when it has something to show).
             self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
                         key=("section", s.line))
         previous = s.heading or ""
@@ -180,6 +181,10 @@ class Reader:
             return None
         pair = split_label(self.raw(block))
         return (norm(pair[0]), blocks[i + 1]) if pair and not pair[1] else None
+
+
+_HOUSE_HEADINGS = set(roles.SECTIONS) | set(LESSON_HEADINGS)
+"""The house templates' own headings (folded)."""
 
 
 def _read_by_role(s: Section) -> bool:
