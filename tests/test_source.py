@@ -66,3 +66,22 @@ def test_list_items_are_not_parsed() -> None:
 def test_same_top_level_blocks_for_any_mix(lines: list[str]) -> None:
     text = "\n".join(lines)
     assert _top(_block_tokens(text)) == _full(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["- a", "  - b", "1. c", "   x", "", "```", "    code", "> q",
+                                 "# h", "---", "| a |", "|---|", "text", "* [ ] t", "\tt",
+                                 "+ e", "   - f", "10. g", "-", "1.", "> - h", "~~~",
+                                 "      deep", "* * *", "2) d", "<div>"]), max_size=30))
+def test_lean_list_parse_gives_the_same_tokens(lines: list[str]) -> None:
+    """The list parse without item sources (patterns compiled once) gives every token,
+    children included, as mistune's own ``parse_list`` under the same parser."""
+    import incidentlog.parse.source as source
+
+    text = "\n".join(lines)
+    lean = _block_tokens(text)
+    source._LEAN_LISTS = False
+    try:
+        assert _block_tokens(text) == lean
+    finally:
+        source._LEAN_LISTS = True

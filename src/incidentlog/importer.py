@@ -34,7 +34,7 @@ from incidentlog.checks import Finding
 from incidentlog.errors import IncidentLogError, InputError
 from incidentlog.files import MARKDOWN_SUFFIXES, Passed, read_bounded, shown, to_text, walk
 from incidentlog.incident import fold
-from incidentlog.parallel import ordered_map, workers_for
+from incidentlog.parallel import frozen_heap, ordered_map, workers_for
 from incidentlog.parse import DEFAULT_LIMITS, ImportResult, Limits, import_markdown
 from incidentlog.parse.compare import differences
 from incidentlog.reimport import plan
@@ -248,6 +248,16 @@ def import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str = 
     files) and stored here in the order walked. New incidents are committed ``batch`` at a
     time, each batch in one transaction.
     """
+    with frozen_heap():  # the collector leaves alone what this process held already
+        return _import_paths(log, paths, actor=actor, limits=limits, batch=batch,
+                             progress=progress, exclude=exclude, encoding=encoding,
+                             workers=workers)
+
+
+def _import_paths(log: IncidentLog, paths: Iterable[str | Path], *, actor: str,
+                  limits: Limits, batch: int, progress: Callable[[int, Path], None] | None,
+                  exclude: Sequence[str], encoding: str | None, workers: int | None
+                  ) -> Summary:
     summary = Summary()
     files: list[Path] = []
     paths = list(paths)

@@ -8,13 +8,17 @@ stores results in order while the workers parse ahead. On two cores that is one 
 the writer, not two workers and a writer waiting for them: no core is left to a process
 that mostly waits, and one fork fewer is paid. When the item the writer needs next is a
 worker's and that worker has not started it (another process took its core), the writer
-does it itself, and while a worker is busy with it the writer does one of that worker's
-next items (at most :data:`AHEAD` past it): one byte per item in shared memory says who
-started it, and a worker skips what the writer took (if both start one at once, the second
-result is dropped). A pipe holds only so much (1 MiB where the system allows it), so a
-worker that runs ahead of the writer waits: memory stays bounded however many files there
-are. A worker that dies (killed for memory, say) does not hang the run: what it had not
-sent back is done in this process. Workers end when this process does, even by SIGKILL.
+does it itself, and while a worker is busy with it the writer does one of the next items
+no one has started (at most :data:`AHEAD` past it). The other way round, a worker done with
+its own share goes on with the writer's items that the writer has not started, in order,
+so neither waits for the other at the end whatever each was given of the machine. One byte
+per item in shared memory says who started it, and each skips what another took (if two
+start one at once, the second result is dropped). A pipe holds only so much (1 MiB where
+the system allows it), so a worker that runs ahead of the writer waits: memory stays
+bounded however many files there are (results read ahead of their turn are at most what a
+pipe held, or :data:`AHEAD`). A worker that dies (killed for memory, say) does not hang
+the run: what it had not sent back is done in this process. Workers end when this process
+does, even by SIGKILL.
 
 Plain ``fork`` and pipes, rather than a pool: a worker starts parsing within milliseconds,
 which matters for a one-shot import of a few dozen files.
@@ -49,6 +53,9 @@ a few parsed files, too few to keep a worker busy while the writer parses its ow
 AHEAD = 16
 """How far past the item it waits for the writer takes a worker's items while that worker
 is slow (what it parses so is held until its turn: bounded)."""
+WRITER = 255
+"""What this process writes in an item's byte when it takes the item; a worker writes its
+own number (1, 2, ...)."""
 STALLED = 300.0
 """Seconds a worker may go without sending the result this process waits for before it is
 killed and its items are done here (a file takes seconds at most, within the limits)."""
@@ -109,9 +116,12 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
     # One byte per item, shared with the workers: set by whoever parses it first. A worker
     # that falls behind (another process took its core) skips what this one took from it.
     claims = mmap.mmap(-1, len(items))
-    taken: dict[int, R] = {}
+    taken: dict[int, tuple[bool, Any]] = {}
+    spare = [i for i, o in enumerate(owners) if o == 0]
     # Objects the workers inherit stay out of their garbage collections: a collection
     # writes to every object it scans, and each page written is copied into the worker.
+    # Here they are unfrozen once the workers are forked, unless the caller froze them.
+    outer = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         for k in range(1, workers):
@@ -121,48 +131,57 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
             pid = os.fork()
             if pid == 0:  # the worker: never returns
                 os.close(read)
-                _work(fn, items, [i for i, o in enumerate(owners) if o == k], claims,
-                      write, os.getppid())
+                _work(fn, items, [i for i, o in enumerate(owners) if o == k], spare, k,
+                      claims, write, os.getppid())
             os.close(write)
             pids.append(pid)
             pipes.append(read)
-        gc.unfreeze()
+        if not outer:
+            gc.unfreeze()
         for i, (item, k) in enumerate(zip(items, owners, strict=True)):
             if i in taken:
-                yield taken.pop(i)
+                ok, value = taken.pop(i)
+                yield value if ok else fn(item)  # a failure there raises here, at its turn
                 continue
-            if k == 0:  # this process's share
+            if k == 0 and not claims[i]:  # this process's share, which no worker took
+                claims[i] = WRITER
                 yield fn(item)
                 continue
             waited = False
             while True:
-                pipe = pipes[k]
-                if pipe is None or claims[i] == 2:  # the worker died (its items are done
-                    yield fn(item)                  # here from now on), or this one took it
+                claim = claims[i]
+                who = claim if claim and claim != WRITER else k  # who is doing it
+                pipe = pipes[who] if who else None
+                if pipe is None or claim == WRITER:  # its worker died (what it had not sent
+                    yield fn(item)                   # is done here), or this one took it
                     break
                 if not select.select([pipe], [], [], 0)[0]:
                     if not claims[i]:  # the worker has not come to it yet: done here
-                        claims[i] = 2
+                        claims[i] = WRITER
                         yield fn(item)
                         break
                     if idle is not None and not waited:
                         idle()
                         waited = True
                         continue
-                    if _take_ahead(fn, items, owners, claims, taken, i):
+                    if _take_ahead(fn, items, claims, taken, i):
                         continue
                     if not select.select([pipe], [], [], STALLED)[0]:
-                        os.kill(pids[k], signal.SIGKILL)  # stuck: treated as dead
+                        os.kill(pids[who], signal.SIGKILL)  # stuck: treated as dead
                 sent = _receive(pipe)
                 if sent is None:
-                    pipes[k] = None
-                elif sent[0] == i:
+                    pipes[who] = None
+                    continue
+                if sent[0] == i:
                     # A failure there is done again here: raises what it raised there.
                     yield sent[2] if sent[1] else fn(item)
                     break
-                # else: an item taken here and done there too (both looked at once): dropped
+                if sent[0] > i and sent[0] not in taken:  # sent before the one awaited
+                    taken[sent[0]] = (sent[1], sent[2])
+                # else: done here too (both started it at once): dropped
     finally:
-        gc.unfreeze()  # a no-op when done above
+        if not outer:
+            gc.unfreeze()  # a no-op when done above
         for pid in pids[1:]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # finished ones are gone already
@@ -174,15 +193,32 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, workers: int | None
                 os.waitpid(pid, 0)
 
 
-def _take_ahead(fn: Callable[[T], R], items: Sequence[T], owners: list[int],
-                claims: mmap.mmap, taken: dict[int, R], at: int) -> bool:
-    """While a worker is slow, do here the furthest of its items (within :data:`AHEAD`
-    of ``at``) that no one has started; False when there is none."""
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Within the block, what this process held before it is left out of garbage
+    collections (:func:`gc.freeze`): a full collection then scans only what the block
+    made, not every module, function and cached pattern loaded so far (a few milliseconds
+    each, several times over a corpus). A no-op when objects are frozen already (the
+    caller's own: not unfrozen here)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _take_ahead(fn: Callable[[T], R], items: Sequence[T], claims: mmap.mmap,
+                taken: dict[int, tuple[bool, Any]], at: int) -> bool:
+    """While the worker this process waits for is busy, do here the furthest item (within
+    :data:`AHEAD` of ``at``) that no one has started; False when there is none."""
     for j in range(min(len(items), at + 1 + AHEAD) - 1, at, -1):
-        if owners[j] and not claims[j] and j not in taken:
-            claims[j] = 2
+        if not claims[j] and j not in taken:
+            claims[j] = WRITER
             with contextlib.suppress(Exception):  # done again at its turn, and raised then
-                taken[j] = fn(items[j])
+                taken[j] = (True, fn(items[j]))
             return True
     return False
 
@@ -226,10 +262,12 @@ def _send(fd: int, sent: tuple[int, bool, Any]) -> None:
         data = data[os.write(fd, data):]
 
 
-def _work(fn: Callable[[T], R], items: Sequence[T], mine: list[int], claims: mmap.mmap,
-          write: int, parent: int) -> None:
+def _work(fn: Callable[[T], R], items: Sequence[T], mine: list[int], spare: list[int],
+          me: int, claims: mmap.mmap, write: int, parent: int) -> None:
     """A worker's life: its share of the items (but those the writer took), each result
-    sent with its index as it is made."""
+    sent with its index as it is made; then, in order, those of the writer's share
+    (``spare``) that no one has started yet, so that neither process waits for the other
+    at the end."""
     code = 0
     try:
         if sys.platform.startswith("linux"):
@@ -237,10 +275,10 @@ def _work(fn: Callable[[T], R], items: Sequence[T], mine: list[int], claims: mma
                 ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died before we asked
             os._exit(1)
-        for i in mine:
-            if claims[i]:  # the writer took it
+        for i in (*mine, *spare):
+            if claims[i]:  # the writer (or another worker) took it
                 continue
-            claims[i] = 1
+            claims[i] = me
             try:
                 sent: tuple[int, bool, Any] = (i, True, fn(items[i]))
             except Exception:

@@ -360,8 +360,9 @@ class IncidentLog:
         ``append(incident_id, *events, validate=False)`` would (raising what it raises), but
         not written: made in a worker process, for :meth:`insert_prepared` in the writer."""
         _events_only(events)
-        p = self._prepare(incident_id, None, events, validate=False)
-        due = self._snapshot_interval > 0 and p.state.version >= self._snapshot_interval
+        # A new stream's version is its number of events: folded only for a snapshot.
+        due = self._snapshot_interval > 0 and len(events) >= self._snapshot_interval
+        p = self._prepare(incident_id, None, events, validate=False, state=due)
         snaps = [self._store.snapshot_row(Snapshot(p.state, p.chain))] if due else []
         return PreparedRows(incident_id, tuple(_row_tuple(r) for r in p.rows),
                             tuple(_row_tuple(r) for r in snaps))
@@ -377,7 +378,10 @@ class IncidentLog:
             self._store.insert_snapshot_rows(snaps)
 
     def _prepare(self, incident_id: str, loaded: Loaded | None, events: Iterable[ev.Event],
-                 *, validate: bool) -> _Prepared:
+                 *, validate: bool, state: bool = True) -> _Prepared:
+        """``state=False`` (new rows that need no snapshot): the events are checked as the
+        fold would check them (it never raises past the first event), but not folded; the
+        ``state`` given back is then the first event's."""
         before = loaded.state if loaded else None
         chain = loaded.chain if loaded else GENESIS
         if not validate and not INCIDENT_ID.fullmatch(incident_id):  # else a rule says so
@@ -393,7 +397,7 @@ class IncidentLog:
         # Canonical types and the recording time, so the chain hashes exactly what decoding
         # will give back.
         if validate:  # checked as one command
-            state, stamped = decide_all(before, events, incident_id=incident_id,
+            after, stamped = decide_all(before, events, incident_id=incident_id,
                                         recorded_at=now)
         else:
             stamped = [check_types(e, recorded_at=now) for e in events]
@@ -404,10 +408,10 @@ class IncidentLog:
                     if e.incident_id != incident_id:
                         raise StoreError(f"declared id {e.incident_id!r} is not the stream's "
                                          f"{incident_id!r}")
-            folded = fold(stamped, before)
+            folded = fold(stamped if state else stamped[:1], before)
             if folded is None:
                 raise IncidentNotFoundError(incident_id, self.url)
-            state = folded
+            after = folded
         rows = []
         first = version = before.version if before else 0
         stored = self._store.event_row
@@ -416,7 +420,7 @@ class IncidentLog:
             raw = encode_event(e)
             chain = link(chain, incident_id, version, raw, schema_version(ev.TAGS[type(e)]))
             rows.append(stored(incident_id, version, e, raw, chain))
-        return _Prepared(state, rows, chain, first + 1, now if stamped else
+        return _Prepared(after, rows, chain, first + 1, now if stamped else
                          (loaded.recorded_at if loaded else None))
 
     def _put(self, label: str, rows: list[StoredEvent], first_version: int | None) -> None:

@@ -383,28 +383,61 @@ TASK_VERBS = re.compile(
 """Verbs a task starts with ("Add an alert ..."): a line that starts with one is an item."""
 
 CAUSE_CUES = re.compile(
-    r"\b(?:caused by|was caused|were caused|root cause|due to|the cause|triggered by|"
-    r"as a result of|resulted from|stemmed from|was the result of|the culprit|"
+    r"\b(?=[abcdfiorstw])(?:caused by|was caused|were caused|root cause|due to|the cause|"
+    r"triggered by|as a result of|resulted from|stemmed from|was the result of|the culprit|"
     r"a bug in|a bug that|bug in the|ran out of|run out of|out of memory|"
     r"came from the|come from the|identified that|found that|determined that|discovered that|"
     r"realised that|realized that|turned out|it appears that|appears to (?:be|have)|"
-    r"seems to (?:be|have)|we suspect|suspected|(?:this|that|which|it) (?:caused|led to|"
-    r"resulted in))\b", re.IGNORECASE)
-"""Words that say a sentence of prose states why it happened."""
+    r"seems to (?:be|have)|we suspect|suspected|which (?:caused|led to|resulted in))\b",
+    re.IGNORECASE)
+"""Words that say a sentence of prose states why it happened ("X had a bug which caused
+..."; a sentence that starts "This caused ..." says it less directly: a weak cue)."""
+
+CAUSE_FOUND = re.compile(
+    r"\b(?:root cause|cause|explanation|reason|culprit)\s+(?:was\s+|is\s+|has been\s+)?"
+    r"(?:found|identified|revealed|discovered|determined|established|confirmed)\b\s*"
+    r"(?:[.:]|$)", re.IGNORECASE)
+"""Words of a timeline row that announce the cause was found ("14:51 Explanation revealed.",
+"Root cause identified:"): what follows them states it."""
+
+CAUSE_LABELS = frozenset({"problem", "the problem", "culprit", "the culprit"})
+"""Run-in labels (folded) that name what went wrong inside a timeline row or a note
+(``**Problem**: the base image used a release that was removed``), besides the labels of
+the root-cause and trigger roles."""
+
+HEDGED = re.compile(r"\b(?:believed?|likely|probabl[ey]|suspect\w*|seem\w*|appear\w*|may|"
+                    r"might|could|perhaps|possibly|think)\b", re.IGNORECASE)
+"""Words that say a statement is a guess: a sure statement of the cause is read first."""
+
+_CAUSE_NAMED = (r"(?:root[\s-]+causes?|(?:primary|main|ultimate|underlying|actual|real|likely|"
+                r"probable|direct|immediate|proximate) causes?|cause of (?:the|this|these|that|"
+                r"our|all|an?)\b)")
+NAMED_CAUSE_CUES = re.compile(
+    r"\b(?=[abcdilmprtuw])(?:" + _CAUSE_NAMED + r"[^.;]{0,60}?(?:\b(?:is|was|were|are|"
+    r"seems?|seemed|appears?|appeared|turned out|lies|lay|comes?|came)\b|:)|"
+    r"(?:be|is|was|were|are|as)\s+(?:the|a|an|one of the)?\s*(?:\w+\s+)?" + _CAUSE_NAMED +
+    r"|(?:core|underlying|real|actual) "
+    r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
+    r"the culprit|(?:is|was|are|were) what (?:is |was )?(?:caus|trigger)(?:ed|es|ing)\b)",
+    re.IGNORECASE)
+"""Words that state the cause outright ("the root cause was", "the cause of the outage is",
+"... is the primary cause", "the problem was that"): the surest statement of why, wherever a
+report makes it ("did not solve the root cause" names one without stating it)."""
 
 STRONG_CAUSE_CUES = re.compile(
-    r"\b(?:root[\s-]+causes?|(?:primary|main|ultimate|underlying|actual|real|likely|probable|"
-    r"direct|immediate|proximate) cause|cause of (?:the|this|these|that|our|all|an?)\b|"
-    r"caused by|was caused|were caused|is caused|are caused|(?:core|underlying|real|actual) "
-    r"(?:problem|issue) (?:was|is)|(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|"
-    r"the culprit)", re.IGNORECASE)
+    r"\b(?=[abcdilmprtuw])(?:" + _CAUSE_NAMED + r"|(?:core|underlying|real|actual) "
+    r"(?:problem|issue) (?:was|is)|"
+    r"(?:problem|issue|bug) (?:was|is) (?:that|with|in)\b|the culprit|caused by|was caused|"
+    r"were caused|is caused|are caused)", re.IGNORECASE)
 """Words that say outright that a sentence names the cause ("the root cause was",
 "the cause of the outage", "was caused by")."""
 
 WEAK_CAUSE_CUES = re.compile(
-    r"\b(?:because|caused|causing|led to|leads to|lead to|resulted in|results in|had a bug|"
-    r"has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|by mistake|accidentally|"
-    r"inadvertently|incorrectly)\b", re.IGNORECASE)
+    r"\b(?=[abcfhilmorsw])(?:because|caused|causing|led to|leads to|lead to|resulted in|"
+    r"results in|had a bug|has a bug|a bug (?:in|that|which|where)|failed to|misconfigur\w+|"
+    r"by mistake|accidentally|"
+    r"inadvertently|incorrectly|resulting in|(?:can|could|may|might|would) cause|overlooked|"
+    r"hence|should(?:n['’]t| not) have (?:had|been))\b", re.IGNORECASE)
 """Words of a sentence that tells why, less surely; read only where a report tells its
 story (the summary, context, analysis)."""
 
@@ -421,11 +454,22 @@ THIS_CAUSED = re.compile(
     r"resulted in|results in|meant|triggered)\b", re.IGNORECASE)
 """A sentence that says what the one before it caused: the one before states the cause."""
 
+_NOT_KNOWN = r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)"
 UNKNOWN_CAUSE = re.compile(
-    r"\b(?:(?:still|currently|remains?|is|are|was) (?:\w+ )?unknown|unclear (?:what|why|how)|"
-    r"not (?:yet )?(?:been )?(?:known|determined|identified|understood|found)|"
-    r"under investigation|still investigating|no root cause)\b", re.IGNORECASE)
-"""Words that say the cause is not known: such a sentence states no cause."""
+    r"(?m)\b(?=[acinorstuw])(?:(?:still|currently|remains?|is|are|was|were) (?:\w+ )?unknown|"
+    r"unclear (?:what|why|how)|under investigation|still investigating|no root cause|"
+    r"(?:cause|reason|why|source|origin|culprit|trigger)\b[^.]{0,40}?\b" + _NOT_KNOWN + "|"
+    + _NOT_KNOWN + r"\b[^.]{0,12}?\b(?:cause|reason|why))\b|"
+    r"^\W*(?:unknown|tbd|tbc|to be (?:determined|confirmed))(?: (?:at this (?:time|point)|yet|"
+    r"for now))?\W*$", re.IGNORECASE)
+"""Words that say the cause is not known: such a sentence states no cause ("not identified"
+alone may be about anything: "the leader pod, which was not identified yet"; a sentence that
+is only "Unknown." or "TBD" is a placeholder)."""
+
+CAUSE_NOUNS = re.compile(r"\b(?:causes?|reasons?|why|source|origin|culprit|trigger)\b",
+                         re.IGNORECASE)
+"""Words that name the cause itself: a sentence with one that says it is unknown says the
+report's cause is unknown ("The root cause is still unknown")."""
 
 SEEKING_CAUSE = re.compile(
     r"\b(?:investigat\w*|look(?:ed|ing)? (?:for|into)|search\w* for|trying to (?:find|understand)|"
@@ -435,7 +479,8 @@ SEEKING_CAUSE = re.compile(
 
 DETECTION_WORDS = re.compile(
     r"\b(?:alert\w*|alarm\w*|pag(?:e|ed|ing)|report\w*|notic\w*|monitor\w*|pingdom|"
-    r"detect\w*|spotted|flagged|complain\w*|raised|escalat\w*|ticket)\b", re.IGNORECASE)
+    r"detect\w*|spotted|flagged|complain\w*|raised|escalat\w*|ticket|notif\w*)\b",
+    re.IGNORECASE)
 """Words that say how a problem was noticed, not what it was."""
 
 RESOLUTION_CUES = re.compile(

@@ -57,7 +57,7 @@ SECTIONS: dict[str, SectionReader] = {
     "root cause analysis": container,
     "the five whys": causes.five_whys,
     "five whys": causes.five_whys,
-    "contributing factors": causes.numbered_factors,
+    "contributing factors": causes.contributing,
     "why it happened": causes.why_it_happened,
     "resolution": resolution.section,  # house A: a parent heading; elsewhere: how it ended
     "immediate mitigation": resolution.mitigation,

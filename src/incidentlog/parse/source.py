@@ -7,12 +7,14 @@ blocks into a tree of :class:`Section` objects whose exact source text can be ke
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 import mistune
+from mistune import list_parser as _lp
 from mistune.plugins import import_plugin
 
 from incidentlog.errors import InputError
@@ -192,6 +194,72 @@ class _BlockParser(mistune.BlockParser):
         if rules is self.list_rules and state.parent is not None:
             return  # a list item's content: its lines are all the readers use
         super().parse(state, rules)
+
+    def parse_list(self, m: re.Match[str], state: mistune.BlockState) -> int:
+        if _LEAN_LISTS:
+            return _parse_list(self, m, state)
+        return super().parse_list(m, state)  # pragma: no cover - another mistune
+
+    def break_sc(self, leading_width: int) -> re.Pattern[str]:
+        """What ends a list item whose content starts ``leading_width`` columns in: the
+        pattern mistune compiles afresh for every item, compiled once per width."""
+        cache: dict[int, re.Pattern[str]] = self.__dict__.setdefault("_break_sc", {})
+        found = cache.get(leading_width)
+        if found is None:
+            found = cache[leading_width] = _lp._compile_list_break_sc(self, leading_width)
+        return found
+
+
+# Where a list and its items end is mistune's own line collection (its helpers, called as
+# its ``parse_list`` calls them); what is left out is what the readers never use: the
+# source of each item's content and the child state it would be parsed in, and the
+# patterns recompiled for every item. With a mistune that lacks these helpers, its own
+# ``parse_list`` runs (tests compare the top-level blocks with a full parse either way).
+_LEAN_LISTS = all(hasattr(_lp, name) for name in (
+    "_create_list_marker", "_get_list_bullet", "_compile_continue_width",
+    "_compile_list_item_pattern", "_compile_list_break_sc", "_collect_list_item_lines"))
+
+
+@functools.lru_cache(maxsize=64)
+def _item_pattern(bullet: str, leading_width: int) -> re.Pattern[str]:
+    return re.compile(_lp._compile_list_item_pattern(bullet, leading_width))
+
+
+def _parse_list(block: _BlockParser, m: re.Match[str], state: mistune.BlockState) -> int:
+    """mistune's ``parse_list``, each item's content left unparsed (its child tokens are
+    empty, as :meth:`_BlockParser.parse` leaves them)."""
+    item = _lp._create_list_marker(m, "list")
+    if not item.text.strip():
+        end_pos = state.append_paragraph()  # an empty item cannot interrupt a paragraph
+        if end_pos:
+            return int(end_pos)
+    token: dict[str, Any] = {"type": "list", "children": [], "tight": True,
+                             "bullet": item.bullet,
+                             "attrs": {"depth": state.depth(), "ordered": item.ordered}}
+    if item.ordered:
+        start = int(item.marker[:-1])
+        if start != 1:  # only a list starting with 1 may interrupt a paragraph
+            end_pos = state.append_paragraph()
+            if end_pos:
+                return int(end_pos)
+            token["attrs"]["start"] = start
+    state.cursor = m.end() + 1
+    bullet = _lp._get_list_bullet(item.bullet)
+    current: Any = item
+    while current:
+        text, width = _lp._compile_continue_width(current.text, current.leading_width)
+        lines = _lp._collect_list_item_lines(
+            block, _item_pattern(bullet, current.leading_width),
+            block.break_sc(current.leading_width), state, text, width)
+        if lines.loose:
+            token["tight"] = False
+        token["children"].append({"type": "list_item", "children": []})
+        if lines.end_pos:  # a block that ends the list was parsed already: the list goes
+            state.tokens.insert(int(lines.token_index or 0), token)  # before it
+            return int(lines.end_pos)
+        current = lines.next_item
+    state.append_token(token)
+    return int(state.cursor)
 
 
 _markdown = mistune.Markdown(renderer=None, block=_BlockParser(),

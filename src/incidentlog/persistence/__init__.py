@@ -33,6 +33,7 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoder,
 )
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import Environment
 
 from incidentlog import codec
@@ -296,7 +297,15 @@ class EventStore:
         stream already holds one of their versions, :class:`StoreError` when the database
         fails."""
         try:
-            self._events.insert_events(list(rows))
+            if isinstance(self._events, SQLiteApplicationRecorder):
+                # Its own insert_events executes row by row to collect each row's position,
+                # which nothing here asks for: one executemany, in the same transaction.
+                with self._events.datastore.transaction(commit=True) as cursor:
+                    cursor.executemany(self._events.insert_events_statement, [
+                        (str(r.originator_id), r.originator_version, r.topic, r.state)
+                        for r in rows])
+            else:
+                self._events.insert_events(list(rows))
         except IntegrityError:
             raise RowConflict(f"{self.url}: a stream already holds one of these versions"
                               ) from None
