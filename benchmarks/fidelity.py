@@ -104,7 +104,8 @@ def score(expected: dict[str, Any], result: ImportResult) -> dict[str, bool]:
     got["contributing_factors"] = factors == expected.get("contributing_factors", 0)
     for field, text in (("root_cause", _root_text(i)), ("resolution", _resolution_text(i))):
         phrase = expected.get(field)
-        got[field] = (not text) if phrase is None else plain(phrase) in text
+        phrases = phrase if isinstance(phrase, list) else [phrase]  # several: any one
+        got[field] = (not text) if phrase is None else any(plain(p) in text for p in phrases)
     return got
 
 

@@ -24,6 +24,19 @@ HOW_TO_POSTGRES = (
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def assert_fixed_point(text: str) -> None:
+    """A report imported, rendered in either template and imported again: the same
+    incident (template B writes times to the second)."""
+    from incidentlog.parse import import_markdown
+    from incidentlog.parse.compare import differences
+    from incidentlog.render import render_markdown
+
+    first = import_markdown(text, source="report.md")
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first.incident, template), source="r.md")
+        assert differences(first.incident, again.incident, seconds=template == "b") == []
+
+
 def timeline_header_lines(text: str) -> list[str]:
     """Header rows of the pipe tables that are timelines (a column names a time): a
     template writes its timeline's columns in its own words (``Timestamp`` becomes

@@ -9,20 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from incidentlog.parse import import_markdown
-from incidentlog.parse.compare import differences
 from incidentlog.parse.when import zone_named
-from incidentlog.render import render_markdown
+
+from conftest import assert_fixed_point as _fixed_point
 
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _fixed_point(text: str) -> None:
-    first = import_markdown(text, source="report.md")
-    for template in ("a", "b"):
-        again = import_markdown(render_markdown(first.incident, template), source="r.md")
-        assert differences(first.incident, again.incident, seconds=template == "b") == []
 
 
 YEARLESS = """\
@@ -483,3 +476,255 @@ def test_the_first_recorded_error_is_not_when_someone_noticed() -> None:
 - *17:16* All tables restored
 """
     assert import_markdown(text).incident.detected_at is None
+
+
+KEY_AND_CONTEXT_TWO_TIMES = """\
+# Incident on 2023-11-01 - Metrics restarts
+
+- **Key events**
+  - First detected 2023-11-01 10:15
+  - Repaired 2023-11-01 15:55
+  - Resolved 2023-11-01 16:30
+
+- **Context**:
+  - 2023-11-01 10:15: Pager alert: metrics healthcheck is DOWN
+  - 2023-11-01 12:35: Team enabled debug logging
+  - 2023-11-01 16:18: Incident repaired
+  - 2023-11-01 16:30: Dashboards checked, all healthy
+"""
+
+
+def test_a_key_event_at_no_entrys_minute_marks_the_entry_naming_its_moment() -> None:
+    i = import_markdown(KEY_AND_CONTEXT_TWO_TIMES, source="report.md").incident
+    # The detailed timeline is the timeline: "Repaired 15:55" sums up "Incident repaired"
+    # at 16:18 (the report gives two times), so it adds no row of its own.
+    assert len(i.timeline) == 4
+    assert i.mitigated_at == _at("2023-11-01T16:18")
+    assert "Repaired 2023-11-01 15:55" in " ".join(t.text for t in i.timeline)
+    _fixed_point(KEY_AND_CONTEXT_TWO_TIMES)
+
+
+def test_a_key_event_no_entry_names_is_a_row_of_its_own() -> None:
+    text = KEY_AND_CONTEXT_TWO_TIMES.replace("Incident repaired", "Memory limits raised")
+    i = import_markdown(text, source="report.md").incident
+    assert len(i.timeline) == 5
+    assert i.mitigated_at == _at("2023-11-01T15:55")
+    _fixed_point(text)
+
+
+FOLLOW_UP_TIMELINE = """\
+# Hub outage
+
+## Summary
+
+The hub's namespace was deleted by mistake on 2025-08-12.
+
+## Timeline (times in UTC)
+
+### 4:00 PM
+Incident declared.
+
+### 5:11 PM
+Incident resolved.
+
+## Follow-up timeline (times in UTC)
+
+### 7:16 PM
+A user reports trouble logging in.
+
+### 7:20 PM
+The engineer acknowledges the report.
+
+## Action Items
+
+- [ ] Write an incident report
+"""
+
+
+def test_a_follow_up_timeline_is_a_timeline_not_action_items() -> None:
+    i = import_markdown(FOLLOW_UP_TIMELINE, source="report.md").incident
+    assert len(i.timeline) == 4
+    assert [a.title for a in i.action_items] == ["Write an incident report"]
+    assert any(s.heading.startswith("Follow-up timeline") for s in i.sections)
+    _fixed_point(FOLLOW_UP_TIMELINE)
+
+
+def test_a_heading_that_only_starts_with_a_role_keeps_it() -> None:
+    from incidentlog.vocabulary import heading_role
+    assert heading_role("Follow-up timeline (times in BST)") == "timeline"
+    assert heading_role("Follow-up actions") == "actions"
+    assert heading_role("Recovery timeline") == "timeline"
+
+
+MIS_LEVELLED = """\
+# 2018-02-20, Launches swamped
+
+## Summary
+
+Launches failed after an announcement.
+
+## Timeline
+
+All times in UTC
+
+### Feb 20 2018 14:17
+The announcement goes out.
+
+### 2X:XX (not sure exact time)
+Launch failures come back.
+
+### 22:52
+Things look stable.
+
+## Feb 21, 13:00
+Failures again.
+
+### 15:15
+The hub is restarted.
+
+## Conclusions
+
+We need more capacity.
+"""
+
+
+def test_a_time_heading_not_known_is_an_entry_of_unknown_time() -> None:
+    i = import_markdown(MIS_LEVELLED, source="report.md").incident
+    unknown = [t for t in i.timeline if t.at is None]
+    assert len(unknown) == 1 and "Launch failures come back" in unknown[0].text
+    _fixed_point(MIS_LEVELLED)
+
+
+def test_a_dated_time_heading_a_level_too_high_goes_on_with_the_timeline() -> None:
+    i = import_markdown(MIS_LEVELLED, source="report.md").incident
+    timed = [t.at for t in i.timeline if t.at is not None]
+    assert timed == [_at("2018-02-20T14:17"), _at("2018-02-20T22:52"),
+                     _at("2018-02-21T13:00"), _at("2018-02-21T15:15")]
+    # A heading after the timeline that is no time stays a section of its own.
+    assert any(s.heading == "Conclusions" for s in i.sections)
+
+
+def test_a_dated_heading_with_no_timeline_before_it_is_no_entry() -> None:
+    text = MIS_LEVELLED.replace("## Timeline\n", "## Notes\n") + \
+        "\n## Action Items\n\n- Add capacity\n"
+    i = import_markdown(text, source="report.md").incident
+    assert not any(t.at == _at("2018-02-21T13:00") for t in i.timeline)
+
+
+def test_a_day_written_with_a_dot_after_it_is_a_date() -> None:
+    text = MIS_LEVELLED.replace("## Feb 21, 13:00", "### 21. February, 13:00")
+    i = import_markdown(text, source="report.md").incident
+    assert _at("2018-02-21T13:00") in [t.at for t in i.timeline]
+
+
+DATE_COLON_TIME = """\
+# Bank login incident
+
+## Summary
+
+A login from a new device was flagged by the bank.
+
+## Timeline (all times UTC)
+
+January 29, 2024
+The finance team connected the bank to the admin tool.
+
+February 15, 2024: 7:56am UTC
+An employee received an email about a login from a new device.
+
+February 15, 2024: 1:15pm UTC
+The employee changed the passwords.
+
+## Action Items
+
+- Review the bank integrations
+"""
+
+
+def test_a_date_a_colon_and_a_time_is_a_stamp() -> None:
+    i = import_markdown(DATE_COLON_TIME, source="report.md").incident
+    timed = [t for t in i.timeline if t.at is not None]
+    assert [t.at for t in timed] == [_at("2024-02-15T07:56"), _at("2024-02-15T13:15")]
+    assert timed[0].text == "An employee received an email about a login from a new device."
+    _fixed_point(DATE_COLON_TIME)
+
+
+def test_a_date_line_over_words_is_an_entry_of_that_day() -> None:
+    i = import_markdown(DATE_COLON_TIME, source="report.md").incident
+    assert len(i.timeline) == 3
+    first = i.timeline[0]
+    assert first.at is None and "The finance team connected the bank" in first.text
+
+
+def test_a_date_line_alone_sets_the_day_and_is_no_entry() -> None:
+    text = DATE_COLON_TIME.replace(
+        "January 29, 2024\nThe finance team connected the bank to the admin tool.",
+        "February 15, 2024")
+    i = import_markdown(text, source="report.md").incident
+    assert len(i.timeline) == 2
+
+
+PROSE_TIMELINE = """\
+# 2023-12-04 Network merge
+
+## Summary
+
+Two peer-to-peer networks were merged by mistake.
+
+## Timeline
+
+The first debugging efforts began as soon as the degradation was found in late November.
+
+Efforts were then taken to offload the synchronous uploads.
+
+The first week of December the crawler team confirmed what we suspected.
+
+## Root cause
+
+The protocol name filtering was removed.
+"""
+
+
+def test_a_timeline_told_in_paragraphs_without_times_has_an_entry_each() -> None:
+    i = import_markdown(PROSE_TIMELINE, source="report.md").incident
+    assert len(i.timeline) == 3 and all(t.at is None for t in i.timeline)
+    assert i.began_at is None and i.detected_at is None
+    _fixed_point(PROSE_TIMELINE)
+
+
+def test_a_timeline_of_one_paragraph_without_times_has_no_entry() -> None:
+    text = PROSE_TIMELINE.replace(
+        "\n\nEfforts were then taken to offload the synchronous uploads.", "").replace(
+        "\n\nThe first week of December the crawler team confirmed what we suspected.", "")
+    assert import_markdown(text, source="report.md").incident.timeline == ()
+
+
+EVENT_HEADINGS = """\
+# Post mortem covering 11 April to 23 April
+
+Several outages affected the service in April 2026.
+
+## Establishing the timeline
+
+### Elevated error rates (Minor)
+
+On 11 April 2026, we began seeing higher than normal error rates from the API.
+
+### CDN errors (Major)
+
+On 13 April 2026, a subset of CDN servers were given an experimental change.
+
+The next day we tested again.
+
+### What we learned
+
+Testing needs more care.
+"""
+
+
+def test_event_headings_whose_words_open_with_their_day_are_entries_of_that_day() -> None:
+    i = import_markdown(EVENT_HEADINGS, source="report.md").incident
+    assert len(i.timeline) == 2 and all(t.at is None for t in i.timeline)
+    assert i.timeline[1].text.startswith("CDN errors (Major)")
+    assert len(i.lessons) == 1  # a sub-heading without a day is no entry
+    _fixed_point(EVENT_HEADINGS)

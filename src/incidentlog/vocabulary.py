@@ -194,6 +194,8 @@ def heading_role(heading: str) -> str | None:
     words = fold(text).split()
     while len(words) > 1 and words[0] in _LEADING:
         words = words[1:]  # "The Cause", "Our response"
+    if len(words) > 1 and words[-1] in _TIMELINE_NOUNS and len(words) <= _SHORT:
+        return "timeline"  # a kind of timeline ("Follow-up timeline", "Recovery timeline")
     for n in range(min(len(words), 8), 0, -1):
         role = _BY_HEADING.get(" ".join(words[:n]))
         if role is not None:
@@ -207,6 +209,8 @@ def heading_role(heading: str) -> str | None:
     return None
 
 
+_TIMELINE_NOUNS = frozenset({"timeline", "timelines", "chronology"})
+"""Last words that make a heading a timeline whatever words come before them."""
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _LEADING = frozenset({"the", "our", "a", "an", "this", "incident", "outage"})
 """Words a heading may start with before the role it names ("The cause")."""
@@ -375,7 +379,7 @@ _FOUND_WHY = re.compile(
 TASK_VERBS = re.compile(
     r"^(?:[-*+]\s+)?(?:add|adopt|alert|analy[sz]e|audit|automate|build|change|check|clean|"
     r"configure|consider|create|define|deploy|develop|disable|document|enable|enforce|"
-    r"ensure|establish|evaluate|explore|extend|fix|hire|implement|improve|increase|"
+    r"ensure|establish|evaluate|explore|extend|file|fix|hire|implement|improve|increase|"
     r"introduce|investigate|limit|look|make|migrate|monitor|move|notify|publish|reduce|"
     r"refactor|remove|replace|require|research|restrict|review|revoke|rotate|run|schedule|"
     r"set|ship|split|start|stop|switch|test|track|train|update|upgrade|use|validate|verify|"
@@ -493,6 +497,13 @@ RESOLUTION_CUES = re.compile(
     r"(?:[\w-]+ ){0,3}(?:fix|patch|hotfix)|restored (?:service|access|the)|was mitigated)\b",
     re.IGNORECASE)
 """Words that say a sentence of prose states how it was resolved."""
+
+FIX_WORDS = re.compile(
+    r"\b(?:fix(?:ed|es)?|hotfix(?:ed)?|patch(?:ed)?|rolled (?:back|over)|reverted|revert|"
+    r"rollback|workaround)\b", re.IGNORECASE)
+"""Words of a timeline row that say a fix was made ("Certificate rolled over", "Ross made a
+commit to fix the version"), not only that things work again: with no resolution stated,
+the last such row is how it ended."""
 
 
 def reason(text: str) -> str | None:

@@ -23,7 +23,7 @@ from incidentlog import events as ev
 from incidentlog.checks import Finding, check
 from incidentlog.errors import InputError
 from incidentlog.incident import INCIDENT_ID, Incident
-from incidentlog.parse import header, keyevents, timeline_section, when
+from incidentlog.parse import actions, header, keyevents, resolution, timeline_section, when
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import IMPORT_ACTOR, Builder
 from incidentlog.parse.house import Reader
@@ -296,7 +296,13 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
     own = list(doc.root.blocks)
     if title_section is not None:
         own += title_section.blocks
-    for block in own:
+    for n, block in enumerate(own):
+        if block.type == "list" and n and own[n - 1].type == "list" and \
+                actions.introduces_actions(reader, own[n - 1]) and \
+                not actions.action_lists(reader, [block], None):
+            continue  # "- **Review actions**:" closing one list, the items in the next
+        if n and resolution.after_label(reader, own[n - 1], block):
+            continue  # "- **Resolution**:" closing one list, what was done after it
         if keyevents.is_key_events_list(reader, block):
             keyevents.read_list(reader, title_section or doc.root, block, "")
             layout = "key-events"

@@ -24,6 +24,7 @@ from incidentlog.vocabulary import (
     NO_VALUE,
     SEVERITY_WORDS,
     TASK_VERBS,
+    heading_role,
 )
 
 if TYPE_CHECKING:
@@ -34,6 +35,66 @@ ITEM_ID = re.compile(r"\s\((?P<id>[A-Za-z0-9][A-Za-z0-9._#:-]{0,39})\)"
 """An item's ``(id)`` and ``[extras]`` at its end, where a ticket may be a Markdown link."""
 A_HORIZONS = {norm(v): k for k, v in template_a.HORIZONS.items()}
 _MARKER = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+")
+_NO_TASK = frozenset({"nothing", "no action", "no actions", "no action items"})
+
+
+def says_nothing(text: str) -> bool:
+    """An item that holds no task (``N/A``, ``None``, ``TBD``, ``-``)."""
+    words = norm(text)
+    return words in NO_VALUE or words in _NO_TASK
+
+
+def names_actions(text: str) -> bool:
+    """A line alone that names the action items (``Action Items``, ``**Next steps:**``,
+    ``- **Review actions**:``), with nothing after it."""
+    line = _MARKER.sub("", text.strip(), count=1)
+    if not line or "\n" in line or len(line) > 60 or line[0] == "#":
+        return False
+    bare = line.strip("*_ ").rstrip(":").strip("*_ ").rstrip(":")
+    return bool(bare) and heading_role(bare) == "actions"
+
+
+def introduces_actions(reader: Reader, block: Block) -> bool:
+    """A paragraph that only names the action items, or a list whose last item does (a
+    report told in labelled bullets): the list after it holds them."""
+    if block.type == "paragraph":
+        return names_actions(reader.raw(block))
+    if block.type == "list":
+        found = items(reader.doc, block)
+        return bool(found) and not found[-1].body.strip() and names_actions(found[-1].text)
+    return False
+
+
+def _introduced(reader: Reader, blocks: list[Block], i: int) -> bool:
+    """Block ``i`` is a line naming the action items, with a list of them after it."""
+    return blocks[i].type == "paragraph" and i + 1 < len(blocks) and \
+        blocks[i + 1].type == "list" and names_actions(reader.raw(blocks[i])) and \
+        not all(says_nothing(x.text) for x in items(reader.doc, blocks[i + 1]))
+
+
+def has_labelled_list(reader: Reader, blocks: list[Block]) -> bool:
+    """Whether :func:`labelled_lists` would read action items from ``blocks``."""
+    return any(b.type == "list" for b in blocks) and any(
+        _introduced(reader, blocks, i) for i in range(len(blocks) - 1))
+
+
+def labelled_lists(reader: Reader, blocks: list[Block]) -> list[Block]:
+    """Lists of action items a line naming them introduces, in a section of another role
+    (``Action Items`` as a plain line, then the list): read as action items; the rest of
+    ``blocks`` is left, as written."""
+    if len(blocks) < 2 or not any(b.type == "list" for b in blocks):
+        return blocks
+    leftover = []
+    taken = -1
+    for i, block in enumerate(blocks):
+        if i == taken:
+            continue
+        if _introduced(reader, blocks, i) and \
+                _plain_items(reader, items(reader.doc, blocks[i + 1]), None):
+            taken = i + 1
+            continue
+        leftover.append(block)
+    return leftover
 
 
 def action_items(reader: Reader, s: Section) -> list[Block]:
@@ -178,12 +239,17 @@ def _prose_items(reader: Reader, blocks: list[Block], horizon: str | None = None
         lines = [(line.strip(), n) for n, line in enumerate(
             reader.doc.lines[block.start:block.end], block.start) if line.strip()]
         if block.type != "paragraph" or not lines or lines[-1][0].endswith(":") or \
-                split_label(lines[0][0]):
+                split_label(lines[0][0]) or _POINTER.match(" ".join(x for x, _ in lines)):
             leftover.append(block)
             continue
         paragraphs.append(lines)
     prose_items(reader, paragraphs, horizon)
     return leftover
+
+
+_POINTER = re.compile(r"(?:see|for (?:more )?details|more details|details)\b(?:(?!\.\s).){0,80}"
+                      r"\]\([^)]*\)\.?\s*$", re.IGNORECASE)
+"""A paragraph that only points to more (``See the full diff [here](...)``): a note."""
 
 
 def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
@@ -205,6 +271,12 @@ def prose_items(reader: Reader, paragraphs: list[list[tuple[str, int]]],
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
                                         title=title, horizon=horizon,
                                         source=reader.b.src(line)))
+
+
+def action_item(reader: Reader, item: Item) -> bool:
+    """One plain item (what is nested under it folded into its title) as an action item;
+    ``False`` for one that holds no task."""
+    return _plain_items(reader, [item], None)
 
 
 def action_lists(reader: Reader, blocks: list[Block], horizon: str | None,
@@ -234,8 +306,8 @@ def _plain_items(reader: Reader, lst: list[Item], horizon: str | None,
                  status: str | None = None) -> bool:
     """Items without checkboxes or ids: their text (nested details folded in) is the title.
     A list of empty bullets (a template's "-") holds no item."""
-    if not any(item.text.strip() or item.body.strip() for item in lst):
-        return False
+    if all(says_nothing(item.text) and not item.body.strip() for item in lst):
+        return False  # empty bullets (a template's "-"), or "N/A": no item
     known = {e.item_id for e in reader.b.others if isinstance(e, ev.ActionItemAdded)}
     start = len(known) + 1
     for n, item in enumerate(lst):

@@ -16,7 +16,7 @@ from incidentlog.parse.text import (
 )
 from incidentlog.render.common import SEVERITY_WORDS, STATUS_LABELS
 from incidentlog.severity import rank
-from incidentlog.vocabulary import COMMANDER_LABELS
+from incidentlog.vocabulary import COMMANDER_LABELS, heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -159,3 +159,63 @@ def _names(value: str) -> tuple[str, ...] | None:
     if all(n.strip() == n and n for n in names):
         return names
     return None
+
+
+_SEVERITY_HEAD = re.compile(r"^[*_\s]*(?P<head>[A-Za-z][\w -]{0,18}?)[*_]*\s*(?:[–—:(,.;]|\s-\s|$)")
+"""The words a severity statement opens with (``**Critical** – ...``, ``Major (High ...)``)."""
+
+
+def severity_head(text: str) -> str | None:
+    """The severity ``text`` opens with, as written, when it is one on a scale teams use
+    (``Critical`` of ``**Critical** - Complete outage``); ``None`` otherwise."""
+    match = _SEVERITY_HEAD.match(text)
+    if match is None:
+        return None
+    head = match["head"].strip()
+    return head if rank(head) is not None and head.lower() != "none" else None
+
+
+def status_section(reader: Reader) -> None:
+    """A status no header line states, from a section named for it whose words name one
+    status (``## Status`` over ``... Monitoring the situation.``); its words stay."""
+    if reader.b.stated_status is not None:
+        return
+    for s in reader.doc.sections():
+        if heading_role(s.heading or "") != "status":
+            continue
+        block = next((b for b in s.blocks if b.type == "paragraph"), None)
+        if block is None:
+            return
+        words = set(norm(reader.raw(block)).split())
+        named = [label for label in STATUS_LABELS.values() if label.lower() in words]
+        if len(named) == 1:
+            reader.b.stated_status = (named[0], block.start)
+        return
+
+
+def stated_elsewhere(reader: Reader) -> None:
+    """A status and a severity no header line states (:func:`status_section`); a severity
+    from a section named for it (``## Severity`` over ``**Critical** - ...``) or a
+    ``**Severity:** Major (...)`` line in another section: the severity word as written,
+    its explanation left where it is."""
+    status_section(reader)
+    if reader.b.stated_severity is not None:
+        return
+    for s in reader.doc.sections():
+        named = heading_role(s.heading or "") == "severity"
+        for block in s.blocks:
+            if block.type != "paragraph":
+                continue
+            first = reader.doc.lines[block.start]
+            if named:
+                found = severity_head(first)
+            elif "everity" in first and (pair := split_label(first)) and \
+                    heading_role(pair[0]) == "severity":
+                found = severity_head(pair[1])
+            else:
+                continue
+            if found is not None:
+                reader.b.stated_severity = found
+                return
+            if named:
+                break  # only the opening words of a severity section say it

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 import attrs
 
-from incidentlog.parse import actions, causes, lessons, prose, resolution, roles
+from incidentlog.parse import (
+    actions,
+    causes,
+    header,
+    lessons,
+    prose,
+    resolution,
+    roles,
+    timeline_section,
+)
 from incidentlog.parse import timeline as tl
 from incidentlog.parse.builder import Builder
 from incidentlog.parse.lessons import LESSON_HEADINGS
@@ -36,6 +45,8 @@ class Reader:
     b: Builder
     clock: tl.Clock
     has_timeline: bool = False
+    timeline_section: bool = False
+    """A timeline section was read (another one, "Follow-up timeline", is read too)."""
     pending_rows: dict[str, list[tl.RowText]] = attrs.Factory(dict)
     """Timeline rows held until the whole header is read (key events and a detailed
     timeline under another label, merged by :func:`incidentlog.parse.keyevents.finish`)."""
@@ -66,11 +77,13 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
-        if self.rendered:
+        if self.rendered:  # its fields are in their places: none is inferred
             return
+        header.stated_elsewhere(self)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
         prose.from_prose(self)
+        resolution.from_timeline(self)
         causes.from_prose(self, units)
 
     def section(self, s: Section, anchor: str, parent: str | None) -> None:
@@ -93,6 +106,10 @@ class Reader:
             return
         if reader is None and any(_read_by_role(c) for c in s.children):
             reader = roles.own_blocks  # its sub-sections that name a role are read as such
+        if reader is None and role is None and timeline_section.continues(self, s):
+            reader = timeline_section.continuation  # "## Feb 21, 13:00" after the timeline
+        if reader is None and actions.has_labelled_list(self, s.blocks):
+            reader = roles.own_blocks  # "Action Items" as a plain line over a list
         if reader is None:
             self.keep_all(s, anchor)
             return
@@ -111,7 +128,7 @@ class Reader:
 
     def run(self, reader: roles.SectionReader, s: Section, anchor: str,
             key: str | None) -> None:
-        leftover = reader(self, s)
+        leftover = actions.labelled_lists(self, reader(self, s))
         self.keep_blocks(s, leftover, anchor)
         if not self.b.keeps(("section", s.line)) and (
                 reader is roles.own_blocks or not (s.blocks or s.children or self.holds_kept(s)

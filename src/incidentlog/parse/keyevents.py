@@ -67,9 +67,14 @@ def read_list(reader: Reader, section: Section, block: Block, anchor: str) -> No
     """Read a key-events report's top-level bullets."""
     b = reader.b
     anchor = anchor or "Timeline"
+    listed = False  # after "- **Review actions**:" alone, unlabelled items are its items
     for item in items(reader.doc, block):
         label, value = _label(item)
         key = norm(label or "")
+        if listed and label is None and actions.action_item(reader, item):
+            continue
+        listed = label is not None and not value and not item.body.strip() and \
+            heading_role(label) == "actions"
         if key == "key events" and not value and _key_events(reader, item):
             continue
         figure = FIGURE_LABELS.get(key)
@@ -253,6 +258,8 @@ def _actions(reader: Reader, item: Item) -> bool:
             found[-1] = (found[-1][0], found[-1][1] + "\n" + detail)
         else:
             return False
+    if all(actions.says_nothing(title) for _, title in found):
+        return False  # "N/A": no action items, kept as written
     for n, (offset, title) in enumerate(found, 1):
         reader.b.add(ev.ActionItemAdded(occurred_at=None, actor=reader.b.actor, item_id=str(n),
                                         title=title, source=reader.b.src(item.line + offset)))

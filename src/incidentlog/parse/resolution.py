@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from incidentlog import events as ev
-from incidentlog.parse import figures
+from incidentlog.parse import actions, figures
 from incidentlog.parse.causes import Unit
 from incidentlog.parse.lists import items
 from incidentlog.parse.prose import paragraph_text
@@ -15,7 +15,7 @@ from incidentlog.parse.text import (
     split_label,
     unparagraph,
 )
-from incidentlog.vocabulary import heading_role
+from incidentlog.vocabulary import FIX_WORDS, TASK_VERBS, heading_role
 
 if TYPE_CHECKING:
     from incidentlog.parse.house import Reader
@@ -73,6 +73,8 @@ def section(reader: Reader, s: Section) -> list[Block]:
     paragraph that ends "... by:" with the list after it too); code and tables are kept."""
     if reader.b.resolution is not None:
         return list(s.blocks)
+    if _only_tasks(reader, s.blocks):
+        return []
     taken: list[str] = []
     rest: list[Block] = []
     blocks = [b for b in s.blocks if b.type != "thematic_break"]
@@ -98,6 +100,21 @@ def section(reader: Reader, s: Section) -> list[Block]:
     return rest
 
 
+def _only_tasks(reader: Reader, blocks: list[Block]) -> bool:
+    """A resolution heading over prose lines that are all tasks still to do ("Publish a
+    document ...", "File a bug ..."), one per line: they are follow-ups, not how it ended,
+    and are read as action items."""
+    paragraphs = [[(line.strip(), n) for n, line in enumerate(
+        reader.doc.lines[b.start:b.end], b.start) if line.strip()] for b in blocks
+        if b.type != "thematic_break"]
+    lines = [line for p in paragraphs for line, _ in p]
+    if len(lines) < 2 or any(b.type not in ("paragraph", "thematic_break") for b in blocks) \
+            or not all(TASK_VERBS.match(line) for line in lines):
+        return False
+    actions.prose_items(reader, paragraphs)
+    return True
+
+
 def from_labels(reader: Reader, units: list[Unit]) -> None:
     """A resolution no section states, from a run-in label anywhere (``**Resolution**:``
     nested under another bullet, or in a list that mixes labels with timeline rows)."""
@@ -110,3 +127,39 @@ def from_labels(reader: Reader, units: list[Unit]) -> None:
         first = said[0]
         text = "\n".join(u.text for u in said if u.name == first.name and u.line >= first.line)
         b.resolution = (text, first.line)
+
+
+def from_timeline(reader: Reader) -> None:
+    """A resolution no section, label or summary sentence states, from a timeline with no
+    row that resolves it: the last row whose words say a fix was made (``Certificate rolled
+    over and login confirmed working``), as written."""
+    b = reader.b
+    if b.resolution is not None or any(isinstance(r, ev.Resolved) and r.occurred_at
+                                       for r in b.timeline):
+        return  # the row that resolved it says how, if anything does
+    for row in reversed(b.timeline):
+        text = row.text if isinstance(row, ev.TimelineEntryAdded) else getattr(row, "note", "")
+        if row.occurred_at is not None and text and FIX_WORDS.search(text):
+            b.resolution = (text, row.source.line - 1 if row.source else 0)
+            return
+
+
+def after_label(reader: Reader, prev: Block, block: Block) -> bool:
+    """A paragraph or list right after a list that closes with ``- **Resolution**:`` alone
+    (a report told in labelled bullets): how it ended, as written."""
+    if reader.b.resolution is not None or prev.type != "list" or \
+            block.type not in ("paragraph", "list"):
+        return False
+    found = items(reader.doc, prev)
+    pair = split_label(found[-1].text) if found and not found[-1].body.strip() else None
+    if pair is None or pair[1] or heading_role(pair[0]) != "resolution":
+        return False
+    listed = items(reader.doc, block) if block.type == "list" else []
+    if any(split_label(x.text) for x in listed):
+        return False  # the next labelled bullets ("- **Review actions**: ..."), not steps
+    text = paragraph_text(reader, block) if block.type == "paragraph" else "\n".join(
+        x.text for x in listed if x.text.strip())
+    if not text:
+        return False
+    reader.b.resolution = (text, block.start)
+    return True

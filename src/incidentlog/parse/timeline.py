@@ -19,6 +19,8 @@ from incidentlog.render.rows import marker, split_marker
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _SEVERITY = re.compile(r"\bP([0-3])\b")
+_DECLARED_AS = re.compile(r"\bdeclared\s+(?:as\s+)?(?:an?\s+)?(P[0-5]|SEV[- ]?[0-5])\b", re.I)
+"""The severity a declaration row names (``Incident declared P0``, ``declared as SEV-2``)."""
 
 
 @attrs.frozen
@@ -261,7 +263,15 @@ def read_lines(doc: Document, block: Block, clock: Clock,
                                 n))
         elif rows:
             last = rows[-1]
-            rows[-1] = RowText(last.at, last.text + "\n" + line.strip(), last.who, last.line)
+            text = f"{last.text}\n{line.strip()}" if last.text else line.strip()
+            rows[-1] = RowText(last.at, text, last.who, last.line, last.day)
+        elif n > lines[0][0] and clock.day is not None and \
+                when.read_date(only, clock.order) is not None:
+            # A date line over what happened that day ("January 29, 2024" then words):
+            # one entry of that day, its time not known.
+            rows.append(RowText(None, "\n".join(x.strip() for _, x in lines), "", lines[0][0],
+                                clock.day))
+            break
         else:
             return None
     return rows
@@ -286,23 +296,35 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
     as one timeline: the detailed one is the timeline; a key event at the minute of one of
     its entries marks that entry (its words added to it when the entry lacks them), and one
     at no entry's minute is an entry of its own, in time order. Entries whose words name a
-    moment the key events state at another time stay plain entries."""
+    moment the key events state at another time stay plain entries, but a key event at no
+    entry's minute marks the entry whose words name its moment (the report gives that
+    moment two times; the detailed timeline's is taken, the key event's kept in words)."""
     if not detail:
         return list(key)
     rows: list[RowText | None] = list(detail)
     marks: dict[int, str] = {}
     extra: list[RowText] = []
     key_kinds = [split_marker(row.text)[1] for row in key]
+    detail_kinds = [split_marker(r.text)[1] for r in detail]
     for row, kind in zip(key, key_kinds, strict=True):
         at = next((i for i, r in enumerate(detail) if row.at is not None and r.at == row.at
                    and i not in marks), None) if kind != "entry" else None
+        said = row.text
+        if at is None and kind != "entry" and row.at is not None:
+            # No entry at its minute: the entry whose words name the same moment is the
+            # one it sums up (the report gives two times for it); its time is the entry's.
+            same = [i for i, k in enumerate(detail_kinds) if k == kind and i not in marks
+                    and detail[i].at is not None]
+            if same:
+                at = same[-1] if kind in ("mitigated", "resolved", "closed") else same[0]
+                said = f"{row.text} {row.at:%Y-%m-%d %H:%M}"
         if at is None:
             extra.append(row)
             continue
         target = detail[at]
         text = target.text
-        if row.text not in text:
-            text = f"{text} ({row.text})"
+        if said not in text:
+            text = f"{text} ({said})"
         if split_marker(text)[1] != kind:
             text = f"{text} {marker(kind)}"
         rows[at] = RowText(target.at, text, target.who, target.line)
@@ -344,6 +366,8 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
         if kind == "declared" and not builder.declared_row:
             builder.declared.update(occurred_at=row.at, note=text, by=row.who, source=source)
             builder.declared_row = True
+            if builder.stated_severity is None and (code := _DECLARED_AS.search(text)):
+                builder.stated_severity = code[1]  # "Incident declared P0": the severity
         elif kind in ("began", "detected", "acknowledged"):
             builder.row(ev.TimelineEntryAdded(text=text, by=row.who,
                                               marks=kind,  # type: ignore[arg-type]
@@ -352,6 +376,14 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
             builder.row(ev.Mitigated(note=text, by=row.who, **common))
         elif kind == "resolved":
             builder.row(ev.Resolved(note=text, by=row.who, **common))
+        elif kind == "closed" and builder.stated_status is None:
+            # "Incident closed" in the timeline of a report that states no status: a
+            # finished retrospective is resolved (a stated status wins). The row says where
+            # it ended, unless a row before it says so already: then it is an entry.
+            if any(isinstance(r, ev.Resolved) for r in builder.timeline):
+                builder.row(ev.TimelineEntryAdded(text=text, by=row.who, **common))
+            else:
+                builder.row(ev.Resolved(note=text, by=row.who, **common))
         elif kind == "closed":
             builder.row(ev.Closed(note=text, by=row.who, **common))
         elif kind == "reopened":

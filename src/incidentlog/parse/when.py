@@ -90,7 +90,7 @@ DATE = (rf"{_WEEKDAY}(?:(?P<y>\d{{4}})[-/.](?P<mo>\d{{1,2}})[-/.](?P<d>\d{{1,2}}
         rf"|(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep)(?P<yy>\d{{4}}|\d{{2}})(?![\d:])"
         rf"|(?P<na>\d{{1,2}})(?P<nsep>[/-])(?P<nb>\d{{1,2}})(?=,?\s+\d{{1,2}}[:.]\d{{2}})"
         rf"|{_MONTH}\s+(?P<md>\d{{1,2}}){_ORD}(?!\d|:\d)(?:,?\s+(?P<my>\d{{4}})(?!\d))?"
-        rf"|(?P<dm>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
+        rf"|(?P<dm>\d{{1,2}})(?:{_ORD}|\.)\s+(?:of\s+)?{_MONTH.replace('month', 'month2')}"
         rf"(?:,?\s+(?P<dy>\d{{4}})(?!\d))?)")
 _DATE_RE = re.compile(rf"^{DATE}", re.IGNORECASE)
 CLOCK = (r"(?P<h>\d{1,2})(?:[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d{1,6})?)?"
@@ -246,7 +246,7 @@ _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
                       r"unknown|n/?a)(?=[\s|\]*_)]|$)", re.IGNORECASE)
 _DAY_RANGE = re.compile(r"[-\u2013]\d{1,2}(?![\d:/.-])")
-_AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–)?\s*)", re.IGNORECASE)
+_AFTER_DATE = re.compile(r"(?:\s*(?:,|:|T|at|@|-|–)?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
 _TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
