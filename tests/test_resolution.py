@@ -65,8 +65,8 @@ Users could not sign in to the cloud console.
 |------|-------|
 | 2021-03-31 12:11 | Reports of issues signing in |
 | 2021-03-31 13:02 | Identified expired signing certificates |
-| 2021-03-31 13:18 | Certificate rolled over and sign-in confirmed working |
-| 2021-03-31 13:30 | Script completed to update the metadata. Confirmed working |
+| 2021-03-31 13:18 | Certificate rolled over and sign-in works again |
+| 2021-03-31 13:30 | Script completed to update the metadata. Works again |
 
 ## Action Items
 
@@ -76,7 +76,7 @@ Users could not sign in to the cloud console.
 
 def test_with_no_resolution_stated_the_last_row_that_fixed_it_is_the_resolution() -> None:
     assert resolution(FIX_IN_TIMELINE) == \
-        "Certificate rolled over and sign-in confirmed working"
+        "Certificate rolled over and sign-in works again"
 
 
 def test_rows_that_only_say_it_works_again_are_no_resolution() -> None:
@@ -84,8 +84,8 @@ def test_rows_that_only_say_it_works_again_are_no_resolution() -> None:
 
 
 def test_a_row_that_resolves_it_wins_over_an_earlier_fix() -> None:
-    text = FIX_IN_TIMELINE.replace("Script completed to update the metadata. Confirmed "
-                                   "working", "Incident resolved after the metadata update")
+    text = FIX_IN_TIMELINE.replace("Script completed to update the metadata. Works "
+                                   "again", "Incident resolved after the metadata update")
     assert "Certificate rolled over" not in resolution(text)
 
 

@@ -13,10 +13,12 @@ MINUTES_PER_MONTH = 30.44 * 24 * 60
 
 
 def minutes_between(start: datetime | None, end: datetime | None) -> float | None:
-    """Minutes from ``start`` to ``end``, or ``None`` when either is unknown."""
+    """Minutes from ``start`` to ``end``, each read to its minute as reports write times
+    (so a template that shows minutes derives the same figures), or ``None`` when either
+    is unknown."""
     if start is None or end is None:
         return None
-    return (end - start).total_seconds() / 60
+    return float(end.timestamp() // 60 - start.timestamp() // 60)
 
 
 @attrs.frozen

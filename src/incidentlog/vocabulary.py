@@ -294,7 +294,15 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
               "starts experiencing", "began impacting", "begins impacting",
               "started impacting", "began affecting", "started affecting",
               "failures began", "failures started", "failures begin",
-              "degradation begins", "errors begin", "errors start", "errors started"),
+              "degradation begins", "errors begin", "errors start", "errors started",
+              "stopped working", "stops working", "stopped creating", "wave begins",
+              "wave began", "attack begins", "attack began", "attack started",
+              "storm begins", "storm began", "begins to drop", "began to drop",
+              "starts to drop", "started to drop", "begins to fail", "began to fail",
+              "starts to fail", "started to fail", "rate drops", "rate dropped",
+              "failed to deploy", "deploy failed", "deployment failed",
+              "was not available", "is not available", "were not available",
+              "are not available"),
     "detected": ("alert fired", "alert fires", "alerts fired", "alerts fire",
                  "alert triggered", "alerts triggered", "alarm fired", "alarms fired",
                  "pages on-call", "paged on-call", "pages oncall", "paged oncall",
@@ -313,7 +321,9 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "informed of", "was informed", "were informed", "was alerted",
                  "were alerted", "notice that", "notice a", "notice the", "notice drop",
                  "realization", "realisation", "first pinged",
-                 "pinged on-call", "pinged oncall", "first noticed", "first sign"),
+                 "pinged on-call", "pinged oncall", "first noticed", "first sign",
+                 "something is wrong", "something was wrong", "something is up",
+                 "something was up", "something is off", "something was off"),
     "mitigated": ("mitigation applied", "rolled back", "rollback complete",
                   "service restored", "service partially restored",
                   "impact mitigated", "declared mitigated", "temporarily restore",
@@ -342,7 +352,9 @@ LIFECYCLE_WORDS: dict[str, tuple[str, ...]] = {
                  "have been restored", "launch fine",
                  "everything is fine", "at its usual rate", "at the usual rate",
                  "running again", "up and running again", "stable again",
-                 "flowing again", "created again", "is once again", "are once again"),
+                 "flowing again", "created again", "is once again", "are once again",
+                 "false positive", "confirmed working", "confirmed clean", "verified clean",
+                 "verified to be clean", "final release", "permanent fix"),
     "closed": ("incident closed", "closed the incident", "postmortem complete"),
 }
 """Words in a timeline row (or a key event's label) that say which moment it is."""
@@ -391,6 +403,16 @@ def _first_words() -> frozenset[str]:
 _FIRST = _first_words()
 
 
+def _first_words_of() -> dict[str, frozenset[str]]:
+    """The key words (see :func:`_first_words`) of each kind's phrases."""
+    return {kind: frozenset(max(_WORD.findall(name.lower()), key=len)
+                            for name in LIFECYCLE_WORDS[kind] if _WORD.search(name.lower()))
+            for kind, _ in _LIFECYCLE}
+
+
+_FIRST_OF = _first_words_of()
+
+
 def may_name_a_moment(text: str) -> bool:
     """False when ``text`` holds no key word of any lifecycle phrase (so no phrase): a
     cheap test before the long patterns."""
@@ -413,8 +435,33 @@ def classify(text: str) -> str:
     if not may_name_a_moment(words):
         return "entry"
     found = [(m.start(), kind) for kind, pattern in _LIFECYCLE if (m := pattern.search(words))
-             and not (kind == "detected" and _FOUND_WHY.search(words))]
+             and not _not_so(kind, words)]
     return min(found)[1] if found else "entry"
+
+
+@functools.lru_cache(maxsize=4096)
+def names_moment(text: str, kind: str) -> bool:
+    """True when ``text`` holds the words of lifecycle moment ``kind`` anywhere, whatever
+    kind :func:`classify` takes it for: "Site is hard down, engineers respond to alarms"
+    says both when it began and when it was detected."""
+    if _FIRST_OF[kind].isdisjoint(_WORD.findall(text.lower())):
+        return False  # none of its phrases' key words: no phrase (the long pattern spared)
+    pattern = next(p for k, p in _LIFECYCLE if k == kind)
+    return pattern.search(text) is not None and not _not_so(kind, text)
+
+
+def _not_so(kind: str, words: str) -> bool:
+    """Words of ``kind`` that say something else here: a cause found ("noticed that this is
+    because ..."), or a drop in what is bad ("error rate dropped to 0.8%")."""
+    if kind == "detected":
+        return _FOUND_WHY.search(words) is not None
+    return kind == "began" and _EASING.search(words) is not None
+
+
+_EASING = re.compile(r"\b(?:errors?|error\s+rate|failures?|latency|load|queue|backlog|cpu|"
+                     r"memory|usage|timeouts?)\b[^.]{0,30}?\b(?:drops?|dropped|begins?\s+to\s+drop|"
+                     r"began\s+to\s+drop|starts?\s+to\s+drop|started\s+to\s+drop)\b", re.IGNORECASE)
+"""A drop in what is bad: the problem easing, not starting."""
 
 
 _FOUND_WHY = re.compile(
@@ -553,6 +600,16 @@ commit to fix the version"), not only that things work again: with no resolution
 the last such row is how it ended."""
 
 
+FIX_SHIPPED = re.compile(
+    r"\b(?:revert(?:ed|s)?\b|rolled\s+back\b|(?:released|deployed|published|shipped|merged)\b"
+    r"[^.\n]{0,40}\bfix(?:es)?\b|fix(?:es)?\s+(?:was\s+|were\s+)?(?:released|deployed|"
+    r"published|shipped|merged)\b|(?:access\s+(?:was\s+|were\s+)?)revoked\b|removing\s+the\b"
+    r"[^.\n]{0,30}\baccess\b)", re.IGNORECASE)
+"""Words of a timeline row that says a fix was put in place ("reverted the change", "version
+2.5.2 was released that included the bug fixes", "removing the gained access"): stricter
+than :data:`FIX_WORDS`, as a finished report's last such row is when it was resolved."""
+
+
 def reason(text: str) -> str | None:
     """The words that made :func:`classify` take a row for what it is (``outage begins``),
     or ``None`` for a plain entry."""
@@ -567,7 +624,8 @@ def reason(text: str) -> str | None:
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
                 "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45,
-                "fifty": 50, "ninety": 90}
+                "fifty": 50, "sixty": 60, "ninety": 90, "twenty-four": 24, "forty-eight": 48,
+                "seventy-two": 72}
 _AMOUNT = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|days?|d)"
 DURATION_PROSE = re.compile(
@@ -634,9 +692,10 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     (label -> rank, 0 the most severe). Unknown roles or kinds are refused, naming them."""
     from incidentlog import severity
 
-    global _LIFECYCLE, _FIRST
+    global _LIFECYCLE, _FIRST, _FIRST_OF
     heading_role.cache_clear()
     classify.cache_clear()
+    names_moment.cache_clear()
     for key in words:
         if key not in ("headings", "phrases", "severities"):
             raise VocabularyError(f"{source}: unknown table [{key}] (headings, phrases, "
@@ -661,6 +720,7 @@ def extend(words: dict[str, Any], *, source: str = "vocabulary") -> None:
     _LIFECYCLE = tuple((kind, _phrases(LIFECYCLE_WORDS[kind])) for kind in (
         "resolved", "mitigated", "detected", "began"))
     _FIRST = _first_words()
+    _FIRST_OF = _first_words_of()
 
 
 def _strings(value: object, where: str) -> list[str]:

@@ -42,6 +42,7 @@ from incidentlog.parse.roles import SECTIONS
 from incidentlog.parse.source import DEFAULT_LIMITS, Document, Limits, Section, decode, parse
 from incidentlog.parse.text import norm, split_label, stated_zone_name
 from incidentlog.parse.titles import html_title
+from incidentlog.render import marks
 from incidentlog.render.emit import unescape_inline
 from incidentlog.vocabulary import (
     HOUSE_TITLE_PREFIX,
@@ -83,6 +84,8 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     decoded = decode(text, file=source, limits=limits)
     if not decoded.strip():
         raise InputError(f"{name}: empty document, not an incident report")
+    marked = marks.extract(decoded)  # a report's kept sections: read as they were
+    decoded, spans = marked.text, marked.spans
     try:
         doc = parse(decoded, file=source)
     except RecursionError:
@@ -98,14 +101,22 @@ def import_markdown(text: str | bytes, *, source: str | None = None, actor: str 
     if zone_name and when.zone_named(zone_name) is None:
         builder.problem(_line_of(doc, zone_name), "unknown-zone",
                         f"unknown time zone {zone_name!r}: times read as UTC")
-    reader = Reader(doc, builder, tl.Clock(day, zone, order))
+    reader = Reader(doc, builder, tl.Clock(day, zone, order),
+                    kept_at=sorted(span.line for span in spans), rendered=marked.rendered)
     builder.declared.update(title=title or "", severity=None, occurred_at=None, note="",
                             source=builder.src(title_section.line if title_section else 0))
     if doc.front_matter_end:
         builder.keep("", 0, None, "\n".join(doc.lines[: doc.front_matter_end]), 0)
+    for span in spans:
+        builder.keep(span.heading, span.level, span.anchor, span.markdown, span.line,
+                     empty_ok=True, key=("kept", span.line))
     layout = _read_body(reader, doc, title_section)
     front_header.header(builder, front)
     front_header.times(builder, front, "\n".join(doc.lines[doc.front_matter_end:]), order, zone)
+    for figure in marked.stated:  # figures the kept prose states, unless read again
+        if not any(f.figure == figure.figure and f.text == figure.text and not f.label
+                   for f in builder.figures):
+            builder.figure(figure.figure, figure.value, figure.text, "", figure.line)
     known = sum(1 for s in doc.sections() if norm(s.heading or "") in SECTIONS
                 or heading_role(s.heading or "") not in (None, *NOT_REPORT_ROLES))
     known += len(_labelled_roles(doc, title_section))
@@ -255,8 +266,8 @@ def _without_prefix(doc: Document, heading: str) -> str:
 
 def _house_header(doc: Document) -> bool:
     """Whether the report opens as the house templates do: the H1, then its incident id."""
-    lines = (line.strip() for line in doc.lines[doc.front_matter_end:doc.front_matter_end + 6])
-    body = [line for line in lines if line]
+    lines = (line.strip() for line in doc.lines[doc.front_matter_end:])
+    body = [line for line, _ in zip((line for line in lines if line), range(2), strict=False)]
     return len(body) > 1 and body[0].startswith("# ") and body[1].startswith("**Incident ID**")
 
 

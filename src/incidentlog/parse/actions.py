@@ -145,8 +145,10 @@ def task_items(reader: Reader, lst: list[Item], horizon: str | None) -> bool:
                     due = d
                 elif re.fullmatch(r"P[0-5]", extra) or extra in SEVERITY_WORDS.values():
                     priority = extra
+                elif extra.startswith(template_a.PRIORITY_LABEL):
+                    priority = template_a.read_extra(extra[len(template_a.PRIORITY_LABEL):])
                 elif extra.startswith("ticket ") and extra[7:].strip() and ticket is None:
-                    ticket = extra[7:]
+                    ticket = template_a.read_extra(extra[7:])
                 elif extra:
                     return False
         else:

@@ -20,7 +20,13 @@ from incidentlog.checks import Finding
 from incidentlog.incident import Incident, StatedFigure, fold
 from incidentlog.render.common import STATUS_LABELS, is_derivable
 from incidentlog.render.emit import balance_fences
-from incidentlog.vocabulary import classify, status_of
+from incidentlog.vocabulary import (
+    FIX_SHIPPED,
+    RESOLUTION_CUES,
+    classify,
+    folded_pattern,
+    status_of,
+)
 
 IMPORT_ACTOR = "import"
 
@@ -215,8 +221,33 @@ class Builder:
         elif not (self.resolution or self.root or any(
                 isinstance(e, ev.ActionItemAdded | ev.LessonRecorded) for e in self.others)):
             return
+        fix = self._last_fix()
+        if fix is not None:
+            row = self.timeline[fix]
+            assert isinstance(row, ev.TimelineEntryAdded)
+            self.timeline[fix] = ev.Resolved(occurred_at=row.occurred_at, actor=row.actor,
+                                             note=row.text, by=row.by, source=row.source)
+            return
         self.timeline.append(ev.Resolved(occurred_at=None, actor=self.actor, summary="",
                                          note="", source=self.src(line)))
+
+    def _last_fix(self) -> int | None:
+        """The timeline's last entry, when it says a fix was put in ("Mariano reverted the
+        malicious change"): in a finished report whose timeline names no resolution, the
+        fix it ends with is where it was resolved. Not an entry that marks a moment, nor one
+        before a mitigation."""
+        timed = [(r.occurred_at, i) for i, r in enumerate(self.timeline)
+                 if r.occurred_at is not None]
+        if not timed:
+            return None
+        last = max(timed)[1]
+        row = self.timeline[last]
+        if not isinstance(row, ev.TimelineEntryAdded) or row.marks is not None:
+            return None
+        low = row.text.lower()
+        if folded_pattern(FIX_SHIPPED).search(low) or folded_pattern(RESOLUTION_CUES).search(low):
+            return last
+        return None
 
     def _summary_key(self) -> object:
         found = next((k for k in self.kept if k.heading == "Executive Summary"), None)

@@ -82,13 +82,13 @@ def why_it_happened(reader: Reader, s: Section) -> list[Block]:
         pair = split_label(text) if block.type == "paragraph" and "\n" not in text else None
         key = norm(pair[0]) if pair else ""
         if key == "immediate cause" and pair and pair[1]:
-            reader.b.set_root(block.start, immediate_cause=pair[1])
+            reader.b.set_root(block.start, immediate_cause=unparagraph(pair[1]))
             if "summary" not in reader.b.root:
-                reader.b.root["summary"] = pair[1]
+                reader.b.root["summary"] = unparagraph(pair[1])
             i += 1
             continue
         if key == "root cause" and pair and pair[1]:
-            reader.b.set_root(block.start, summary=pair[1])
+            reader.b.set_root(block.start, summary=unparagraph(pair[1]))
             i += 1
             continue
         first = split_label(text.split("\n", 1)[0]) if block.type == "paragraph" else None

@@ -64,7 +64,8 @@ def canonical(incident: Incident, *, seconds: bool = False) -> dict[str, Any]:
             tuple(sorted((f.part, _text(f.label), _text(f.value)) for f in impact.facts))),
         "timeline": rows,
         "action_items": sorted((a.id, _text(a.title), _text(a.owner), str(a.due), a.priority,
-                                a.status, a.horizon) for a in incident.action_items),
+                                a.status, a.horizon, _text(a.ticket))
+                               for a in incident.action_items),
         "lessons": sorted((x.kind, _text(x.title), _text(x.text)) for x in incident.lessons),
         "sign_offs": sorted((_text(s.role), _text(s.name), s.approved,
                              s.at.date().isoformat() if s.at else None)

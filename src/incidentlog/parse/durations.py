@@ -38,6 +38,14 @@ _FIGURE = {"resolution": "time_to_resolve_minutes", "resolve": "time_to_resolve_
 _OUTAGE = re.compile(
     rf"(?<![\w.]){_ABOUT}{_VALUE}\s+of\s+(?:total\s+|complete\s+|full\s+)?(?:outage|downtime|"
     r"disruption|unavailability)\b", re.IGNORECASE)
+_LASTED = re.compile(
+    rf"\b(?:outage|downtime|disruption|unavailability|degradation|incident)\b[^.\n]{{0,40}}?"
+    rf"\blast(?:ed|ing)\s+(?:for\s+)?{_ABOUT}{_VALUE}", re.IGNORECASE)
+_BETWEEN = re.compile(rf"\bthe\s+time\s+(?:between|from)\b[^.]{{0,160}}?\b(?:took|was|lasted)"
+                      rf"\s+{_ABOUT}{_VALUE}", re.IGNORECASE)
+"""How long the outage lasted, said of it ("a complete outage lasting 45 minutes"), or the
+time between two of its moments ("The time between the report and the verification took
+approximately twenty-four hours")."""
 _RECOVERY = re.compile(rf"\brecover(?:y|ed|s)?\b(?:\s+\w+){{0,2}}\s+(?:took|in)\s+{_ABOUT}{_VALUE}",
                        re.IGNORECASE)
 
@@ -80,10 +88,15 @@ def stated_in_prose(builder: Builder, paragraphs: list[tuple[str, int]]) -> None
                 break
         if outage is None and found is None and "recover" in low:
             found = _RECOVERY.search(text[:20_000])
+        if outage is None and found is None and ("lasted" in low or "lasting" in low
+                                                  or "the time" in low):
+            found = _LASTED.search(text[:20_000]) or _BETWEEN.search(text[:20_000])
         if outage is None and found and (minutes := _minutes(found["value"])) is not None:
             outage = minutes, found["value"].strip(), first + text.count("\n", 0, found.start())
-    if outage is not None and not prose_duration and ("duration_minutes", outage[0]) not in have:
-        # A figure stated under a label too is checked against this one, not replaced.
+    if outage is not None and not prose_duration:
+        # A figure stated under a label too is checked against this one, not replaced (and
+        # a label that says what the times derive anyway, as a rendered report's does, is
+        # dropped: this one stays).
         builder.figure("duration_minutes", outage[0], outage[1], "", outage[2])
 
 
@@ -93,6 +106,15 @@ _NOT_PROSE = ("lessons", "went_well", "went_wrong", "lucky", "actions", "timelin
 def prose(doc: Document) -> list[tuple[str, int]]:
     """The paragraphs and lists of a report that state what happened (not its timeline,
     lessons or follow-ups, where a figure is a goal), each with its 0-based first line."""
-    return [(doc.raw(block.start, block.end), block.start) for section in doc.root.walk()
+    return [(_unquoted(doc.raw(block.start, block.end)) if block.type == "block_quote"
+             else doc.raw(block.start, block.end), block.start) for section in doc.root.walk()
             if heading_role(section.heading or "") not in _NOT_PROSE
-            for block in section.blocks if block.type in ("paragraph", "list")]
+            for block in section.blocks if block.type in ("paragraph", "list", "block_quote")]
+
+
+_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+
+
+def _unquoted(text: str) -> str:
+    """A quoted summary's words without the ``>`` that starts each of its lines."""
+    return _QUOTE.sub("", text)

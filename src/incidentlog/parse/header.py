@@ -98,8 +98,8 @@ def executive_summary(reader: Reader, s: Section) -> list[Block]:
             i += 1
             continue
         if first and "\n" in text and norm(first[0]) in ("root cause", "resolution") and \
-                first[1] and summary_label(reader, first[0], unparagraph(
-                    (first[1] + "\n" + text.split("\n", 1)[1]).strip()), block.start):
+                first[1] and summary_label(reader, first[0], (  # it takes escapes off
+                    first[1] + "\n" + text.split("\n", 1)[1]).strip(), block.start):
             i += 1
             continue
         if pair and "\n" not in text and summary_label(reader, pair[0], pair[1], block.start):

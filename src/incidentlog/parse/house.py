@@ -10,6 +10,7 @@ verbatim, so nothing the author wrote is lost.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 import attrs
@@ -53,6 +54,11 @@ class Reader:
     deferred: list[tuple[Section, str, str | None]] = attrs.Factory(list)
     consumed: set[int] = attrs.Factory(set)
     """Lines of sub-headings a reader took whole (one timeline heading per event)."""
+    kept_at: list[int] = attrs.Factory(list)
+    """Lines (sorted) where a report's marked kept sections stood (blank now: they are kept
+    already, see :mod:`incidentlog.render.marks`)."""
+    rendered: bool = False
+    """A report we rendered: its fields are in their places, nothing is inferred from prose."""
 
     # -------------------------------------------------------------- dispatch
 
@@ -72,6 +78,8 @@ class Reader:
             pending, self.deferred = self.deferred, []
             for section, anchor, parent in pending:
                 self.by_role(section, anchor, parent)
+        if self.rendered:  # its fields are in their places: none is inferred
+            return
         header.stated_elsewhere(self)
         units = causes.narrative(self)
         resolution.from_labels(self, units)
@@ -113,6 +121,8 @@ class Reader:
         """A section read by the role its heading names."""
         role = heading_role(s.heading or "")
         if not s.blocks and not s.children:  # an empty heading stays, as written
+            if self.holds_kept(s):
+                return
             self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
                         key=("section", s.line))
             return
@@ -122,6 +132,14 @@ class Reader:
             key: str | None) -> None:
         leftover = actions.labelled_lists(self, reader(self, s))
         self.keep_blocks(s, leftover, anchor)
+        if not self.b.keeps(("section", s.line)) and (
+                reader is roles.own_blocks or not (s.blocks or s.children or self.holds_kept(s)
+                                                   or norm(s.heading or "") in _HOUSE_HEADINGS)):
+            # A heading of the author's over sections read by role, or with nothing under
+            # it to read: it stays where it was, as written (a template's own heading is
+            # written by the template when it has something to show).
+            self.b.keep(s.heading or "", s.level, anchor, "", s.line, empty_ok=True,
+                        key=("section", s.line))
         previous = s.heading or ""
         parent = roles.PARENT_ROLE.get(key or "", heading_role(key or ""))
         for child in s.children:
@@ -135,6 +153,8 @@ class Reader:
     def keep_all(self, s: Section, anchor: str) -> None:
         """Keep a whole section (sub-sections included) verbatim, even an empty one."""
         body = _strip_rules(self.doc.raw(s.start, s.end))
+        if not body.strip() and self.holds_kept(s):
+            return
         self.b.keep(s.heading or "", s.level, anchor, body, s.line, empty_ok=True,
                     key=("section", s.line))
 
@@ -162,6 +182,13 @@ class Reader:
             self.b.keep(s.heading or "", s.level, anchor, text, blocks[0].start,
                         key=("section", s.line))
 
+    def holds_kept(self, s: Section) -> bool:
+        """True when marked kept sections stood under this heading: it is the template's
+        heading over them, not an empty heading of the author's."""
+        n = bisect_left(self.kept_at, s.start)
+        return n < len(self.kept_at) and not any(
+            self.doc.lines[k].strip() for k in range(s.start, self.kept_at[n]))
+
     def raw(self, block: Block) -> str:
         return self.doc.raw(block.start, block.end)
 
@@ -173,6 +200,10 @@ class Reader:
             return None
         pair = split_label(self.raw(block))
         return (norm(pair[0]), blocks[i + 1]) if pair and not pair[1] else None
+
+
+_HOUSE_HEADINGS = set(roles.SECTIONS) | set(LESSON_HEADINGS)
+"""The house templates' own headings (folded)."""
 
 
 def _read_by_role(s: Section) -> bool:

@@ -60,7 +60,8 @@ def kind_label(reader: Reader, block: Block) -> str | None:
     if block.type != "paragraph" or block.end - block.start != 1:
         return None
     line = reader.doc.lines[block.start].strip()
-    if not line.endswith((":", "?", "**", "__")) or len(line.split()) > _LABEL_WORDS:
+    if not line.endswith((":", "?", "**", "__")) or len(line.split()) > _LABEL_WORDS or \
+            line[:1] in MARKS:  # "✅ **What worked**" is a lesson, not a label
         return None
     role = heading_role(line.strip("*_ ").rstrip(":?").strip("*_ "))
     return role if role in LESSON_ROLES else None
@@ -111,14 +112,21 @@ def mark_lines(reader: Reader, block: Block, kind: str) -> bool:
     lines = [(reader.doc.lines[n].strip(), n) for n in range(block.start, block.end)]
     if not all(line and line[0] in MARKS for line, _ in lines):
         return False
-    return _all_or_none(reader, [lesson_text(reader, line[1:].strip(), kind, n)
-                                 for line, n in lines])
+    return _all_or_none(reader, [
+        lesson_text(reader, unescape_inline(line[1:].strip()), kind, n,
+                    plain=line[1:].strip().startswith("\\*")) for line, n in lines])
 
 
 def lesson_items(reader: Reader, lst: list[Item], kind: str) -> bool:
     """``**title**: text`` items, all of them or none."""
-    return _all_or_none(reader, [lesson_text(reader, item.text, kind, item.line)
+    return _all_or_none(reader, [lesson_text(reader, item.text, kind, item.line,
+                                             plain=_ESCAPED_BOLD.match(reader.doc.lines[item.line])
+                                             is not None)
                                  if not item.body else None for item in lst])
+
+
+_ESCAPED_BOLD = re.compile(r"^\s*(?:[-+*]|\d{1,9}[.)])\s+\\\*")
+"""An item whose leading ``*`` is escaped: its words are a title written plain, not a label."""
 
 
 def _all_or_none(reader: Reader, found: list[ev.LessonRecorded | None]) -> bool:
@@ -130,12 +138,17 @@ def _all_or_none(reader: Reader, found: list[ev.LessonRecorded | None]) -> bool:
     return True
 
 
-def lesson_text(reader: Reader, text: str, kind: str, line: int) -> ev.LessonRecorded | None:
-    pair = split_label(text)
-    if (m := re.fullmatch(r"\*\*([^*]+)\*\*", text)):
+def lesson_text(reader: Reader, text: str, kind: str, line: int, *, plain: bool = False
+                ) -> ev.LessonRecorded | None:
+    pair = None if plain else split_label(text)
+    if plain:
+        title, body = text, ""
+    elif (m := re.fullmatch(r"\*\*([^*]+)\*\*", text)):
         title, body = unescape_inline(m[1]), ""
     elif pair:
         title, body = pair
+    elif "*" in text and not text.startswith("**"):
+        title, body = text, ""  # a title bold would not hold, written plain
     else:
         return None
     return ev.LessonRecorded(occurred_at=None, actor=reader.b.actor, kind=kind, title=title,

@@ -17,8 +17,14 @@ import msgspec
 from incidentlog import events as ev
 from incidentlog.parse import when
 from incidentlog.parse.builder import Builder
+from incidentlog.parse.source import Document
 from incidentlog.parse.timeline import Clock
-from incidentlog.vocabulary import LIFECYCLE_WORDS, may_name_a_moment
+from incidentlog.vocabulary import (
+    LIFECYCLE_WORDS,
+    heading_role,
+    may_name_a_moment,
+    names_moment,
+)
 
 _KINDS = ("began", "resolved")
 _LINK = r"\s*(?:,\s*)?(?:at|approx\.?|approximately|around|about|by|~|@)?\s*(?:at\s+)?(?:~\s*)?"
@@ -190,3 +196,74 @@ def _first(clock: Clock, kind: str, windows: list[tuple[str, int, int, int]],
         sentence = sentence.lstrip("-*+ ").strip()
         return stamp.at, sentence, first + text.count("\n", 0, said)
     return None
+
+
+_OPENING = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))\W{0,3}(?:[*_]{2}[^*_\n]{1,40}[*_]{2}:?\s*)?"
+                      r"(?P<on>on|at)\s+(?=\S)", re.IGNORECASE)
+"""A sentence that opens with when it happened ("On May 9th 2021 at 6:48AM PDT, ...",
+"At approximately 09:15 ... the user edited ...", after a run-in label such as
+``__Initial Concerns__:``)."""
+_OTHER_MOMENT = ("mitigated", "resolved")
+_SEEN = re.compile(r"\b(?:alert(?:s|ed)?|alarms?|paged|notic\w*|report\w*|detect\w*|"
+                   r"spotted|flagged|complain\w*|discover\w*|realis\w*|realiz\w*)\b",
+                   re.IGNORECASE)
+"""Words of a sentence that tells how it was seen: not where it began."""
+
+
+def stated_opening(builder: Builder, clock: Clock, doc: Document) -> None:
+    """The moment the summary's opening sentences date: a sentence of the summary (or of
+    the introduction before any heading) that opens with a date and a time of day, then says
+    what happened. Said with words of detection ("a user discovered ...") it dates the
+    detection; said with none of detection, mitigation or resolution, it dates where it
+    began, when no row says so and the time is not after the timeline's first. It marks the
+    timeline's entry at that minute, or, in a report with no timed timeline, is a row of its
+    own quoting the sentence; a timeline with no entry at that minute is left as written."""
+    for text, first in _summary(doc):
+        for match in _OPENING.finditer(text):
+            stamp = when.read_stamp(text[match.end():match.end() + 120],
+                                    day=clock.anchor or clock.day, zone=clock.zone,
+                                    order=clock.order, year_of=clock.anchor)
+            if stamp is None or stamp.at is None or (
+                    match["on"].lower() == "on" and not stamp.has_date):
+                continue
+            end = text.find(". ", match.end())
+            sentence = " ".join(text[match.start():end if end > 0 else len(text)].split())
+            sentence = sentence.strip("*_ ")
+            if names_moment(sentence, "detected"):
+                kind = "detected"
+            elif _SEEN.search(sentence) or any(
+                    names_moment(sentence, k) for k in _OTHER_MOMENT):
+                continue
+            else:
+                kind = "began"
+            _mark(builder, kind, stamp.at, sentence, first + text.count("\n", 0, match.start()))
+            return
+
+
+def _summary(doc: Document) -> list[tuple[str, int]]:
+    """The first paragraphs of the summary (or of what comes before any heading)."""
+    found = []
+    for section in doc.root.walk():
+        if section.heading is not None and heading_role(section.heading) != "summary":
+            continue
+        found += [(doc.raw(b.start, b.end), b.start) for b in section.blocks
+                  if b.type == "paragraph"][:3]
+    return found
+
+
+def _mark(builder: Builder, kind: str, at: datetime, sentence: str, line: int) -> None:
+    timed = [(r.occurred_at, getattr(r, "marks", None)) for r in builder.timeline
+             if r.occurred_at is not None]
+    marked = [t for t, marks in timed if marks == kind]
+    if marked and (kind == "began" or min(marked) <= at):
+        return  # a row says so already (or an earlier detection)
+    if kind == "began" and any(t < at for t, _ in timed):
+        return  # the timeline shows something earlier: the sentence may not be the start
+    row = next((i for i, r in enumerate(builder.timeline) if isinstance(
+        r, ev.TimelineEntryAdded) and r.occurred_at == at and r.marks is None), None)
+    if row is not None:
+        builder.timeline[row] = msgspec.structs.replace(builder.timeline[row], marks=kind)
+    elif not timed:
+        builder.row(ev.TimelineEntryAdded(occurred_at=at, actor=builder.actor, text=sentence,
+                                          marks=kind,  # type: ignore[arg-type]
+                                          source=builder.src(line)))

@@ -118,6 +118,7 @@ def from_prose(reader: Reader) -> None:
     prose = durations.prose(reader.doc)
     durations.stated_in_prose(b, prose)
     moments.stated_start(b, reader.clock, prose)
+    moments.stated_opening(b, reader.clock, reader.doc)
     moments.stated_moments(b, reader.clock, prose)
 
 

@@ -160,5 +160,5 @@ def norm(text: str) -> str:
 
 def unparagraph(text: str) -> str:
     """Paragraph text as the renderer's ``paragraph()`` would give it back: escapes undone."""
-    return "\n".join(re.sub(r"^( {0,3})\\(?=[#>+*\-=_`~<\d])", r"\1", line)
+    return "\n".join(re.sub(r"^( {0,3})\\(?=[#>+*\-=_`~<\d|\\])", r"\1", line)
                      for line in text.splitlines())

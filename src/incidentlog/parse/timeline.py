@@ -16,6 +16,7 @@ from incidentlog.parse.source import Block, Document, Section
 from incidentlog.parse.text import Stamp, norm
 from incidentlog.render.emit import unescape_cell
 from incidentlog.render.rows import marker, split_marker
+from incidentlog.vocabulary import names_moment
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _SEVERITY = re.compile(r"\bP([0-3])\b")
@@ -129,7 +130,8 @@ def read_table(doc: Document, block: Block, clock: Clock,
     """
     header, body = table_rows(doc, block)
     when_col = column(header, "time", "when", "timestamp", "time utc", "datetime")
-    date_col = column(header, "date", "day")
+    date_col = column(header, "date")  # "Date (2021)" over a weekday column ("Day")
+    date_col = column(header, "day") if date_col is None else date_col
     if when_col is None:
         when_col, date_col = date_col, None
     what = column(header, "event", "what", "description", "action", "activity", "details",
@@ -140,6 +142,7 @@ def read_table(doc: Document, block: Block, clock: Clock,
     named = re.search(r"\(([^()]{1,40})\)", header[when_col])  # "Time (UTC)"
     if named and (zone := when.zone_named(named[1])) is not None:
         clock.zone = zone
+    year_of = _header_year(header[date_col]) if date_col is not None else None
     rows = []
     bad: list[tuple[int, str, str]] = []
     for line, row in body:
@@ -150,7 +153,9 @@ def read_table(doc: Document, block: Block, clock: Clock,
             rows.append(RowText(None, text, "", line))
             continue
         if date_col is not None and row[date_col].strip():
-            dated = when.read_date(row[date_col].strip(), clock.order)
+            # A date without its year ("Oct 31") takes the header's ("Date (2021)"), else
+            # the report's.
+            dated = when.read_date(row[date_col].strip(), clock.order, year_of or clock.anchor)
             if dated:
                 clock.set_day(dated[0])
         stamp = clock.read(row[when_col], whole=True)
@@ -168,6 +173,12 @@ def read_table(doc: Document, block: Block, clock: Clock,
     if problems is not None:
         problems += bad
     return rows
+
+
+def _header_year(cell: str) -> date | None:
+    """The year a Date column's header names (``Date (2021)``), as its last day."""
+    found = re.search(r"\b(19|20)\d\d\b", cell)
+    return date(int(found[0]), 12, 31) if found else None
 
 
 _BULLET = re.compile(r"^(\s*)(?:[-+*]|\d{1,4}[.)])\s+(.*)$")
@@ -262,7 +273,7 @@ def read_lines(doc: Document, block: Block, clock: Clock,
             rows.append(RowText(stamp.at, _SEP.sub("", line[stamp.end:], count=1).strip(), "",
                                 n))
         elif rows:
-            last = rows[-1]
+            last = rows[-1]  # a stamp alone on its line: its words are on the next
             text = f"{last.text}\n{line.strip()}" if last.text else line.strip()
             rows[-1] = RowText(last.at, text, last.who, last.line, last.day)
         elif n > lines[0][0] and clock.day is not None and \
@@ -343,6 +354,14 @@ def merge_key_events(key: list[RowText], detail: list[RowText]) -> list[RowText]
     return out
 
 
+def both_moments(builder: Builder, at: datetime) -> None:
+    """The incident detected at ``at`` (a row that says where it began and that it was
+    seen), unless an earlier detection is stated."""
+    known = builder.declared.get("detected_at")
+    if known is None or at < known:
+        builder.declared["detected_at"] = at
+
+
 _MARKED = re.compile(r"\*\((?:detected)\)\*\s*$")
 
 
@@ -369,6 +388,13 @@ def emit(builder: Builder, rows: list[RowText]) -> None:
             if builder.stated_severity is None and (code := _DECLARED_AS.search(text)):
                 builder.stated_severity = code[1]  # "Incident declared P0": the severity
         elif kind in ("began", "detected", "acknowledged"):
+            if kind in ("began", "detected") and row.at is not None and \
+                    names_moment(text, "began" if kind == "detected" else "detected"):
+                # One row that says both: it began, and it was seen ("Site is hard down,
+                # engineers respond to alarms"). It marks where it began; the declaration
+                # carries the detection, from the same words (see :func:`both_moments`).
+                kind = "began"
+                both_moments(builder, row.at)
             builder.row(ev.TimelineEntryAdded(text=text, by=row.who,
                                               marks=kind,  # type: ignore[arg-type]
                                               **common))

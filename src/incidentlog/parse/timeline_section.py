@@ -159,6 +159,10 @@ def _opening_day(reader: Reader, child: Section) -> date | None:
     return found[0] if found else None
 
 
+_ABOUT = re.compile(r"(?<![\w.])(?:ca\.|circa|approx(?:imately|\.)?|about|around)\s*(?=\d)",
+                    re.IGNORECASE)
+
+
 def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> None:
     """Sub-headings that are times (one per event) or dates (a day's events); one whose time
     is not known (``2X:XX``) is an entry of unknown time."""
@@ -173,6 +177,8 @@ def timeline_headings(reader: Reader, s: Section, rows: list[tl.RowText]) -> Non
             reader.consumed.add(child.line)
         elif stamp is not None and stamp.at is not None:
             words = heading[stamp.end:].strip()
+            about = _ABOUT.search(heading, 0, stamp.end)  # "2018-07-30 ca. 11:20": kept
+            words = f"{about[0].strip()} {words}".strip() if about else words
             body = reader.doc.raw(child.start, child.end)
             rows.append(tl.RowText(stamp.at, (words + "\n\n" + body).strip(), "",
                                    child.line))

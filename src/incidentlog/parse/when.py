@@ -243,10 +243,12 @@ _DATE_AHEAD = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|ju
 """A cheap look at whether a date may follow a time, before the full pattern is tried."""
 _LEAD = re.compile(r"^[\s\[(*_`~]*(?:(?:approx(?:imately|\.)?|about|around|ca\.?|circa)\s+)?"
                    r"[\[(*_`~]*", re.IGNORECASE)
+_ABOUT = re.compile(r"(?:approx(?:imately|\.)?|about|around|ca\.?|circa|~)\s*(?=\d)",
+                    re.IGNORECASE)
 _UNKNOWN = re.compile(r"(?:-{1,2}:-{1,2}(?::-{1,2})?|\?{1,2}(?::\?{1,2})*|xx:xx|tbd|tbc|"
                       r"unknown|n/?a)(?=[\s|\]*_)]|$)", re.IGNORECASE)
 _DAY_RANGE = re.compile(r"[-\u2013]\d{1,2}(?![\d:/.-])")
-_AFTER_DATE = re.compile(r"(?:\s*(?:,|:|T|at|@|-|–)?\s*)", re.IGNORECASE)
+_AFTER_DATE = re.compile(r"(?:\s*(?:,|T|at|@|-|–|:(?=\s*\d))?\s*)", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(?:-|–|to)\s*(?:\d{1,2}(?:[:.](?:\d{2}|\?\?))?|\?\?(?::\?\?)?)"
                     r"(?:\s*[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)
 _TAIL = re.compile(r"[\]*_`)]*(?:\s*[-–—:|])?[\]*_`)]*(?:\s+|$)")
@@ -278,6 +280,8 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         pos = days.end() if days else pos
         sep = _AFTER_DATE.match(text, pos)
         pos = sep.end() if sep else pos
+        about = _ABOUT.match(text, pos)  # "2018-07-30 ca. 11:20"
+        pos = about.end() if about else pos
     clock = _CLOCK_RE.match(text, pos)
     if not clock or (not clock["mi"] and not clock["ampm"]):
         if dated:

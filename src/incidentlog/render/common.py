@@ -9,7 +9,8 @@ from incidentlog import events as ev
 from incidentlog import figures as fg
 from incidentlog.incident import Incident, StatedFigure
 from incidentlog.prose import did
-from incidentlog.render.emit import inline, join_blocks, table
+from incidentlog.render import marks
+from incidentlog.render.emit import has, inline, item, join_blocks, mid_line, table
 from incidentlog.render.layout import Node
 from incidentlog.vocabulary import FIGURE_LABELS, SEVERITY_WORDS, STATUS_LABELS
 
@@ -89,6 +90,26 @@ def is_derivable(incident: Incident, stated: StatedFigure) -> bool:
         and derive(incident) == stated.text.strip()
         for key, (figure, derive) in SLOTS.items()
     )
+
+
+def lesson(title: str, text: str) -> str:
+    """A lesson as a line's words: ``**title**: text``, or ``**title**`` alone; a title
+    that bold would not hold (it has its own ``*``) is written plain, a leading ``*``
+    escaped, so it reads back as written."""
+    if has(text):
+        return f"**{inline(title)}**: {inline(text)}"
+    if "*" not in title:
+        return f"**{mid_line(title)}**"
+    shown = item(title)
+    return "\\" + shown if shown.startswith(("*", "_")) else shown
+
+
+def end_marks(incident: Incident) -> str:
+    """What ends a report: that it is rendered, and marks of the figures the author stated
+    in prose (no label, so no line of a template shows them; the prose is kept, and the
+    figure it states reads back from its mark)."""
+    return "\n".join([*(marks.stated(s.figure, s.value, s.text) for s in incident.stated
+                         if not s.label and not is_derivable(incident, s)), marks.RENDERED])
 
 
 def other_stated_figures(incident: Incident, template: str) -> Iterator[str]:

@@ -2,7 +2,7 @@
 
 Text in events is Markdown inline text. The emitter only escapes what would change a
 report's structure: a pipe or line break inside a table cell, a line that would start a
-heading, quote, list or rule, a fence inside a code block.
+heading, quote, list, table or rule, a fence inside a code block.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from datetime import datetime
 from typing import TypeGuard
 
 _BLOCK_START = re.compile(r"^( {0,3})(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}[.)](?=\s|$)|=+\s*$|"
-                          r"(?:[-*_]\s*){3,}$|```|~~~|<)")
+                          r"(?:[-*_]\s*){3,}$|```|~~~|<|\|)")
+_AN_ESCAPE = re.compile(r"^( {0,3})(\\(?=[\\#>+*\-=_`~<\d|]))")
+"""A line that starts with the author's own escape (``\\#``): its backslash is escaped
+too, so taking one escape off (:func:`unescape_inline`) gives the author's line back."""
 _BACKSLASHES_BEFORE_PIPE = re.compile(r"\\+(?=\|)")
 
 
@@ -46,9 +49,21 @@ def inline(text: str) -> str:
     return no_html(" ".join(part.strip() for part in text.split("\n") if part.strip()))
 
 
+def mid_line(text: str) -> str:
+    """User text inside a line, after a label or mark, that a reader takes one escape off
+    (:func:`unescape_inline`): an escape of the author's at its start is escaped too."""
+    return _AN_ESCAPE.sub(r"\1\\\2", inline(text))
+
+
 def item(text: str) -> str:
     """User text that starts a line or a list item: folded, and never a block start."""
-    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), inline(text))
+    return escape_start(inline(text))
+
+
+def escape_start(line: str) -> str:
+    """A line that can never start a block, nor lose an escape of its own when read."""
+    shown = _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
+    return shown if shown != line else _AN_ESCAPE.sub(r"\1\\\2", line)
 
 
 def cell(text: str | None) -> str:
@@ -66,7 +81,7 @@ def cell(text: str | None) -> str:
 def heading(text: str) -> str:
     """User text for a heading line: one line, a trailing ``#`` run escaped (it would close
     the heading)."""
-    one_line = no_html(" ".join(text.split()))
+    one_line = _AN_ESCAPE.sub(r"\1\\\2", no_html(" ".join(text.split())))
     return re.sub(r"(^|\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), one_line)
 
 
@@ -75,7 +90,7 @@ def unescape_heading(text: str) -> str:
     return re.sub(r"(^|\s)\\(#+)$", r"\1\2", text)
 
 
-_LINE_START_ESCAPE = re.compile(r"^( {0,3})\\(?=#|>|[-+*]|\d|=|_|`|~|<)")
+_LINE_START_ESCAPE = re.compile(r"^( {0,3})\\(?=#|>|[-+*]|\d|=|_|`|~|<|\||\\)")
 
 
 def unescape_inline(text: str) -> str:
@@ -121,7 +136,7 @@ def balance_fences(text: str) -> str:
 def paragraph(text: str) -> str:
     """User text as a paragraph: kept as written, but no line may start a heading or rule."""
     lines = [no_html(line.strip()) for line in text.strip("\n").split("\n") if line.strip()]
-    return "\n".join(_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line)
+    return "\n".join(escape_start(line)
                      for line in lines)
 
 
@@ -132,7 +147,8 @@ def after_label(text: str) -> str:
     if not lines:
         return ""
     rest = paragraph("\n".join(lines[1:])) if len(lines) > 1 else ""
-    return no_html(lines[0]) + ("\n" + rest if rest else "")
+    first = _AN_ESCAPE.sub(r"\1\\\2", no_html(lines[0]))  # mid-line: no block starts here
+    return first + ("\n" + rest if rest else "")
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], widths: Sequence[int] | None = None,

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 import attrs
 
 from incidentlog.incident import Incident, Section
+from incidentlog.render import marks
 from incidentlog.render.emit import block, heading, join_blocks
 from incidentlog.vocabulary import heading_role
 
@@ -145,12 +146,14 @@ class _Placer:
                 continue
             s = frame.section
             if not frame.following:
-                frame.text = join_blocks([_heading(s.heading, s.level), block(s.markdown),
-                                          *frame.done])
+                own = join_blocks([_heading(s.heading, s.level), block(s.markdown)])
+                frame.text = join_blocks([
+                    marks.wrap(s.heading, s.level, s.anchor, _rule(s.level) + own,
+                              headed=bool(s.heading)), *frame.done])
                 frame.following, frame.done = True, []
                 frame.todo = self._take_anchored(s.heading, deeper=False, level=s.level)[::-1]
                 continue
-            result = join_blocks([_rule(s.level) + frame.text, *frame.done])
+            result = join_blocks([frame.text, *frame.done])
             stack.pop()
             if not stack:
                 return result
@@ -165,6 +168,12 @@ def _headings(nodes: Sequence[Node]) -> set[tuple[str, int]]:
     return found
 
 
+def _as_written(section: Section) -> str:
+    """A kept section's Markdown, marked as kept, under a heading it does not write."""
+    return marks.wrap(section.heading, section.level, section.anchor, block(section.markdown),
+                     headed=False)
+
+
 def _heading(text: str, level: int) -> str:
     return f"{'#' * level} {heading(text)}" if text else ""
 
@@ -174,14 +183,15 @@ def _rule(level: int) -> str:
 
 
 def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
-             footer: Sequence[Node] = ()) -> str:
-    """The whole report: preamble, the outline's headings in order, kept sections placed."""
+             footer: Sequence[Node] = (), tail: Body = _nothing) -> str:
+    """The whole report: preamble, the outline's headings in order, kept sections placed,
+    then ``tail`` (marks no heading holds)."""
     named = _headings((*outline, *footer))
     placer = _Placer(list(incident.sections), named)
     front = placer.take(lambda s: s.level == 0)
     top = placer.take(lambda s: s.level == 1 and s.anchor is None)
-    blocks = [*(block(s.markdown) for s in front), preamble(incident)]
-    blocks += [block(s.markdown) for s in top]
+    blocks = [*(_as_written(s) for s in front), preamble(incident)]
+    blocks += [_as_written(s) for s in top]
     blocks += [placer.emit(s) for s in placer.take(
         lambda s: s.anchor == "" and (_key(s.heading), s.level) not in named)]
     for node in outline:
@@ -190,16 +200,17 @@ def assemble(incident: Incident, preamble: Body, outline: Sequence[Node],
         blocks.append(placer.emit(section))
     for node in footer:
         blocks.append(_render(node, incident, placer))
+    blocks.append(tail(incident))
     return join_blocks(blocks).rstrip() + "\n"
 
 
 def _render(node: Node, incident: Incident, placer: _Placer) -> str:
     own = placer.take(lambda s: _key(s.heading) == _key(node.heading) and s.level == node.level)
     body = node.body(incident)
-    kept = [block(s.markdown) for s in own]
+    written = [_as_written(s) for s in own]
     # What the author wrote under this heading stays under it, not under a sub-heading
     # the body ends with (action items grouped by horizon).
-    parts = [*kept, body] if re.search(r"^#{1,6} ", body, re.MULTILINE) else [body, *kept]
+    parts = [*written, body] if re.search(r"^#{1,6} ", body, re.MULTILINE) else [body, *written]
     for s in own:
         parts += placer.anchored(s.heading, deeper_than=s.level, level=s.level)
     parts += placer.anchored(node.heading, deeper_than=node.level, level=node.level)

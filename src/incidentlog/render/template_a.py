@@ -17,6 +17,7 @@ from incidentlog.render.emit import (
     inline,
     item,
     join_blocks,
+    mid_line,
     spans_days,
     table,
     when,
@@ -37,6 +38,9 @@ LESSON_KINDS = {
 }
 
 
+COMMA = "&#44;"
+PRIORITY_LABEL = "priority: "
+"""How the extras of a task-list item name a priority off the house scale."""
 OWNER_LABEL = re.compile(r"^\*\*[^*]+\*\*: ")
 """How a task-list item names its owner: ``- [ ] **owner**: title``."""
 
@@ -46,7 +50,8 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
     """The incident as a template A report; ``history`` adds the Document History rows,
     ``chart`` a Mermaid chart of the timeline."""
     outline = c.with_chart(OUTLINE, "Timeline", _timeline) if chart else OUTLINE
-    return assemble(incident, _header, (*outline, c.history_node(history)))
+    return assemble(incident, _header, (*outline, c.history_node(history)),
+                    tail=c.end_marks)
 
 
 def _header(i: Incident) -> str:
@@ -105,12 +110,13 @@ def _impact_bullets(i: Incident) -> list[str]:
 
 def _timeline(i: Incident) -> str:
     entries = timeline_rows(i)
-    if not entries:
-        return ""
-    days = spans_days((e.at for e in entries), c.report_date(i))
-    rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
-    parts = ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5),
-                                        written=(1,))]
+    parts = []
+    if entries:
+        days = spans_days((e.at for e in entries), c.report_date(i))
+        rows = [(when(e.at, seconds=False, with_date=days), e.written, e.who) for e in entries]
+        parts += ["All times in UTC.", table(("Time", "Event", "Actor"), rows, (4, 5, 5),
+                                             written=(1,))]
+    # Figures the source stated show even when it gave no timeline.
     if duration := c.slot_text(i, "a:Total Duration"):
         parts.append(f"**Total Duration**: {inline(duration)}")
     others = list(c.other_stated_figures(i, "a"))
@@ -232,12 +238,12 @@ def _action_items(i: Incident) -> str:
         if action.due:
             extras.append(f"due {action.due.isoformat()}")
         if action.priority:
-            extras.append(action.priority)
+            extras.append(_priority(action.priority))
         if action.ticket:
-            extras.append(f"ticket {action.ticket}")
+            extras.append(f"ticket {extra_value(action.ticket)}")
         tail = f" ({action.id})"
         extra = f" [{', '.join(extras)}]" if extras else ""
-        title = inline(action.title) if owner else item(action.title)
+        title = mid_line(action.title) if owner else item(action.title)
         if not owner and OWNER_LABEL.match(title):
             title = "\\" + title  # "**Label**: ..." is the item's own words, not its owner
         line = f"- [{box}] {owner}{title}{tail}{extra}"
@@ -251,6 +257,26 @@ def _action_items(i: Incident) -> str:
     return join_blocks(parts)
 
 
+def _priority(priority: str) -> str:
+    """A priority as the task line's extras write it: the house scale as is, a team's own
+    value (``Must``, ``Sev 2``) labelled, so it is not read as something else."""
+    if re.fullmatch(r"P[0-5]", priority) or priority in c.SEVERITY_WORDS.values():
+        return priority
+    return f"{PRIORITY_LABEL}{extra_value(priority)}"
+
+
+def extra_value(text: str) -> str:
+    """A value in a task line's ``[extras]``, which commas separate: its own commas are
+    written ``&#44;`` (shown as commas; :func:`read_extra` reads them back)."""
+    return inline(text).replace("&#44;", "&amp;#44;").replace(",", COMMA)
+
+
+def read_extra(text: str) -> str:
+    """The inverse of :func:`extra_value` (``&amp;`` is read back with the rest of the
+    report's HTML escapes)."""
+    return text.replace(COMMA, ",")
+
+
 def _lessons(i: Incident) -> str:
     order = list(LESSON_KINDS) + [k for k in dict.fromkeys(x.kind for x in i.lessons)
                                   if k not in LESSON_KINDS]
@@ -260,8 +286,7 @@ def _lessons(i: Incident) -> str:
         if not lessons:
             continue
         heading, mark = LESSON_KINDS.get(kind, (kind.replace("_", " ").title(), "-"))
-        lines = [f"{mark} **{inline(x.title)}**: {inline(x.text)}" if has(x.text)
-                 else f"{mark} **{inline(x.title)}**" for x in lessons]
+        lines = [f"{mark} {c.lesson(x.title, x.text)}" for x in lessons]
         parts.append(f"### {heading}\n\n" + "\n".join(lines))
     return join_blocks(parts)
 

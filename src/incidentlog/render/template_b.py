@@ -40,7 +40,7 @@ def render(incident: Incident, history: Sequence[Event] | None = None, *,
     """The incident as a template B report (template B keeps no Document History table);
     ``chart`` adds a Mermaid chart of the timeline."""
     outline = c.with_chart(OUTLINE, "Incident Timeline", _timeline) if chart else OUTLINE
-    return assemble(incident, _header, outline)
+    return assemble(incident, _header, outline, tail=c.end_marks)
 
 
 def _header(i: Incident) -> str:
@@ -69,11 +69,12 @@ def _summary(i: Incident) -> str:
 
 def _timeline(i: Incident) -> str:
     entries = timeline_rows(i)
-    if not entries:
-        return ""
-    days = spans_days((e.at for e in entries), c.report_date(i))
-    rows = [(when(e.at, seconds=True, with_date=days), e.written, e.who) for e in entries]
-    parts = [table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5), written=(1,))]
+    parts = []
+    if entries:
+        days = spans_days((e.at for e in entries), c.report_date(i))
+        rows = [(when(e.at, seconds=True, with_date=days), e.written, e.who) for e in entries]
+        parts.append(table(("Time (UTC)", "Event", "Actor"), rows, (10, 5, 5), written=(1,)))
+    # Figures the source stated show even when it gave no timeline.
     others = list(c.other_stated_figures(i, "b"))
     if others:
         parts.append("\n".join(others))
@@ -175,8 +176,7 @@ def _why(i: Incident) -> str:
 
 def _numbered_lessons(i: Incident, kind: str) -> str:
     lessons = [x for x in i.lessons if x.kind == kind]
-    return "\n".join(f"{n}. **{inline(x.title)}**: {inline(x.text)}" if has(x.text)
-                     else f"{n}. **{inline(x.title)}**" for n, x in enumerate(lessons, 1))
+    return "\n".join(f"{n}. {c.lesson(x.title, x.text)}" for n, x in enumerate(lessons, 1))
 
 
 def _lessons_of(kind: str) -> Callable[[Incident], str]:

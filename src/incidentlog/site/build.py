@@ -29,7 +29,7 @@ from incidentlog import audit
 from incidentlog import events as ev
 from incidentlog.checks import check
 from incidentlog.incident import Folding, Incident
-from incidentlog.render import render_markdown
+from incidentlog.render import marks, render_markdown
 from incidentlog.render.rows import timeline_rows
 from incidentlog.site import charts, facts, history, listing, markup, paths, timeline
 from incidentlog.store import IncidentLog
@@ -287,7 +287,7 @@ def _incident(w: _Writer, incident: Incident, events: list[ev.Event], *, templat
     item_fields = ("timeline", "action_items")
     shown, by_field, other = facts.place(facts.facts(incident), findings, extra=item_fields)
     # Without the events: its Document History is the history page, one link away.
-    report = markup.to_html(render_markdown(incident, template))
+    report = markup.to_html(marks.without_marks(render_markdown(incident, template)))
     w.page(paths.incident_page(incident.id), "incident.html", incident=incident,
            facts=shown, findings=findings, item_findings=by_field, other_findings=other,
            picture=timeline.picture(incident), rows=timeline_rows(incident),
