@@ -728,3 +728,16 @@ def test_event_headings_whose_words_open_with_their_day_are_entries_of_that_day(
     assert i.timeline[1].text.startswith("CDN errors (Major)")
     assert len(i.lessons) == 1  # a sub-heading without a day is no entry
     _fixed_point(EVENT_HEADINGS)
+
+
+def test_an_iso_offset_on_a_stamp_is_its_zone_not_a_range() -> None:
+    text = ("# Queue stall\n\nAll times PT.\n\n## Timeline\n\n"
+            "- 2020-02-20T21:17:00-05:00 queue alert fired\n"
+            "- 2020-02-20T23:02:10Z consumers restarted\n"
+            "- 2020-02-21T04:30+0530 service fully restored\n"
+            "- 2020-02-20 14:05:00-14:20 a window written as a range\n")
+    stamps = [e.at for e in import_markdown(text, source="r.md").incident.timeline]
+    assert datetime(2020, 2, 21, 2, 17, tzinfo=UTC) in stamps  # -05:00, not PT, not 05:00
+    assert datetime(2020, 2, 20, 23, 2, 10, tzinfo=UTC) in stamps  # Z wins over the PT line
+    assert datetime(2020, 2, 20, 23, 0, tzinfo=UTC) in stamps
+    assert datetime(2020, 2, 20, 22, 5, tzinfo=UTC) in stamps  # 14:05 PT; -14:20 no offset

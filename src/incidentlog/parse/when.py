@@ -96,6 +96,9 @@ _DATE_RE = re.compile(rf"^{DATE}", re.IGNORECASE)
 CLOCK = (r"(?P<h>\d{1,2})(?:[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\.\d{1,6})?)?"
          r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?")
 _CLOCK_RE = re.compile(CLOCK, re.IGNORECASE)
+_ISO_OFFSET = re.compile(r"(?:Z|[+\u2212-](?:0\d|1[0-4]):?(?:00|30|45))(?![\d:])",
+                         re.IGNORECASE)
+"""An ISO 8601 offset written onto a time with seconds or after ``T`` (``-05:00``, ``Z``)."""
 
 
 class DateOrder:
@@ -303,13 +306,20 @@ def read_stamp(text: str, *, day: date | None, zone: tzinfo,
         hours = hours % 12 + (12 if ampm == "pm" else 0)
     if hours > 23 or minutes > 59 or seconds > 59:
         problem = f"{clock[0].strip()!r} is not a time of day"
-    rng = _RANGE.match(text, end)
-    if rng:
-        end = rng.end()
     tz = zone
     named: tzinfo | None = None
-    zmatch = _ZONE_RE.match(text[end:].lstrip())
-    if zmatch:
+    iso = _ISO_OFFSET.match(text, end) if clock["s"] is not None or \
+        text[clock.start() - 1:clock.start()] in ("T", "t") else None
+    rng = None if iso else _RANGE.match(text, end)
+    if rng:
+        end = rng.end()
+    zmatch = _ZONE_RE.match(text[end:].lstrip()) if not iso else None
+    if iso:  # "2020-02-20T21:17:00-05:00": the offset, never a range to 05:00; the
+        # stamp's own, so it does not carry on to the times after it as a named zone does
+        offset = UTC if iso[0] in "Zz" else zone_named(iso[0])
+        if offset is not None:
+            tz, end = offset, iso.end()
+    elif zmatch:
         named = zone_named(zmatch["zone"])
         if named is not None:
             tz = named
