@@ -91,3 +91,33 @@ def test_tickets_and_kept_cells_come_back_from_either_template(template: str) ->
     assert differences(first.incident, again.incident, seconds=template == "b") == []
     assert [a.ticket for a in again.incident.action_items] == [
         "OPS-12", "[OPS-13](https://t.example/OPS-13)", None]
+
+
+HEADER_SHAPES = {
+    "plain lines": "Severity: SEV-1  \nDate: 2024-07-10\nIncident lead: Dana\n",
+    "bullets": "- Severity: SEV-1\n- Date: 2024-07-10\n- Incident lead: Dana\n",
+    "table": "| Field | Value |\n|---|---|\n| Severity | SEV-1 |\n| Incident lead | Dana |\n",
+    "label row table": "| Severity | SEV-1 |\n|---|---|\n| Incident lead | Dana |\n",
+}
+TIMELINE = ("\n## Timeline\n\n- 2024-07-10 10:00 UTC Alert fired for db latency\n"
+            "- 2024-07-10 10:30 UTC Service fully restored\n")
+
+
+@pytest.mark.parametrize("shape", sorted(HEADER_SHAPES))
+def test_header_fields_in_plain_lines_lists_and_key_value_tables(shape: str) -> None:
+    text = f"# DB failover\n\n{HEADER_SHAPES[shape]}{TIMELINE}"
+    first = import_markdown(text, source="r.md")
+    assert (first.incident.severity, first.incident.commander) == ("SEV-1", "Dana")
+    assert first.incident.sections == ()  # every line read: nothing left to keep
+    for template in ("a", "b"):
+        again = import_markdown(render_markdown(first.incident, template), source="r.md")
+        assert differences(first.incident, again.incident, seconds=template == "b") == []
+
+
+def test_a_plain_label_that_names_no_header_field_is_kept_as_written() -> None:
+    text = ("# DB failover\n\nNote: a draft\n\n| Field | Value |\n|---|---|\n"
+            "| Severity | SEV-2 |\n| Root cause | a bad index |\n" + TIMELINE)
+    incident = import_markdown(text, source="r.md").incident
+    kept = "\n".join(s.markdown for s in incident.sections)
+    assert "Note: a draft" in kept and "| Root cause | a bad index |" in kept
+    assert incident.severity is None  # a table read whole or not at all

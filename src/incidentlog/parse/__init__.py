@@ -333,7 +333,7 @@ def _read_body(reader: Reader, doc: Document, title_section: Section | None) -> 
         elif keyevents.is_labelled_list(reader, block):
             # "- **Root cause**: ..." bullets: a report told in labelled items
             keyevents.read_list(reader, title_section or doc.root, block, "")
-        elif block.type == "paragraph" and title_section is not None and \
+        elif block.type in ("paragraph", "list", "table") and title_section is not None and \
                 block in title_section.blocks:
             header.header(reader, Section(title_section.heading, 1, title_section.line, [block]))
         elif block.type != "thematic_break":

@@ -24,22 +24,63 @@ if TYPE_CHECKING:
 SEVERITY = re.compile(r"^\s*(P[0-3])(?:\s*-\s*(Critical|High|Medium|Low))?\s*$", re.I)
 
 
+HEADER_LABELS = frozenset({"incident id", "date", "severity", "status", "duration",
+                           *COMMANDER_LABELS})
+"""Labels (folded) of the header's fields, which a plain ``Label: value`` line names too."""
+
+_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z /-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
+_MARKER = re.compile(r"^\s{0,3}[-*+]\s+")
+_KEY_COLUMN = frozenset({"field", "key", "property", "attribute", "item", "name"})
+
+
 def header(reader: Reader, title_section: Section) -> None:
-    """The title and the ``**Field**: value`` lines under it."""
+    """The title and the header fields under it: ``**Field**: value`` or ``Field: value``
+    lines, a list of them, or a two-column table of them."""
     for block in title_section.blocks:
-        if block.type == "thematic_break":
+        if block.type == "thematic_break" or (block.type == "table" and
+                                               _key_values(reader, block)):
             continue
+        plain_items = block.type == "list" and all(
+            _MARKER.match(line) for line in reader.doc.lines[block.start:block.end])
         kept: list[str] = []
         for n in range(block.start, block.end):
             line = reader.doc.lines[n]
-            if block.type != "paragraph" or not header_line(reader, line, n):
+            text = _MARKER.sub("", line, count=1) if plain_items else line
+            if not (block.type == "paragraph" or plain_items) or \
+                    not header_line(reader, text, n):
                 kept.append(line)
         if any(k.strip() for k in kept):
             reader.b.keep("", 1, None, "\n".join(kept), block.start)
 
 
-def header_line(reader: Reader, line: str, n: int) -> bool:
+def labelled(line: str) -> tuple[str, str] | None:
+    """``**Label**: value``, or ``Label: value`` where the label names a header field."""
     pair = split_label(line)
+    if pair is not None:
+        return pair
+    plain = _PLAIN_LABEL.match(line.strip())
+    if plain and norm(plain["label"]) in HEADER_LABELS:
+        return plain["label"], plain["value"].strip()
+    return None
+
+
+def _key_values(reader: Reader, block: Block) -> bool:
+    """A two-column table of header fields (``| Severity | SEV-1 |``), read whole: True
+    when every row was a field read, else it is kept as written."""
+    lines = [line for line in reader.doc.lines[block.start:block.end] if line.strip()]
+    rows = [(block.start + i, [c.strip() for c in line.strip().strip("|").split("|")])
+            for i, line in enumerate(lines) if i != 1]
+    if rows and len(rows[0][1]) == 2 and norm(rows[0][1][0]) in _KEY_COLUMN:
+        rows = rows[1:]
+    if not rows or any(len(cells) != 2 or norm(cells[0]) not in HEADER_LABELS
+                       for _, cells in rows):
+        return False
+    read = [header_line(reader, f"**{cells[0]}**: {cells[1]}", n) for n, cells in rows]
+    return all(read)
+
+
+def header_line(reader: Reader, line: str, n: int) -> bool:
+    pair = labelled(line)
     if pair is None:
         return False
     label, value = norm(pair[0]), pair[1]
