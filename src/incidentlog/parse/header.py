@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from incidentlog.parse import timeline as tl
+from incidentlog.parse.labels import plain_pair
 from incidentlog.parse.lists import items
 from incidentlog.parse.source import Block, Section
 from incidentlog.parse.text import (
@@ -28,7 +30,6 @@ HEADER_LABELS = frozenset({"incident id", "date", "severity", "status", "duratio
                            *COMMANDER_LABELS})
 """Labels (folded) of the header's fields, which a plain ``Label: value`` line names too."""
 
-_PLAIN_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z /-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
 _MARKER = re.compile(r"^\s{0,3}[-*+]\s+")
 _KEY_COLUMN = frozenset({"field", "key", "property", "attribute", "item", "name"})
 
@@ -58,18 +59,15 @@ def labelled(line: str) -> tuple[str, str] | None:
     pair = split_label(line)
     if pair is not None:
         return pair
-    plain = _PLAIN_LABEL.match(line.strip())
-    if plain and norm(plain["label"]) in HEADER_LABELS:
-        return plain["label"], plain["value"].strip()
-    return None
+    plain = plain_pair(line)
+    return plain if plain and norm(plain[0]) in HEADER_LABELS else None
 
 
 def _key_values(reader: Reader, block: Block) -> bool:
     """A two-column table of header fields (``| Severity | SEV-1 |``), read whole: True
     when every row was a field read, else it is kept as written."""
-    lines = [line for line in reader.doc.lines[block.start:block.end] if line.strip()]
-    rows = [(block.start + i, [c.strip() for c in line.strip().strip("|").split("|")])
-            for i, line in enumerate(lines) if i != 1]
+    head, body = tl.table_rows(reader.doc, block)
+    rows = [(block.start, head), *body]
     if rows and len(rows[0][1]) == 2 and norm(rows[0][1][0]) in _KEY_COLUMN:
         rows = rows[1:]
     if not rows or any(len(cells) != 2 or norm(cells[0]) not in HEADER_LABELS

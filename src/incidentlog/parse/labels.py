@@ -22,16 +22,25 @@ _NAMES_CAUSE = re.compile(r"\b(?:causes?|triggers?|triggered by)\b", re.IGNORECA
 _PLAIN = re.compile(r"^([A-Za-z][A-Za-z /&-]{0,40}?)\s*:\s+(\S.*)$", re.DOTALL)
 
 
-def plain_label(text: str) -> tuple[str, str] | None:
-    """``(label, value)`` for ``Label: value`` whose label (four words at most) names a part
-    of a report, else ``None``."""
+def plain_pair(text: str) -> tuple[str, str] | None:
+    """``(label, value)`` for any ``Label: value`` whose label is four words at most; the
+    caller decides whether the label names something it reads."""
     found = _PLAIN.match(text.strip())
     if found is None or len(found[1].split()) > 4:
         return None
-    role = heading_role(found[1])
+    return found[1].strip(), found[2].strip()
+
+
+def plain_label(text: str) -> tuple[str, str] | None:
+    """``(label, value)`` for ``Label: value`` whose label (four words at most) names a part
+    of a report, else ``None``."""
+    pair = plain_pair(text)
+    if pair is None:
+        return None
+    role = heading_role(pair[0])
     if role is None or role in NOT_REPORT_ROLES:
         return None
-    return found[1].strip(), found[2].strip()
+    return pair
 
 
 def root_from_labels(reader: Reader, units: list[Unit]) -> None:
