@@ -7,6 +7,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,11 +72,9 @@ def postgres_url() -> str | None:
     return url
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL to a fresh schema on the test PostgreSQL server, dropped afterwards."""
-    base = postgres_url()
-    assert base
+@contextmanager
+def fresh_schema(base: str) -> Iterator[str]:
+    """A URL to a fresh schema on the PostgreSQL server at ``base``, dropped afterwards."""
     import psycopg
 
     schema = "t_" + uuid.uuid4().hex[:12]
@@ -86,6 +85,15 @@ def pg_url() -> Iterator[str]:
     finally:
         with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to a fresh schema on the test PostgreSQL server, dropped afterwards."""
+    base = postgres_url()
+    assert base
+    with fresh_schema(base) as url:
+        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

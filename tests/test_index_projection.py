@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from incidentlog import IncidentLog, readmodel
 from incidentlog import events as ev
 from incidentlog.readmodel import IncidentIndex
 
-from conftest import POSTGRES_ENV
+from conftest import POSTGRES_ENV, fresh_schema
 
 T = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SERVICES = ["api", "db", "payments_api", "paymentsXapi", "pay%", "a\\b"]
@@ -85,16 +84,8 @@ def postgres_schema() -> Iterator[str | None]:
     if not base:
         yield None
         return
-    import psycopg
-
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}?schema={schema}"
-    finally:
-        with psycopg.connect(base.split("?")[0], autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_schema(base) as url:
+        yield url
 
 
 def test_every_backend_answers_every_query_alike() -> None:
