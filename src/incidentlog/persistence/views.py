@@ -234,17 +234,25 @@ class Tables(IndexView):
                 c.execute(f"DELETE FROM {self.table(table)}")
             self._untrack(c)
 
-    def find(self, query: Query) -> list[IndexRow]:
-        m = self.mark
+    def _matching(self, equal: tuple[tuple[str, object], ...], service: str | None
+                  ) -> tuple[list[str], list[object]]:
+        """WHERE terms and their parameters: each column equal to its value (``None``: any
+        value), and a service among the row's services."""
         where: list[str] = []
         params: list[object] = []
-        for column, value in (("severity", query.severity), ("status", query.status)):
+        for column, value in equal:
             if value is not None:
-                where.append(f"{column} = {m}")
+                where.append(f"{column} = {self.mark}")
                 params.append(value)
-        if query.service is not None:
-            where.append(f"services LIKE {m} ESCAPE '\\'")
-            params.append(service_pattern(query.service))
+        if service is not None:
+            where.append(f"services LIKE {self.mark} ESCAPE '\\'")
+            params.append(service_pattern(service))
+        return where, params
+
+    def find(self, query: Query) -> list[IndexRow]:
+        m = self.mark
+        where, params = self._matching(
+            (("severity", query.severity), ("status", query.status)), query.service)
         if query.since is not None:
             where.append(f"started_at >= {m}")
             params.append(iso(query.since))
@@ -294,22 +302,14 @@ class Tables(IndexView):
         return out
 
     def actions(self, query: ActionQuery) -> list[ActionRow]:
-        m = self.mark
-        where: list[str] = []
-        params: list[object] = []
+        where, params = self._matching(
+            (("owner", query.owner), ("ticket", query.ticket), ("incident_id", query.incident)),
+            query.service)
         if query.open or query.overdue:
             where.append("status <> 'done'")
         if query.overdue:
-            where.append(f"due < {m}")
+            where.append(f"due < {self.mark}")
             params.append(query.today.isoformat())
-        for column, value in (("owner", query.owner), ("ticket", query.ticket),
-                              ("incident_id", query.incident)):
-            if value is not None:
-                where.append(f"{column} = {m}")
-                params.append(value)
-        if query.service is not None:
-            where.append(f"services LIKE {m} ESCAPE '\\'")
-            params.append(service_pattern(query.service))
         sql = f"SELECT * FROM {self.table('action_index')}"
         if where:
             sql += " WHERE " + " AND ".join(where)
